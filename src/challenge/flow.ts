@@ -1,0 +1,348 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../options.js';
+import type { Access, Agent, ChallengeKind, ChallengeRecord, ChallengeResolution, ChallengeStatus, DeviceRecord, DeviceType, Location, Reason } from '../model.js';
+import { PENDING_CHALLENGE } from '../model.js';
+import { exceededLimits } from '../stores/attach-rules.js';
+import type { Store } from '../stores/store.js';
+import { CodeHasher, generateCode, normaliseCode } from './codes.js';
+import { format } from './strings.js';
+import { maskEmail, maskPhone } from './mask.js';
+import { safeReturnTo } from './return-to.js';
+import { maskIp } from '../net/ip.js';
+
+export type ChallengeError =
+  | 'not_found'
+  | 'wrong_device'
+  | 'expired'
+  | 'closed'
+  | 'code_not_sent'
+  | 'code_expired'
+  | 'wrong_code'
+  | 'too_many_attempts'
+  | 'resend_too_soon'
+  | 'send_failed'
+  | 'not_verified'
+  | 'over_limit'
+  | 'unknown_device';
+
+export type ChallengeResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: ChallengeError; view?: ChallengeView; attemptsLeft?: number; retryInMs?: number; toLogOut?: number };
+
+/** What a challenge page (built in, or the app's own) may show. No secrets, contacts masked. */
+export interface ChallengeView {
+  id: string;
+  kind: ChallengeKind;
+  status: ChallengeStatus;
+  reasons: Reason[];
+  limits: ChallengeRecord['limits'];
+  /** Masked destinations a code goes to; empty when verification is skipped. */
+  destinations: string[];
+  verified: boolean;
+  attemptsLeft: number;
+  codeExpiresAt?: number;
+  resendAvailableAt?: number;
+  returnTo?: string;
+  expiresAt: number;
+  device: { type: DeviceType; agent: Agent };
+}
+
+export interface DeviceView {
+  id: string;
+  type: DeviceType;
+  agent: Agent;
+  lastSeen: number;
+  lastLocation?: Location;
+  /** The network the device was last seen from, with the host part hidden. */
+  network?: string;
+  current: boolean;
+}
+
+export interface DeviceListing {
+  devices: DeviceView[];
+  /** How many devices the owner must still log out before continuing. */
+  toLogOut: number;
+}
+
+export interface NewChallenge {
+  accountId: string;
+  deviceId: string;
+  kind: ChallengeKind;
+  reasons: Reason[];
+  limits: ChallengeRecord['limits'];
+  device: ChallengeRecord['device'];
+  contact: ChallengeRecord['contact'];
+  returnTo?: string;
+}
+
+type StoreCall = <T>(what: string, run: (store: Store) => Promise<T>) => Promise<T>;
+
+/**
+ * The challenge lifecycle: created → presented → code_sent → verified (or skipped) → completed;
+ * or failed, expired, overridden. Every step checks that the request comes from the challenged
+ * device, and every transition is a compare-and-set in the store.
+ */
+export class ChallengeFlow {
+  readonly #config: Config;
+  readonly #call: StoreCall;
+  readonly #hasher: CodeHasher;
+  readonly #changed: (accountId: string) => void;
+
+  constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void) {
+    this.#config = config;
+    this.#call = call;
+    this.#hasher = new CodeHasher(config.secrets[0]!);
+    this.#changed = onDevicesChanged;
+  }
+
+  /** The device's pending challenge of this kind, or a new one (which overrides an older one of another kind). */
+  async open(input: NewChallenge): Promise<ChallengeRecord> {
+    const pending = await this.#call('findPendingChallenge', (s) => s.findPendingChallenge(input.accountId, input.deviceId));
+    const now = this.#config.now();
+    if (pending && pending.kind === input.kind && pending.expiresAt > now) return pending;
+    const challenge: ChallengeRecord = {
+      id: randomBytes(16).toString('base64url'),
+      accountId: input.accountId,
+      deviceId: input.deviceId,
+      kind: input.kind,
+      reasons: input.reasons,
+      status: 'created',
+      limits: input.limits,
+      device: input.device,
+      contact: input.contact,
+      attempts: 0,
+      ...(input.returnTo !== undefined ? { returnTo: input.returnTo } : {}),
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + this.#config.challenge.ttlMs,
+    };
+    await this.#call('createChallenge', (s) => s.createChallenge(challenge));
+    return challenge;
+  }
+
+  url(challengeId: string): string {
+    return `${this.#config.challenge.basePath}/challenge/${challengeId}`;
+  }
+
+  /** Show the challenge to its device; the first view moves it from `created` to `presented`. */
+  async present(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
+    const found = await this.#load(id, deviceId);
+    if (!found.ok) return found;
+    let challenge = found.value;
+    if (challenge.status === 'created') {
+      challenge = (await this.#update(challenge, ['created'], { status: 'presented' })) ?? challenge;
+    }
+    return { ok: true, value: this.#view(challenge) };
+  }
+
+  /** "I'm the owner": send a code, or skip straight to the device list when no code can be sent. */
+  async claimOwnership(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
+    const found = await this.#load(id, deviceId);
+    if (!found.ok) return found;
+    const challenge = found.value;
+    if (isVerified(challenge.status) || challenge.status === 'code_sent') return { ok: true, value: this.#view(challenge) };
+    if (this.#channels(challenge).length === 0) {
+      const skipped = await this.#update(challenge, ['created', 'presented'], { status: 'skipped' });
+      return skipped ? { ok: true, value: this.#view(skipped) } : { ok: false, error: 'closed' };
+    }
+    return this.sendCode(id, deviceId);
+  }
+
+  /** Send (or re-send) a code to every channel the account has; rate limited by `resendIntervalMs`. */
+  async sendCode(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
+    const found = await this.#load(id, deviceId);
+    if (!found.ok) return found;
+    const challenge = found.value;
+    const channels = this.#channels(challenge);
+    if (isVerified(challenge.status)) return { ok: true, value: this.#view(challenge) };
+    if (channels.length === 0) return { ok: false, error: 'code_not_sent', view: this.#view(challenge) };
+    const now = this.#config.now();
+    const nextAllowed = (challenge.codeSentAt ?? 0) + this.#config.challenge.resendIntervalMs;
+    if (challenge.codeSentAt && now < nextAllowed) {
+      return { ok: false, error: 'resend_too_soon', view: this.#view(challenge), retryInMs: nextAllowed - now };
+    }
+    const code = generateCode(this.#config.challenge.codeLength);
+    const codeExpiresAt = now + this.#config.challenge.codeTtlMs;
+    const updated = await this.#update(challenge, ['created', 'presented', 'code_sent'], {
+      status: 'code_sent',
+      codeHash: this.#hasher.hash(challenge.id, code),
+      codeExpiresAt,
+      codeSentAt: now,
+    });
+    if (!updated) return { ok: false, error: 'closed' };
+
+    const { strings, appName } = this.#config.branding;
+    const values = { appName, code, minutes: Math.round(this.#config.challenge.codeTtlMs / 60_000) };
+    try {
+      await Promise.all(
+        channels.map(({ channel, to }) =>
+          this.#config.senders[channel]!.send({
+            channel, to, code, accountId: challenge.accountId, challengeId: challenge.id, expiresAt: codeExpiresAt, appName,
+            subject: format(strings.codeSubject, values),
+            text: format(strings.codeText, values),
+          }),
+        ),
+      );
+    } catch (error) {
+      this.#config.logger.error(`Could not send a verification code for challenge ${challenge.id}.`, error);
+      // Let the user ask again at once: the failed send does not count against the resend interval.
+      const reverted = await this.#update(updated, ['code_sent'], { codeSentAt: 0 });
+      return { ok: false, error: 'send_failed', view: this.#view(reverted ?? updated) };
+    }
+    return { ok: true, value: this.#view(updated) };
+  }
+
+  /** Check a code. Wrong codes count; the last allowed attempt fails the challenge. */
+  async verifyCode(id: string, deviceId: string, input: unknown): Promise<ChallengeResult<ChallengeView>> {
+    const found = await this.#load(id, deviceId);
+    if (!found.ok) return found;
+    const challenge = found.value;
+    if (isVerified(challenge.status)) return { ok: true, value: this.#view(challenge) };
+    if (challenge.status !== 'code_sent' || !challenge.codeHash) return { ok: false, error: 'code_not_sent', view: this.#view(challenge) };
+    if ((challenge.codeExpiresAt ?? 0) <= this.#config.now()) return { ok: false, error: 'code_expired', view: this.#view(challenge) };
+    const code = normaliseCode(input, this.#config.challenge.codeLength);
+    if (code !== undefined && this.#hasher.matches(challenge.id, code, challenge.codeHash)) {
+      const verified = await this.#update(challenge, ['code_sent'], { status: 'verified' });
+      return verified ? { ok: true, value: this.#view(verified) } : { ok: false, error: 'closed' };
+    }
+    const after = await this.#call('recordFailedAttempt', (s) => s.recordFailedAttempt(challenge.id, this.#config.challenge.maxAttempts));
+    if (!after || after.status === 'failed') return { ok: false, error: 'too_many_attempts' };
+    const view = this.#view(after);
+    return { ok: false, error: 'wrong_code', view, attemptsLeft: view.attemptsLeft };
+  }
+
+  /** The account's attached devices, for a verified owner, with how many must still go. */
+  async devices(id: string, deviceId: string): Promise<ChallengeResult<DeviceListing>> {
+    const found = await this.#verified(id, deviceId);
+    if (!found.ok) return found;
+    return { ok: true, value: await this.#listing(found.value) };
+  }
+
+  /** The verified owner logs one of the account's devices out. */
+  async kick(id: string, deviceId: string, targetId: unknown): Promise<ChallengeResult<DeviceListing>> {
+    const found = await this.#verified(id, deviceId);
+    if (!found.ok) return found;
+    const challenge = found.value;
+    if (typeof targetId !== 'string' || targetId === challenge.deviceId) return { ok: false, error: 'unknown_device' };
+    const devices = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
+    if (!devices.some((d) => d.id === targetId && d.status === 'attached')) return { ok: false, error: 'unknown_device' };
+    await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
+    this.#changed(challenge.accountId);
+    return { ok: true, value: await this.#listing(challenge) };
+  }
+
+  /** Attach this device (within every limit) and close the challenge; returns where to go next. */
+  async complete(id: string, deviceId: string, access: Omit<Access, 'at' | 'deviceId'> = {}): Promise<ChallengeResult<{ redirect: string }>> {
+    const found = await this.#verified(id, deviceId);
+    if (!found.ok) return found;
+    const challenge = found.value;
+    const now = this.#config.now();
+    const result = await this.#call('attach', (s) =>
+      s.attach({
+        accountId: challenge.accountId,
+        deviceId: challenge.deviceId,
+        type: challenge.device.type,
+        agent: challenge.device.agent,
+        ...(challenge.device.metadata ? { metadata: challenge.device.metadata } : {}),
+        access: { ...access, at: now, deviceId: challenge.deviceId },
+        limits: challenge.limits,
+        inactiveBefore: now - this.#config.inactiveAfterMs,
+        historySize: this.#config.historySize,
+      }),
+    );
+    if (result.outcome.kind === 'over_limit') {
+      const toLogOut = Math.max(...result.outcome.exceeded.map((e) => e.observed - e.threshold));
+      return { ok: false, error: 'over_limit', toLogOut };
+    }
+    await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });
+    this.#changed(challenge.accountId);
+    return { ok: true, value: { redirect: challenge.returnTo ?? this.#config.urls.success } };
+  }
+
+  /** The user chose to leave: create their own account, or log this device out. */
+  async resolve(id: string, deviceId: string, resolution: Exclude<ChallengeResolution, 'owner'>): Promise<ChallengeResult<{ redirect: string }>> {
+    const found = await this.#load(id, deviceId);
+    if (!found.ok) return found;
+    await this.#update(found.value, [...PENDING_CHALLENGE], { status: 'completed', resolution });
+    return { ok: true, value: { redirect: resolution === 'new_account' ? this.#config.urls.newAccount : this.#config.urls.logout } };
+  }
+
+  async #load(id: string, deviceId: string): Promise<ChallengeResult<ChallengeRecord>> {
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(id)) return { ok: false, error: 'not_found' };
+    const challenge = await this.#call('getChallenge', (s) => s.getChallenge(id));
+    if (!challenge) return { ok: false, error: 'not_found' };
+    if (challenge.deviceId !== deviceId) return { ok: false, error: 'wrong_device' };
+    if (challenge.status === 'expired' || challenge.status === 'overridden') return { ok: false, error: 'expired' };
+    if (challenge.status === 'failed') return { ok: false, error: 'too_many_attempts' };
+    if (challenge.status === 'completed') return { ok: false, error: 'closed' };
+    if (challenge.expiresAt <= this.#config.now()) {
+      await this.#update(challenge, [...PENDING_CHALLENGE], { status: 'expired' });
+      return { ok: false, error: 'expired' };
+    }
+    return { ok: true, value: challenge };
+  }
+
+  async #verified(id: string, deviceId: string): Promise<ChallengeResult<ChallengeRecord>> {
+    const found = await this.#load(id, deviceId);
+    if (found.ok && !isVerified(found.value.status)) return { ok: false, error: 'not_verified', view: this.#view(found.value) };
+    return found;
+  }
+
+  #update(challenge: ChallengeRecord, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
+    return this.#call('updateChallenge', (s) => s.updateChallenge(challenge.id, from, { ...patch, updatedAt: this.#config.now() }));
+  }
+
+  #channels(challenge: ChallengeRecord): Array<{ channel: 'email' | 'sms'; to: string }> {
+    if (this.#config.challenge.skipOwnerVerification) return [];
+    const channels: Array<{ channel: 'email' | 'sms'; to: string }> = [];
+    if (challenge.contact.email && this.#config.senders.email) channels.push({ channel: 'email', to: challenge.contact.email });
+    if (challenge.contact.phone && this.#config.senders.sms) channels.push({ channel: 'sms', to: challenge.contact.phone });
+    return channels;
+  }
+
+  async #listing(challenge: ChallengeRecord): Promise<DeviceListing> {
+    const all = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
+    const attached = all.filter((d) => d.status === 'attached' && d.id !== challenge.deviceId);
+    const exceeded = exceededLimits(attached, challenge.device.type, challenge.limits);
+    const current: DeviceView = { id: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, lastSeen: this.#config.now(), current: true };
+    const network = challenge.device.ip === undefined ? undefined : maskIp(challenge.device.ip);
+    if (network) current.network = network;
+    return {
+      devices: [current, ...attached.sort((a, b) => b.lastSeen - a.lastSeen).map(deviceView)],
+      toLogOut: exceeded.length === 0 ? 0 : Math.max(...exceeded.map((e) => e.observed - e.threshold)),
+    };
+  }
+
+  #view(challenge: ChallengeRecord): ChallengeView {
+    const { resendIntervalMs, maxAttempts } = this.#config.challenge;
+    const destinations = this.#channels(challenge).map(({ channel, to }) => (channel === 'email' ? maskEmail(to) : maskPhone(to)));
+    const returnTo = challenge.returnTo === undefined ? undefined : safeReturnTo(challenge.returnTo);
+    return {
+      id: challenge.id,
+      kind: challenge.kind,
+      status: challenge.status,
+      reasons: challenge.reasons,
+      limits: challenge.limits,
+      destinations,
+      verified: isVerified(challenge.status),
+      attemptsLeft: Math.max(0, maxAttempts - challenge.attempts),
+      ...(challenge.codeExpiresAt ? { codeExpiresAt: challenge.codeExpiresAt } : {}),
+      ...(challenge.codeSentAt !== undefined ? { resendAvailableAt: challenge.codeSentAt + resendIntervalMs } : {}),
+      ...(returnTo !== undefined ? { returnTo } : {}),
+      expiresAt: challenge.expiresAt,
+      device: { type: challenge.device.type, agent: challenge.device.agent },
+    };
+  }
+}
+
+function isVerified(status: ChallengeStatus): boolean {
+  return status === 'verified' || status === 'skipped';
+}
+
+function deviceView(device: DeviceRecord): DeviceView {
+  const view: DeviceView = { id: device.id, type: device.type, agent: device.agent, lastSeen: device.lastSeen, current: false };
+  if (device.lastLocation) view.lastLocation = device.lastLocation;
+  const network = device.lastIp === undefined ? undefined : maskIp(device.lastIp);
+  if (network) view.network = network;
+  return view;
+}

@@ -1,0 +1,56 @@
+/**
+ * Every word the challenge pages and code messages show, overridable through `branding.strings`.
+ * `{name}` placeholders are filled in; the result is HTML-escaped.
+ */
+export const DEFAULT_STRINGS = {
+  introTitle: 'This account is in use on too many devices',
+  introLead: 'Your {appName} plan allows {limit} devices, and they are all in use. What would you like to do?',
+  introVerifyTitle: 'Is this you?',
+  introVerifyLead: 'This {appName} account looks like it is being used by more than one person. What would you like to do?',
+  choiceNewAccount: 'Create my own account',
+  choiceNewAccountHint: 'Get your own subscription, with your own devices.',
+  choiceOwner: "I'm the owner",
+  choiceOwnerHint: 'Confirm it is you, then choose which devices stay signed in.',
+  choiceLogout: 'Log out this device',
+  choiceLogoutHint: 'Sign out here and leave the account as it is.',
+  verifyTitle: 'Confirm it is you',
+  verifyLead: 'We sent a {length}-digit code to {destination}. It expires in {minutes} minutes.',
+  codeLabel: 'Verification code',
+  verifySubmit: 'Confirm',
+  resend: 'Send a new code',
+  resent: 'A new code is on its way.',
+  resendWait: 'Please wait {seconds} seconds before asking for another code.',
+  wrongCode: 'That code is not right. {attempts} attempts left.',
+  codeExpired: 'That code has expired. Ask for a new one.',
+  tooManyAttempts: 'Too many wrong codes. Start again from the page you were on.',
+  sendFailed: 'We could not send a code just now. Please try again in a moment.',
+  devicesTitle: 'Choose the devices that stay signed in',
+  devicesLead: 'Your plan allows {limit} devices. Log out the ones you no longer use.',
+  devicesOverLimit: 'Log out {count} more to continue.',
+  devicesWithinLimit: 'You are within your plan. You can continue.',
+  thisDevice: 'This device',
+  lastSeen: 'Last used {when}',
+  unknownPlace: 'place unknown',
+  logoutDevice: 'Log out',
+  continue: 'Continue',
+  expiredTitle: 'This page has expired',
+  expiredLead: 'Go back to the page you were on and try again.',
+  notYoursTitle: 'This link is for another device',
+  notYoursLead: 'Open it on the device that was asked to confirm.',
+  goBack: 'Back to {appName}',
+  codeSubject: 'Your {appName} verification code',
+  codeText: 'Your {appName} verification code is {code}. It expires in {minutes} minutes. If you did not ask for it, someone may be using your account: change your password.',
+  typeComputer: 'Computer',
+  typeTablet: 'Tablet',
+  typeMobile: 'Phone',
+  typeTv: 'TV',
+  typeOther: 'Device',
+};
+
+export type Strings = typeof DEFAULT_STRINGS;
+export type StringKey = keyof Strings;
+
+/** Fill `{name}` placeholders; unknown names stay as they are. */
+export function format(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}

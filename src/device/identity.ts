@@ -1,0 +1,83 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parse, serialize } from 'cookie';
+import type { Config } from '../options.js';
+
+const ID_BYTES = 16;
+const MAC_BYTES = 16;
+const VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
+const LOCAL_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+export interface DeviceCookie {
+  deviceId: string;
+  /** Set when the cookie must be (re)written: a new device, or a cookie signed by an old key. */
+  setCookie?: string;
+}
+
+/**
+ * The device identity: a random 128-bit id in an HMAC-signed cookie. No personal data in it.
+ * Keys rotate: the first secret signs, every secret verifies, and an old signature is renewed.
+ */
+export class DeviceIdentity {
+  readonly #keys: Buffer[];
+  readonly #cookie: Config['cookie'];
+
+  constructor(config: Pick<Config, 'secrets' | 'cookie'>) {
+    // A key of its own per purpose, so a device MAC can never pass for a CSRF token.
+    this.#keys = config.secrets.map((secret) => createHmac('sha256', secret).update('sharelock/device-cookie/v1').digest());
+    this.#cookie = config.cookie;
+  }
+
+  /** Read the device from the request's cookies, or mint a new one. Never throws on bad input. */
+  resolve(cookieHeader: string | undefined, secure: boolean): DeviceCookie {
+    const found = this.#read(cookieHeader);
+    if (found && found.keyIndex === 0) return { deviceId: found.id };
+    const deviceId = found?.id ?? randomBytes(ID_BYTES).toString('base64url');
+    return { deviceId, setCookie: this.serialize(deviceId, secure) };
+  }
+
+  /** `Set-Cookie` value for a device: HttpOnly, SameSite=Lax, long-lived; Secure with `__Host-` when `secure`. */
+  serialize(deviceId: string, secure: boolean): string {
+    return serialize(this.cookieName(secure), `${deviceId}.${this.#mac(this.#keys[0]!, deviceId)}`, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/',
+      maxAge: Math.floor(this.#cookie.maxAgeMs / 1000),
+    });
+  }
+
+  cookieName(secure: boolean): string {
+    return secure ? `__Host-${this.#cookie.name}` : this.#cookie.name;
+  }
+
+  /** Whether to mark the cookie `Secure`: always, except plain http to localhost (or as configured). */
+  isSecure(protocolIsHttps: boolean, host: string | undefined): boolean {
+    if (this.#cookie.secure !== 'auto') return this.#cookie.secure;
+    return protocolIsHttps || !LOCAL_HOST.test(host ?? '');
+  }
+
+  #read(header: string | undefined): { id: string; keyIndex: number } | undefined {
+    if (!header) return undefined;
+    let cookies: Record<string, string | undefined>;
+    try {
+      cookies = parse(header);
+    } catch {
+      return undefined;
+    }
+    for (const name of [`__Host-${this.#cookie.name}`, this.#cookie.name]) {
+      const match = VALUE.exec(cookies[name] ?? '');
+      if (!match) continue;
+      const [, id, mac] = match as unknown as [string, string, string];
+      const given = Buffer.from(mac, 'base64url');
+      for (let i = 0; i < this.#keys.length; i++) {
+        const expected = Buffer.from(this.#mac(this.#keys[i]!, id), 'base64url');
+        if (given.length === expected.length && timingSafeEqual(given, expected)) return { id, keyIndex: i };
+      }
+    }
+    return undefined;
+  }
+
+  #mac(key: Buffer, id: string): string {
+    return createHmac('sha256', key).update(id).digest().subarray(0, MAC_BYTES).toString('base64url');
+  }
+}

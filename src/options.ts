@@ -1,0 +1,466 @@
+import { randomBytes } from 'node:crypto';
+import picomatch from 'picomatch';
+import proxyAddr from 'proxy-addr';
+import { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
+import type { CodeSender } from './challenge/senders/sender.js';
+import { Outbox } from './challenge/senders/outbox.js';
+import { SharelockError, show } from './errors.js';
+import { DEVICE_TYPES, type Identity, type Limits } from './model.js';
+import { MemoryStore } from './stores/memory.js';
+import type { Store } from './stores/store.js';
+import { days, minutes, seconds, type Clock } from './time.js';
+
+/** What to do when the store fails or exceeds `storeTimeoutMs`. */
+export type StoreFailure = 'allow' | 'deny';
+
+/** Options a single route can override (`guard.protect(options)`, or a `protect` rule). */
+export interface RouteOptions {
+  /** Device limits on this route. Account overrides from `identify()` still win. */
+  limits?: Limits;
+  /** Store failure policy on this route. Default: the global `storeFailure`. */
+  storeFailure?: StoreFailure;
+}
+
+/** A protected path pattern (picomatch glob: `*` one segment, `**` any depth), with optional methods and options. */
+export type ProtectRule = string | ({ path: string | string[]; methods?: string[] } & RouteOptions);
+
+export interface Logger {
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+  debug?(message: string): void;
+}
+
+export interface Options<Req = any, Res = any> {
+  /**
+   * Signs the device cookie and challenge forms; at least 32 characters. An array rotates keys: the
+   * first signs, all verify. Required in production; in development a random per-process secret is used.
+   */
+  secret?: string | string[];
+  /** Who is paying. Return `null`/`undefined`/`false`, or `paying: false`, to leave the request unprotected. Sync or async. */
+  identify: (req: Req) => Identity | null | undefined | false | Promise<Identity | null | undefined | false>;
+  /** Paths protected by the `sharelock()` middleware. Default: none (use `guard.protect()` on routes). */
+  protect?: ProtectRule | ProtectRule[];
+  /** Paths never protected by `protect` patterns (not by an explicit `guard.protect()`). Default: none. */
+  exclude?: string | string[];
+  /** Device limits. Default `{ devices: 3 }`, no per-type limit. */
+  limits?: Limits;
+  /** Attached devices unused for this long stop counting (auto-detach). Default 7 days. */
+  inactiveAfterMs?: number;
+  /** Where users are sent. Each a same-site path or absolute URL. Defaults: all `/`. */
+  urls?: { newAccount?: string; logout?: string; success?: string; suspended?: string };
+  /** Clears the app's own session when a device is logged out. Sync or async. Default: none. */
+  onLogout?: (context: { req: Req; res: Res }) => void | Promise<void>;
+  /**
+   * Which proxies to trust for `X-Forwarded-For`, as Express's `trust proxy`: `true`, a hop count,
+   * `'loopback'`, CIDR strings, or a function. Default `false` (the socket address).
+   */
+  trustProxy?: boolean | number | string | string[] | ((address: string, hop: number) => boolean);
+  /** Record the page path with each access. Default `true`. */
+  recordPages?: boolean;
+  cookie?: {
+    /** Default `sl_device` (`__Host-sl_device` when `Secure`). */
+    name?: string;
+    /** Default 400 days, the longest browsers keep a cookie. */
+    maxAgeMs?: number;
+    /** `'auto'`: `Secure` except over plain-http localhost. Default `'auto'`. */
+    secure?: 'auto' | boolean;
+  };
+  /** Verdict cache. `allow` verdicts are reused for `allowTtlMs` (default 30 s); at most `max` entries (default 10 000). */
+  cache?: { allowTtlMs?: number; max?: number };
+  /** A cached request still records its access, at most once per this interval per device. Default 60 s. */
+  touchIntervalMs?: number;
+  /** Recent accesses kept per account for signals. Default 100. */
+  historySize?: number;
+  challenge?: {
+    /** Where the challenge pages are mounted. Default `/sharelock`; pages live under `{basePath}/challenge/`. */
+    basePath?: string;
+    /** How long a challenge stays open. Default 30 minutes. */
+    ttlMs?: number;
+    /** How long a code is valid. Default 10 minutes. */
+    codeTtlMs?: number;
+    /** Digits in a code, 6 to 10. Default 6. */
+    codeLength?: number;
+    /** Wrong codes allowed before the challenge fails. Default 5. */
+    maxAttempts?: number;
+    /** Minimum time between two codes. Default 30 s. */
+    resendIntervalMs?: number;
+    /** Let anyone who says "I'm the owner" manage the devices without a code. Default `false`. */
+    dangerouslySkipOwnerVerification?: boolean;
+  };
+  /** Code delivery per channel. Default in development: an in-memory `Outbox` for both. Required in production. */
+  senders?: { email?: CodeSender; sms?: CodeSender };
+  branding?: {
+    /** Default `'this service'`. */
+    appName?: string;
+    logoUrl?: string;
+    /** CSS colours. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`. */
+    colors?: { accent?: string; background?: string; text?: string };
+    strings?: Partial<Strings>;
+  };
+  /** Where devices, accesses and challenges live. Default: a `MemoryStore`. */
+  store?: Store;
+  /** Longest a request waits on the store. Default 1 000 ms. */
+  storeTimeoutMs?: number;
+  /** On a store failure or timeout: `'allow'` (fail open, logged once) or `'deny'` (503). Default `'allow'`. */
+  storeFailure?: StoreFailure;
+  /** Default: `console`, prefixed. */
+  logger?: Logger;
+  /** Default: `process.env.NODE_ENV === 'production'`. */
+  production?: boolean;
+  /** Clock in ms since the epoch, for tests. Default `Date.now`. */
+  now?: Clock;
+}
+
+export interface ResolvedRule {
+  match: (path: string) => boolean;
+  methods?: ReadonlySet<string>;
+  options: ResolvedRouteOptions;
+}
+
+export interface ResolvedRouteOptions {
+  limits: Readonly<Limits & { devices: number }>;
+  storeFailure: StoreFailure;
+  /** Identifies the route policy in cache keys. */
+  key: string;
+}
+
+/** The frozen, validated configuration every part of the core reads. */
+export interface Config {
+  secrets: readonly Buffer[];
+  identify: Options['identify'];
+  rules: readonly ResolvedRule[];
+  exclude: ((path: string) => boolean) | undefined;
+  defaultRoute: ResolvedRouteOptions;
+  inactiveAfterMs: number;
+  urls: Readonly<{ newAccount: string; logout: string; success: string; suspended: string }>;
+  onLogout: Options['onLogout'];
+  trustProxy: (address: string, hop: number) => boolean;
+  recordPages: boolean;
+  cookie: Readonly<{ name: string; maxAgeMs: number; secure: 'auto' | boolean }>;
+  cache: Readonly<{ allowTtlMs: number; max: number }>;
+  touchIntervalMs: number;
+  historySize: number;
+  challenge: Readonly<{
+    basePath: string;
+    ttlMs: number;
+    codeTtlMs: number;
+    codeLength: number;
+    maxAttempts: number;
+    resendIntervalMs: number;
+    skipOwnerVerification: boolean;
+  }>;
+  senders: Readonly<{ email?: CodeSender; sms?: CodeSender }>;
+  /** The development outbox, when sharelock created one. */
+  outbox: Outbox | undefined;
+  branding: Readonly<{ appName: string; logoUrl?: string; colors: { accent: string; background: string; text: string }; strings: Strings }>;
+  store: Store;
+  storeTimeoutMs: number;
+  storeFailure: StoreFailure;
+  logger: Logger;
+  production: boolean;
+  now: Clock;
+}
+
+// The compiler keeps these lists complete: a new option fails to build until it is listed.
+const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
+  secret: true, identify: true, protect: true, exclude: true, limits: true, inactiveAfterMs: true, urls: true,
+  onLogout: true, trustProxy: true, recordPages: true, cookie: true, cache: true, touchIntervalMs: true,
+  historySize: true, challenge: true, senders: true, branding: true, store: true, storeTimeoutMs: true,
+  storeFailure: true, logger: true, production: true, now: true,
+};
+const URL_KEYS: { [K in keyof Required<NonNullable<Options['urls']>>]: true } = { newAccount: true, logout: true, success: true, suspended: true };
+const COOKIE_KEYS: { [K in keyof Required<NonNullable<Options['cookie']>>]: true } = { name: true, maxAgeMs: true, secure: true };
+const CACHE_KEYS: { [K in keyof Required<NonNullable<Options['cache']>>]: true } = { allowTtlMs: true, max: true };
+const CHALLENGE_KEYS: { [K in keyof Required<NonNullable<Options['challenge']>>]: true } = {
+  basePath: true, ttlMs: true, codeTtlMs: true, codeLength: true, maxAttempts: true, resendIntervalMs: true, dangerouslySkipOwnerVerification: true,
+};
+const SENDER_KEYS: { [K in keyof Required<NonNullable<Options['senders']>>]: true } = { email: true, sms: true };
+const BRANDING_KEYS: { [K in keyof Required<NonNullable<Options['branding']>>]: true } = { appName: true, logoUrl: true, colors: true, strings: true };
+const COLOR_KEYS = { accent: true, background: true, text: true };
+const ROUTE_KEYS: { [K in keyof Required<RouteOptions>]: true } = { limits: true, storeFailure: true };
+const LIMIT_KEYS: { [K in keyof Required<Limits>]: true } = { devices: true, computer: true, tablet: true, mobile: true, tv: true, other: true };
+
+export const MIN_SECRET_LENGTH = 32;
+
+const invalid = (option: string, value: unknown, fix: string) =>
+  new SharelockError('SHARELOCK_E_OPTION_INVALID', `Invalid \`${option}\`: ${show(value)}. ${fix}`);
+
+function checkKeys(option: string, value: unknown, known: object): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(option, value, 'Pass an object.');
+  for (const key of Object.keys(value)) {
+    if (!(key in known)) {
+      const hint = closest(key, Object.keys(known));
+      throw new SharelockError(
+        'SHARELOCK_E_OPTION_UNKNOWN',
+        `Unknown option \`${option ? `${option}.` : ''}${key}\`.${hint ? ` Did you mean \`${hint}\`?` : ''} Known: ${Object.keys(known).join(', ')}.`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The known key closest to a typo, when it is close enough to be a likely intent. */
+function closest(key: string, known: string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+function wholeNumber(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(option, value, `It must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}${option.endsWith('Ms') ? ' (milliseconds; sharelock exports seconds(), minutes(), days())' : ''}.`);
+  }
+  return value;
+}
+
+function bool(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(option, value, 'Pass `true` or `false`.');
+  return value;
+}
+
+function text(option: string, value: unknown, fallback: string, pattern?: RegExp, fix?: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) {
+    throw invalid(option, value, fix ?? 'Pass a non-empty string.');
+  }
+  return value;
+}
+
+function fn<T>(option: string, value: unknown): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw invalid(option, value, 'Pass a function.');
+  return value as T;
+}
+
+function storeFailure(option: string, value: unknown, fallback: StoreFailure): StoreFailure {
+  if (value === undefined) return fallback;
+  if (value !== 'allow' && value !== 'deny') throw invalid(option, value, "Use 'allow' (fail open) or 'deny'.");
+  return value;
+}
+
+/** Validate limits; returns only the keys given. */
+export function resolveLimits(option: string, value: unknown): Limits {
+  if (value === undefined) return {};
+  const raw = checkKeys(option, value, LIMIT_KEYS);
+  const limits: Limits = {};
+  for (const key of ['devices', ...DEVICE_TYPES] as const) {
+    if (raw[key] !== undefined) limits[key] = wholeNumber(`${option}.${key}`, raw[key], 0, 1, 1000);
+  }
+  return limits;
+}
+
+const URL_PATTERN = /^(\/(?!\/)|https?:\/\/)/;
+
+export function resolveRouteOptions(option: string, value: unknown, base: ResolvedRouteOptions): ResolvedRouteOptions {
+  if (value === undefined) return base;
+  const raw = checkKeys(option, value, ROUTE_KEYS);
+  const limits = { ...base.limits, ...resolveLimits(`${option}.limits`, raw.limits) };
+  const failure = storeFailure(`${option}.storeFailure`, raw.storeFailure, base.storeFailure);
+  return Object.freeze({ limits: Object.freeze(limits), storeFailure: failure, key: routeKey(limits, failure) });
+}
+
+function routeKey(limits: Limits, failure: StoreFailure): string {
+  return `${Object.entries(limits).map(([k, v]) => `${k}=${v}`).join(',')};${failure}`;
+}
+
+function patterns(option: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const pattern of list) {
+    if (typeof pattern !== 'string' || !pattern.startsWith('/')) throw invalid(option, pattern, "A path pattern starts with '/', e.g. '/watch/*' or '/api/premium/**'.");
+  }
+  return list as string[];
+}
+
+function matcher(list: string[]): (path: string) => boolean {
+  return picomatch(list, { dot: true });
+}
+
+const METHOD = /^[A-Z]+$/;
+
+function resolveRules(value: unknown, base: ResolvedRouteOptions): ResolvedRule[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((rule, i) => {
+    const option = `protect[${i}]`;
+    if (typeof rule === 'string') return { match: matcher(patterns(option, rule)), options: base };
+    const { path, methods, ...routeOptions } = checkKeys(option, rule, { path: true, methods: true, ...ROUTE_KEYS });
+    if (path === undefined) throw invalid(`${option}.path`, path, "Give the rule a path pattern, e.g. { path: '/watch/*' }.");
+    let methodSet: Set<string> | undefined;
+    if (methods !== undefined) {
+      if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string' && METHOD.test(m.toUpperCase()))) {
+        throw invalid(`${option}.methods`, methods, "Pass HTTP method names, e.g. ['GET', 'POST'].");
+      }
+      methodSet = new Set(methods.map((m: string) => m.toUpperCase()));
+    }
+    return { match: matcher(patterns(`${option}.path`, path)), methods: methodSet, options: resolveRouteOptions(option, routeOptions, base) };
+  });
+}
+
+function resolveTrustProxy(value: unknown): (address: string, hop: number) => boolean {
+  if (value === undefined || value === false) return () => false;
+  if (value === true) return () => true;
+  if (typeof value === 'number') {
+    const hops = wholeNumber('trustProxy', value, 0, 0, 100);
+    return (_address, hop) => hop < hops;
+  }
+  if (typeof value === 'function') return value as (address: string, hop: number) => boolean;
+  try {
+    const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : (value as string[]);
+    return proxyAddr.compile(list);
+  } catch (error) {
+    throw invalid('trustProxy', value, `Use true, a hop count, 'loopback', CIDR ranges or a function (${(error as Error).message}).`);
+  }
+}
+
+function resolveSecrets(value: unknown, production: boolean, logger: Logger): Buffer[] {
+  if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
+    if (production) {
+      throw new SharelockError('SHARELOCK_E_SECRET_MISSING', `\`secret\` is required in production. Set it to a random string of at least ${MIN_SECRET_LENGTH} characters, e.g. from \`openssl rand -base64 48\`, kept in your environment.`);
+    }
+    logger.warn(`SHARELOCK_E_SECRET_MISSING: no \`secret\` given; using a random one for this process. Device cookies will not survive a restart. Set \`secret\` (at least ${MIN_SECRET_LENGTH} characters) before going to production.`);
+    return [randomBytes(32)];
+  }
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((secret, i) => {
+    const option = Array.isArray(value) ? `secret[${i}]` : 'secret';
+    if (typeof secret !== 'string') throw invalid(option, secret, 'Pass a string, or an array of strings for rotation.');
+    if (secret.length < MIN_SECRET_LENGTH) {
+      const message = `\`${option}\` is ${secret.length} characters; use at least ${MIN_SECRET_LENGTH} random characters, e.g. from \`openssl rand -base64 48\`.`;
+      if (production) throw new SharelockError('SHARELOCK_E_SECRET_SHORT', message);
+      logger.warn(`SHARELOCK_E_SECRET_SHORT: ${message} Accepted in development only.`);
+    }
+    return Buffer.from(secret, 'utf8');
+  });
+}
+
+function sender(option: string, value: unknown): CodeSender | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as CodeSender).send !== 'function') {
+    throw invalid(option, value, 'Pass an object with a `send(message)` method, e.g. `smtpSender({...})` or an `Outbox`.');
+  }
+  return value as CodeSender;
+}
+
+const CSS_COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla|oklch)\([0-9.,%\s/a-z-]+\))$/;
+
+function resolveBranding(value: unknown): Config['branding'] {
+  const raw = value === undefined ? {} : checkKeys('branding', value, BRANDING_KEYS);
+  const colorsRaw = raw.colors === undefined ? {} : checkKeys('branding.colors', raw.colors, COLOR_KEYS);
+  const color = (key: string, fallback: string) => text(`branding.colors.${key}`, colorsRaw[key], fallback, CSS_COLOR, "Use a CSS colour such as '#4f46e5' or 'rgb(79 70 229)'.");
+  const stringsRaw = raw.strings === undefined ? {} : checkKeys('branding.strings', raw.strings, DEFAULT_STRINGS);
+  const strings = { ...DEFAULT_STRINGS };
+  for (const [key, s] of Object.entries(stringsRaw)) strings[key as keyof Strings] = text(`branding.strings.${key}`, s, '');
+  const logoUrl = raw.logoUrl === undefined ? undefined : text('branding.logoUrl', raw.logoUrl, '', URL_PATTERN, 'Use a path or an http(s) URL.');
+  return Object.freeze({
+    appName: text('branding.appName', raw.appName, 'this service'),
+    ...(logoUrl === undefined ? {} : { logoUrl }),
+    colors: Object.freeze({ accent: color('accent', '#4f46e5'), background: color('background', '#f6f7fb'), text: color('text', '#1f2937') }),
+    strings: Object.freeze(strings),
+  });
+}
+
+function consoleLogger(): Logger {
+  return {
+    warn: (message) => console.warn(`[sharelock] ${message}`),
+    error: (message, error) => console.error(`[sharelock] ${message}`, error ?? ''),
+  };
+}
+
+/** Validate the public options once and freeze them into the `Config` the core reads. Never mutates `options`. */
+export function resolveOptions(options: Options): Config {
+  const raw = checkKeys('', options, OPTION_KEYS) as Options;
+  const logger = raw.logger === undefined ? consoleLogger() : raw.logger;
+  if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function') throw invalid('logger', logger, 'Pass an object with `warn` and `error` methods.');
+  const production = bool('production', raw.production, process.env.NODE_ENV === 'production');
+  const identify = fn<Options['identify']>('identify', raw.identify);
+  if (!identify) throw new SharelockError('SHARELOCK_E_IDENTIFY_MISSING', '`identify` is required: a function that returns the paying account of a request, e.g. `(req) => req.user && { id: req.user.accountId, email: req.user.email }`.');
+
+  const failure = storeFailure('storeFailure', raw.storeFailure, 'allow');
+  const limits = { devices: 3, ...resolveLimits('limits', raw.limits) };
+  const defaultRoute: ResolvedRouteOptions = Object.freeze({ limits: Object.freeze(limits), storeFailure: failure, key: routeKey(limits, failure) });
+
+  const urlsRaw = raw.urls === undefined ? {} : checkKeys('urls', raw.urls, URL_KEYS);
+  const url = (key: string) => text(`urls.${key}`, urlsRaw[key], '/', URL_PATTERN, "Use a path such as '/signup' or an http(s) URL.");
+
+  const cookieRaw = raw.cookie === undefined ? {} : checkKeys('cookie', raw.cookie, COOKIE_KEYS);
+  const secure = cookieRaw.secure ?? 'auto';
+  if (secure !== 'auto' && typeof secure !== 'boolean') throw invalid('cookie.secure', secure, "Use 'auto', true or false.");
+
+  const cacheRaw = raw.cache === undefined ? {} : checkKeys('cache', raw.cache, CACHE_KEYS);
+  const challengeRaw = raw.challenge === undefined ? {} : checkKeys('challenge', raw.challenge, CHALLENGE_KEYS);
+  const skipOwnerVerification = bool('challenge.dangerouslySkipOwnerVerification', challengeRaw.dangerouslySkipOwnerVerification, false);
+
+  const sendersRaw = raw.senders === undefined ? undefined : checkKeys('senders', raw.senders, SENDER_KEYS);
+  let senders: Config['senders'];
+  let outbox: Outbox | undefined;
+  if (sendersRaw) {
+    senders = { email: sender('senders.email', sendersRaw.email), sms: sender('senders.sms', sendersRaw.sms) };
+  } else if (production && !skipOwnerVerification) {
+    throw new SharelockError('SHARELOCK_E_SENDER_MISSING', '`senders` is required in production so owners can receive their codes: e.g. `senders: { email: smtpSender({ transport: process.env.SMTP_URL, from: "..." }) }`.');
+  } else {
+    outbox = new Outbox();
+    senders = { email: outbox, sms: outbox };
+  }
+
+  const store = raw.store ?? new MemoryStore();
+  for (const method of ['attach', 'listDevices', 'setDeviceStatus', 'createChallenge', 'getChallenge', 'updateChallenge'] as const) {
+    if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') throw invalid('store', store, `A store implements the Store contract; \`${method}\` is missing.`);
+  }
+  const now = fn<Clock>('now', raw.now) ?? Date.now;
+
+  return Object.freeze({
+    secrets: Object.freeze(resolveSecrets(raw.secret, production, logger)),
+    identify,
+    rules: Object.freeze(resolveRules(raw.protect, defaultRoute)),
+    exclude: raw.exclude === undefined ? undefined : matcher(patterns('exclude', raw.exclude)),
+    defaultRoute,
+    inactiveAfterMs: wholeNumber('inactiveAfterMs', raw.inactiveAfterMs, days(7), 1),
+    urls: Object.freeze({ newAccount: url('newAccount'), logout: url('logout'), success: url('success'), suspended: url('suspended') }),
+    onLogout: fn<Options['onLogout']>('onLogout', raw.onLogout),
+    trustProxy: resolveTrustProxy(raw.trustProxy),
+    recordPages: bool('recordPages', raw.recordPages, true),
+    cookie: Object.freeze({
+      name: text('cookie.name', cookieRaw.name, 'sl_device', /^[A-Za-z0-9_-]{1,64}$/, 'Use letters, digits, _ and - only (the `__Host-` prefix is added when Secure).'),
+      maxAgeMs: wholeNumber('cookie.maxAgeMs', cookieRaw.maxAgeMs, days(400), seconds(60)),
+      secure,
+    }),
+    cache: Object.freeze({ allowTtlMs: wholeNumber('cache.allowTtlMs', cacheRaw.allowTtlMs, seconds(30), 0), max: wholeNumber('cache.max', cacheRaw.max, 10_000, 1) }),
+    touchIntervalMs: wholeNumber('touchIntervalMs', raw.touchIntervalMs, seconds(60), 0),
+    historySize: wholeNumber('historySize', raw.historySize, 100, 1, 10_000),
+    challenge: Object.freeze({
+      basePath: text('challenge.basePath', challengeRaw.basePath, '/sharelock', /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, "Use a path such as '/sharelock' (no trailing slash)."),
+      ttlMs: wholeNumber('challenge.ttlMs', challengeRaw.ttlMs, minutes(30), seconds(60)),
+      codeTtlMs: wholeNumber('challenge.codeTtlMs', challengeRaw.codeTtlMs, minutes(10), seconds(30)),
+      codeLength: wholeNumber('challenge.codeLength', challengeRaw.codeLength, 6, 6, 10),
+      maxAttempts: wholeNumber('challenge.maxAttempts', challengeRaw.maxAttempts, 5, 1, 20),
+      resendIntervalMs: wholeNumber('challenge.resendIntervalMs', challengeRaw.resendIntervalMs, seconds(30), 0),
+      skipOwnerVerification,
+    }),
+    senders: Object.freeze(senders),
+    outbox,
+    branding: resolveBranding(raw.branding),
+    store,
+    storeTimeoutMs: wholeNumber('storeTimeoutMs', raw.storeTimeoutMs, 1000, 1, 60_000),
+    storeFailure: failure,
+    logger,
+    production,
+    now,
+  });
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
+import { PENDING_CHALLENGE } from '../model.js';
+import { exceededLimits } from './attach-rules.js';
+import type { AttachInput, AttachResult, Store } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Accounts kept; the least recently used is forgotten beyond this. Default 100 000 (about 2 KB each). */
+  maxAccounts?: number;
+  /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
+  maxChallenges?: number;
+  /** Devices kept per account; the oldest non-attached are forgotten beyond this. Default 50. */
+  maxDevicesPerAccount?: number;
+}
+
+interface AccountState {
+  status: AccountStatus;
+  devices: Map<string, DeviceRecord>;
+  accesses: Access[];
+}
+
+/**
+ * The default store: one process, bounded memory. Every method runs without an `await` between
+ * reading and writing, so each is atomic per account on Node's single thread.
+ */
+export class MemoryStore implements Store {
+  readonly #accounts: LRUCache<string, AccountState>;
+  readonly #challenges: LRUCache<string, ChallengeRecord>;
+  /** `account \0 device` → id of its newest challenge. */
+  readonly #challengeByDevice: LRUCache<string, string>;
+  readonly #maxDevices: number;
+  /** Identifies this instance, e.g. in logs of a fleet. */
+  readonly id = randomUUID();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxAccounts = positiveInteger(options.maxAccounts ?? 100_000, 'maxAccounts');
+    const maxChallenges = positiveInteger(options.maxChallenges ?? 100_000, 'maxChallenges');
+    this.#maxDevices = positiveInteger(options.maxDevicesPerAccount ?? 50, 'maxDevicesPerAccount');
+    this.#accounts = new LRUCache({ max: maxAccounts });
+    this.#challenges = new LRUCache({ max: maxChallenges });
+    this.#challengeByDevice = new LRUCache({ max: maxChallenges });
+  }
+
+  async attach(input: AttachInput): Promise<AttachResult> {
+    const account = this.#account(input.accountId, true);
+    if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: snapshot(account) };
+
+    for (const device of account.devices.values()) {
+      if (device.status === 'attached' && device.lastSeen < input.inactiveBefore && device.id !== input.deviceId) {
+        device.status = 'detached';
+      }
+    }
+
+    const existing = account.devices.get(input.deviceId);
+    if (existing?.logoutPending) {
+      existing.logoutPending = false;
+      return { outcome: { kind: 'logout', status: existing.status }, snapshot: snapshot(account) };
+    }
+
+    let newlyAttached = false;
+    if (existing?.status !== 'attached' && existing?.status !== 'excluded') {
+      const exceeded = exceededLimits(account.devices.values(), input.type, input.limits);
+      if (exceeded.length > 0) {
+        return { outcome: { kind: 'over_limit', exceeded }, snapshot: snapshot(account) };
+      }
+      newlyAttached = true;
+    }
+
+    const device: DeviceRecord = existing ?? {
+      id: input.deviceId,
+      accountId: input.accountId,
+      type: input.type,
+      agent: input.agent,
+      status: 'attached',
+      logoutPending: false,
+      firstSeen: input.access.at,
+      lastSeen: input.access.at,
+    };
+    if (newlyAttached) device.status = 'attached';
+    device.type = input.type;
+    device.agent = input.agent;
+    device.lastSeen = Math.max(device.lastSeen, input.access.at);
+    if (input.access.ip !== undefined) device.lastIp = input.access.ip;
+    if (input.access.location !== undefined) device.lastLocation = input.access.location;
+    if (input.metadata !== undefined) device.metadata = { ...device.metadata, ...input.metadata };
+    account.devices.delete(device.id); // re-insert: the map stays ordered by last use
+    account.devices.set(device.id, device);
+    this.#pruneDevices(account);
+
+    account.accesses.push(input.access);
+    if (account.accesses.length > input.historySize) account.accesses.splice(0, account.accesses.length - input.historySize);
+
+    const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
+    return { outcome, snapshot: snapshot(account) };
+  }
+
+  async listDevices(accountId: string): Promise<DeviceRecord[]> {
+    const account = this.#account(accountId, false);
+    return account ? [...account.devices.values()].map((d) => structuredClone(d)) : [];
+  }
+
+  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined> {
+    const device = this.#account(accountId, false)?.devices.get(deviceId);
+    if (!device) return undefined;
+    device.status = status;
+    device.logoutPending = status === 'kicked' || status === 'detached';
+    if (status === 'attached') device.lastSeen = Math.max(device.lastSeen, at);
+    return structuredClone(device);
+  }
+
+  async getAccountStatus(accountId: string): Promise<AccountStatus> {
+    return this.#account(accountId, false)?.status ?? 'active';
+  }
+
+  async setAccountStatus(accountId: string, status: AccountStatus): Promise<void> {
+    this.#account(accountId, true).status = status;
+  }
+
+  async createChallenge(challenge: ChallengeRecord): Promise<void> {
+    const key = `${challenge.accountId}\0${challenge.deviceId}`;
+    const previous = this.#challenges.get(this.#challengeByDevice.get(key) ?? '');
+    if (previous && PENDING_CHALLENGE.has(previous.status)) {
+      previous.status = 'overridden';
+      previous.updatedAt = challenge.createdAt;
+    }
+    this.#challenges.set(challenge.id, structuredClone(challenge));
+    this.#challengeByDevice.set(key, challenge.id);
+  }
+
+  async getChallenge(id: string): Promise<ChallengeRecord | undefined> {
+    const challenge = this.#challenges.get(id);
+    return challenge && structuredClone(challenge);
+  }
+
+  async findPendingChallenge(accountId: string, deviceId: string): Promise<ChallengeRecord | undefined> {
+    const challenge = this.#challenges.get(this.#challengeByDevice.get(`${accountId}\0${deviceId}`) ?? '');
+    return challenge && PENDING_CHALLENGE.has(challenge.status) ? structuredClone(challenge) : undefined;
+  }
+
+  async updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
+    const challenge = this.#challenges.get(id);
+    if (!challenge || !from.includes(challenge.status)) return undefined;
+    Object.assign(challenge, structuredClone(patch), { id: challenge.id });
+    return structuredClone(challenge);
+  }
+
+  async recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined> {
+    const challenge = this.#challenges.get(id);
+    if (!challenge || challenge.status !== 'code_sent') return undefined;
+    challenge.attempts++;
+    if (challenge.attempts >= maxAttempts) challenge.status = 'failed';
+    return structuredClone(challenge);
+  }
+
+  async close(): Promise<void> {
+    this.#accounts.clear();
+    this.#challenges.clear();
+    this.#challengeByDevice.clear();
+  }
+
+  #account(id: string, create: true): AccountState;
+  #account(id: string, create: false): AccountState | undefined;
+  #account(id: string, create: boolean): AccountState | undefined {
+    let account = this.#accounts.get(id);
+    if (!account && create) {
+      account = { status: 'active', devices: new Map(), accesses: [] };
+      this.#accounts.set(id, account);
+    }
+    return account;
+  }
+
+  /** Forget the least recently used devices that no longer count, beyond the per-account cap. */
+  #pruneDevices(account: AccountState): void {
+    if (account.devices.size <= this.#maxDevices) return;
+    for (const device of account.devices.values()) {
+      if (account.devices.size <= this.#maxDevices) break;
+      if (device.status === 'detached' && !device.logoutPending) account.devices.delete(device.id);
+    }
+  }
+}
+
+function snapshot(account: AccountState): AttachResult['snapshot'] {
+  return {
+    status: account.status,
+    devices: [...account.devices.values()].map((d) => structuredClone(d)),
+    accesses: account.accesses.map((a) => structuredClone(a)),
+  };
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`MemoryStore: ${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,78 @@
+import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits } from '../model.js';
+
+/** One protected request, as the store records it. */
+export interface AttachInput {
+  accountId: string;
+  deviceId: string;
+  type: DeviceType;
+  agent: Agent;
+  access: Access;
+  metadata?: Record<string, unknown>;
+  /** Limits to enforce when the device is not attached yet. `devices` is always set. */
+  limits: Required<Pick<Limits, 'devices'>> & Limits;
+  /** Attached devices unused since before this time are detached first (lazy auto-detach). */
+  inactiveBefore: number;
+  /** Accesses kept per account for signals. */
+  historySize: number;
+}
+
+/**
+ * - `attached`: the device is (now) attached; `newlyAttached` tells whether this call attached it.
+ * - `excluded`: the device never counts (support staff, QA).
+ * - `over_limit`: attaching would exceed `limits`; nothing was attached. `exceeded` names the limits.
+ * - `logout`: the device was kicked or detached; its pending logout is now consumed.
+ * - `suspended`: the account is suspended; nothing was recorded.
+ */
+export type AttachOutcome =
+  | { kind: 'attached'; newlyAttached: boolean }
+  | { kind: 'excluded' }
+  | { kind: 'over_limit'; exceeded: Array<{ limit: keyof Limits; observed: number; threshold: number }> }
+  | { kind: 'logout'; status: DeviceStatus }
+  | { kind: 'suspended' };
+
+export interface AccountSnapshot {
+  status: AccountStatus;
+  devices: DeviceRecord[];
+  /** Recent accesses, oldest first, at most `historySize`. */
+  accesses: Access[];
+}
+
+export interface AttachResult {
+  outcome: AttachOutcome;
+  snapshot: AccountSnapshot;
+}
+
+/**
+ * The storage contract: small atomic primitives, no policy. Every method must be atomic per
+ * account, so two requests racing for the last slot can never both get it.
+ */
+export interface Store {
+  /** Attach the device if within limits (or `force`), record the access, return the account snapshot. */
+  attach(input: AttachInput): Promise<AttachResult>;
+  /** Every device the store knows for the account, attached or not. */
+  listDevices(accountId: string): Promise<DeviceRecord[]>;
+  /**
+   * Set a device's status. `kicked` and `detached` also mark a logout as pending. Returns the
+   * updated device, or `undefined` when the account has no such device.
+   */
+  setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined>;
+  getAccountStatus(accountId: string): Promise<AccountStatus>;
+  setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
+  /**
+   * Save a new challenge. Any other pending challenge for the same account and device becomes
+   * `overridden`. Kept until `challenge.expiresAt` at least.
+   */
+  createChallenge(challenge: ChallengeRecord): Promise<void>;
+  getChallenge(id: string): Promise<ChallengeRecord | undefined>;
+  /** The newest pending challenge of this device, if any. */
+  findPendingChallenge(accountId: string, deviceId: string): Promise<ChallengeRecord | undefined>;
+  /**
+   * Apply `patch` only while the challenge is in one of `from` (compare-and-set), so two tabs cannot
+   * both spend the last attempt. Returns the updated challenge, or `undefined` if it did not apply.
+   */
+  updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined>;
+  /** Count one wrong code atomically; returns the challenge after the increment. */
+  recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined>;
+  /** Optional: release connections and timers. */
+  close?(): Promise<void>;
+}
