@@ -73,6 +73,12 @@ export interface Store {
   updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined>;
   /** Count one wrong code atomically; returns the challenge after the increment. */
   recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined>;
+  /**
+   * Optional, for stores shared by several processes: call `listener(accountId)` whenever another
+   * instance kicks or detaches a device or changes the account status, so this process drops its
+   * cached verdicts for that account. Returns a function that stops listening.
+   */
+  onInvalidate?(listener: (accountId: string) => void): () => void;
   /** Optional: release connections and timers. */
   close?(): Promise<void>;
 }
