@@ -288,8 +288,9 @@ function patterns(option: string, value: unknown): string[] {
   return list as string[];
 }
 
+// Case-insensitive like Express's router, so `/WATCH/1` cannot slip past `/watch/*`.
 function matcher(list: string[]): (path: string) => boolean {
-  return picomatch(list, { dot: true });
+  return picomatch(list, { dot: true, nocase: true });
 }
 
 const METHOD = /^[A-Z]+$/;
@@ -385,7 +386,7 @@ function consoleLogger(): Logger {
 
 /** Validate the public options once and freeze them into the `Config` the core reads. Never mutates `options`. */
 export function resolveOptions(options: Options): Config {
-  const raw = checkKeys('', options, OPTION_KEYS) as Options;
+  const raw = checkKeys('', options, OPTION_KEYS) as unknown as Options;
   const logger = raw.logger === undefined ? consoleLogger() : raw.logger;
   if (typeof logger?.warn !== 'function' || typeof logger.error !== 'function') throw invalid('logger', logger, 'Pass an object with `warn` and `error` methods.');
   const production = bool('production', raw.production, process.env.NODE_ENV === 'production');

@@ -29,7 +29,7 @@ export class DeviceIdentity {
 
   /** Read the device from the request's cookies, or mint a new one. Never throws on bad input. */
   resolve(cookieHeader: string | undefined, secure: boolean): DeviceCookie {
-    const found = this.#read(cookieHeader);
+    const found = this.#verify(cookieHeader);
     if (found && found.keyIndex === 0) return { deviceId: found.id };
     const deviceId = found?.id ?? randomBytes(ID_BYTES).toString('base64url');
     return { deviceId, setCookie: this.serialize(deviceId, secure) };
@@ -46,6 +46,11 @@ export class DeviceIdentity {
     });
   }
 
+  /** The verified device id in a `Cookie` header, or `undefined`. Never mints one. */
+  read(cookieHeader: string | undefined): string | undefined {
+    return this.#verify(cookieHeader)?.id;
+  }
+
   cookieName(secure: boolean): string {
     return secure ? `__Host-${this.#cookie.name}` : this.#cookie.name;
   }
@@ -56,7 +61,7 @@ export class DeviceIdentity {
     return protocolIsHttps || !LOCAL_HOST.test(host ?? '');
   }
 
-  #read(header: string | undefined): { id: string; keyIndex: number } | undefined {
+  #verify(header: string | undefined): { id: string; keyIndex: number } | undefined {
     if (!header) return undefined;
     let cookies: Record<string, string | undefined>;
     try {

@@ -1,0 +1,190 @@
+import { CsrfTokens } from '../challenge/csrf.js';
+import type { ChallengeError, ChallengeResult, ChallengeView } from '../challenge/flow.js';
+import { devicesPage, introPage, messagePage, verifyPage, type Notice, type PageContext } from '../challenge/pages.js';
+import { format, type StringKey } from '../challenge/strings.js';
+import type { Sharelock } from '../sharelock.js';
+import type { Form } from './form.js';
+import type { RequestLike } from './request.js';
+import { page, redirect, type HttpResponse } from './response.js';
+import { clearAppSession } from './verdict-response.js';
+
+const accessFrom = (ip: string | undefined) => (ip ? { ip } : {});
+
+type Action = '' | 'owner' | 'verify' | 'resend' | 'devices' | 'kick' | 'complete' | 'logout' | 'new-account';
+
+const ALLOWED: Record<Action, ReadonlyArray<string>> = {
+  '': ['GET', 'HEAD'],
+  verify: ['GET', 'HEAD', 'POST'],
+  devices: ['GET', 'HEAD'],
+  owner: ['POST'],
+  resend: ['POST'],
+  kick: ['POST'],
+  complete: ['POST'],
+  logout: ['POST'],
+  'new-account': ['POST'],
+};
+
+interface Call<Req, Res> {
+  id: string;
+  deviceId: string;
+  form: Form;
+  ctx: PageContext;
+  context: { req: Req; res: Res };
+  request: RequestLike;
+}
+
+/**
+ * The built-in challenge pages under `{basePath}/challenge/{id}[/{action}]`. Each handler runs one
+ * step of the core's headless challenge API and renders the outcome; every POST needs the form's
+ * CSRF token, and only the challenged device may act.
+ */
+export class ChallengeRoutes<Req, Res> {
+  readonly #core: Sharelock<Req, Res>;
+  readonly #csrf: CsrfTokens;
+  readonly #pattern: RegExp;
+
+  constructor(core: Sharelock<Req, Res>) {
+    this.#core = core;
+    this.#csrf = new CsrfTokens(core.config.secrets);
+    const base = core.config.challenge.basePath.replace(/[.]/g, '\\.');
+    this.#pattern = new RegExp(`^${base}/challenge/([^/]{1,64})(?:/([a-z-]{1,20}))?/?$`);
+  }
+
+  /** Whether the path is one of the challenge pages (they are never protected themselves). */
+  matches(path: string): boolean {
+    return path.startsWith(`${this.#core.config.challenge.basePath}/challenge/`);
+  }
+
+  /** Answer a challenge page request, or `undefined` when the path is not one. `readForm` is called for POSTs only. */
+  async handle(request: RequestLike, readForm: () => Promise<Form>, context: { req: Req; res: Res }): Promise<HttpResponse | undefined> {
+    if (!this.matches(request.path)) return undefined;
+    const config = this.#core.config;
+    const match = this.#pattern.exec(request.path);
+    const action = (match?.[2] ?? '') as Action;
+    const id = match?.[1];
+    const ctx: PageContext = { branding: config.branding, action: `${config.challenge.basePath}/challenge/${encodeURIComponent(id ?? '')}`, csrf: '', now: config.now(), homeUrl: config.urls.success };
+    if (!id || !(action in ALLOWED)) return page(404, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+    if (!ALLOWED[action].includes(request.method)) {
+      const response = page(405, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+      response.headers.allow = ALLOWED[action].join(', ');
+      return response;
+    }
+    const deviceId = this.#core.deviceOf(request);
+    if (!deviceId) return page(403, messagePage(ctx, 'notYoursTitle', 'notYoursLead'));
+    ctx.csrf = this.#csrf.issue(id, deviceId);
+
+    let form: Form = {};
+    if (request.method === 'POST') {
+      form = await readForm();
+      if (!this.#csrf.verify(id, deviceId, form._csrf)) return page(403, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+    }
+    const call: Call<Req, Res> = { id, deviceId, form, ctx, context, request };
+    try {
+      return await this.#run(action, request.method, call);
+    } catch (error) {
+      config.logger.error(`Challenge page ${request.method} ${action || 'intro'} failed.`, error);
+      return page(503, messagePage(ctx, 'unavailableTitle', 'unavailableLead'));
+    }
+  }
+
+  async #run(action: Action, method: string, call: Call<Req, Res>): Promise<HttpResponse> {
+    const flow = this.#core.challenges;
+    const { id, deviceId, ctx } = call;
+    switch (action) {
+      case '': {
+        const result = await flow.present(id, deviceId);
+        if (!result.ok) return this.#failed(result, call);
+        if (result.value.verified) return redirect(`${ctx.action}/devices`);
+        return page(200, introPage(ctx, result.value));
+      }
+      case 'owner': {
+        const result = await flow.claimOwnership(id, deviceId);
+        if (!result.ok) return this.#failed(result, call);
+        return redirect(`${ctx.action}/${result.value.verified ? 'devices' : 'verify'}`);
+      }
+      case 'verify': {
+        if (method === 'POST') {
+          const result = await flow.verifyCode(id, deviceId, call.form.code);
+          if (!result.ok) return this.#failed(result, call);
+          return redirect(`${ctx.action}/devices`);
+        }
+        const result = await flow.present(id, deviceId);
+        if (!result.ok) return this.#failed(result, call);
+        if (result.value.verified) return redirect(`${ctx.action}/devices`);
+        if (result.value.status !== 'code_sent') return redirect(ctx.action);
+        return this.#verifyPage(200, result.value, call);
+      }
+      case 'resend': {
+        const result = await flow.sendCode(id, deviceId);
+        if (!result.ok) return this.#failed(result, call);
+        return this.#verifyPage(200, result.value, call, { kind: 'info', text: this.#t('resent') });
+      }
+      case 'devices': {
+        const [viewed, listed] = await Promise.all([flow.present(id, deviceId), flow.devices(id, deviceId)]);
+        if (!listed.ok) return this.#failed(listed, call);
+        if (!viewed.ok) return this.#failed(viewed, call);
+        return page(200, devicesPage(ctx, viewed.value, listed.value));
+      }
+      case 'kick': {
+        const result = await flow.kick(id, deviceId, call.form.device);
+        if (!result.ok && result.error !== 'unknown_device') return this.#failed(result, call);
+        return redirect(`${ctx.action}/devices`);
+      }
+      case 'complete': {
+        const result = await flow.complete(id, deviceId, accessFrom(this.#core.clientIp(call.request)));
+        if (!result.ok) return this.#failed(result, call);
+        return redirect(result.value.redirect);
+      }
+      case 'logout':
+      case 'new-account': {
+        const result = await flow.resolve(id, deviceId, action === 'logout' ? 'logged_out' : 'new_account');
+        if (!result.ok) return this.#failed(result, call);
+        if (action === 'logout') await clearAppSession(this.#core.config, call.context);
+        return redirect(result.value.redirect);
+      }
+    }
+  }
+
+  /** Every way a step can fail, as the page a user sees. */
+  #failed(result: Extract<ChallengeResult<unknown>, { ok: false }>, call: Call<Req, Res>): HttpResponse {
+    const { ctx } = call;
+    const error: ChallengeError = result.error;
+    switch (error) {
+      case 'not_found':
+        return page(404, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+      case 'wrong_device':
+        return page(403, messagePage(ctx, 'notYoursTitle', 'notYoursLead'));
+      case 'expired':
+      case 'closed':
+        return page(410, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+      case 'too_many_attempts':
+        return page(403, messagePage(ctx, 'expiredTitle', 'tooManyAttempts'));
+      case 'not_verified':
+      case 'code_not_sent':
+        return redirect(ctx.action);
+      case 'over_limit':
+      case 'unknown_device':
+        return redirect(`${ctx.action}/devices`);
+      case 'wrong_code':
+        return this.#verifyPage(422, result.view!, call, { kind: 'error', text: this.#t('wrongCode', { attempts: result.attemptsLeft ?? 0 }) });
+      case 'code_expired':
+        return this.#verifyPage(422, result.view!, call, { kind: 'error', text: this.#t('codeExpired') });
+      case 'resend_too_soon':
+        return this.#verifyPage(429, result.view!, call, { kind: 'error', text: this.#t('resendWait', { seconds: Math.ceil((result.retryInMs ?? 0) / 1000) }) });
+      case 'send_failed':
+        return this.#verifyPage(503, result.view!, call, { kind: 'error', text: this.#t('sendFailed') });
+    }
+  }
+
+  #verifyPage(status: number, view: ChallengeView, call: Call<Req, Res>, notice?: Notice): HttpResponse {
+    const { codeLength, codeTtlMs } = this.#core.config.challenge;
+    const response = page(status, verifyPage(call.ctx, view, codeLength, codeTtlMs, notice));
+    if (status === 429) response.headers['retry-after'] = String(Math.max(1, Math.ceil(((view.resendAvailableAt ?? 0) - call.ctx.now) / 1000)));
+    return response;
+  }
+
+  #t(key: StringKey, values: Record<string, string | number> = {}): string {
+    const { strings, appName } = this.#core.config.branding;
+    return format(strings[key], { appName, ...values });
+  }
+}

@@ -1,0 +1,46 @@
+import { SharelockError, show } from './errors.js';
+import type { Identity, Limits } from './model.js';
+import { resolveLimits } from './options.js';
+
+/** A paying identity, checked, with its limit overrides validated. */
+export interface PayingIdentity extends Identity {
+  limits: Limits;
+}
+
+const MAX_ID_LENGTH = 256;
+const MAX_CONTACT_LENGTH = 320;
+
+/**
+ * What `identify()` returned, as a paying identity, or `undefined` when the request is not protected
+ * (no user, or `paying: false`). Throws `SHARELOCK_E_IDENTITY_INVALID` for a malformed value, so the
+ * facade can log it once and fail open.
+ */
+export function checkIdentity(value: unknown): PayingIdentity | undefined {
+  if (value === null || value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrong(value, 'Return an object such as `{ id, email }`, or null for anonymous users.');
+  const identity = value as Identity;
+  if (identity.paying === false) return undefined;
+  const id = typeof identity.id === 'number' ? String(identity.id) : identity.id;
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) throw wrong(identity.id, `\`id\` must be a non-empty string of at most ${MAX_ID_LENGTH} characters.`);
+  for (const key of ['email', 'phone', 'plan'] as const) {
+    const field = identity[key];
+    if (field !== undefined && field !== null && (typeof field !== 'string' || field.length > MAX_CONTACT_LENGTH)) {
+      throw wrong(field, `\`${key}\` must be a string when given.`);
+    }
+  }
+  if (identity.metadata !== undefined && (identity.metadata === null || typeof identity.metadata !== 'object' || Array.isArray(identity.metadata))) {
+    throw wrong(identity.metadata, '`metadata` must be a plain object when given.');
+  }
+  let limits: Limits;
+  try {
+    limits = resolveLimits('identify().limits', identity.limits);
+  } catch (error) {
+    throw new SharelockError('SHARELOCK_E_IDENTITY_INVALID', (error as Error).message);
+  }
+  // Empty contacts mean "none": no code can be sent there.
+  return { ...identity, id, email: identity.email || undefined, phone: identity.phone || undefined, limits };
+}
+
+function wrong(value: unknown, fix: string): SharelockError {
+  return new SharelockError('SHARELOCK_E_IDENTITY_INVALID', `\`identify()\` returned ${show(value)}. ${fix}`);
+}

@@ -1,0 +1,17 @@
+export { createSharelock, Sharelock, type Decision, type Stats } from './sharelock.js';
+export type { Options, RouteOptions, ProtectRule, Logger, StoreFailure } from './options.js';
+export type { Identity, Limits, DeviceType, DeviceRecord, DeviceStatus, Agent, Location, Access, AccountStatus, ChallengeRecord, ChallengeKind, ChallengeStatus, ChallengeResolution, Reason } from './model.js';
+export { DEVICE_TYPES } from './model.js';
+export { assertNever, type Verdict, type VerdictKind } from './verdict.js';
+export type { ChallengeFlow, ChallengeError, ChallengeResult, ChallengeView, DeviceListing, DeviceView } from './challenge/flow.js';
+export { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
+export type { CodeMessage, CodeSender } from './challenge/senders/sender.js';
+export { Outbox } from './challenge/senders/outbox.js';
+export { smtpSender, type SmtpSenderOptions } from './challenge/senders/smtp.js';
+export type { Store, AttachInput, AttachOutcome, AttachResult, AccountSnapshot } from './stores/store.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { SharelockError, type ErrorCode } from './errors.js';
+export { seconds, minutes, hours, days, type Clock } from './time.js';
+export type { RequestLike } from './http/request.js';
+export type { HttpResponse } from './http/response.js';
+export type { NodeMiddleware } from './http/node.js';

@@ -1,0 +1,339 @@
+import { AgentParser } from './device/agent.js';
+import { DeviceIdentity } from './device/identity.js';
+import { VerdictCache } from './cache.js';
+import { ChallengeFlow } from './challenge/flow.js';
+import type { Outbox } from './challenge/senders/outbox.js';
+import { SharelockError } from './errors.js';
+import { checkIdentity, type PayingIdentity } from './identify.js';
+import type { AccountStatus, DeviceRecord, DeviceStatus, Limits, Reason } from './model.js';
+import { clientIp } from './net/ip.js';
+import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
+import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
+import { matchRoute } from './routes.js';
+import { routeMiddleware, type NodeMiddleware } from './http/node.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AttachInput, AttachResult, Store } from './stores/store.js';
+import { withTimeout } from './stores/timeout.js';
+import type { Verdict } from './verdict.js';
+
+/** The verdict for one request, and the device cookie to set with the response. */
+export interface Decision {
+  verdict: Verdict;
+  /** A `Set-Cookie` value to send whatever the verdict: a new device, or a cookie re-signed with the current key. */
+  setCookie?: string;
+  /** Set when the request was protected. */
+  accountId?: string;
+  deviceId?: string;
+}
+
+/** Counters since start, e.g. for a metrics endpoint. */
+export interface Stats {
+  decisions: number;
+  allow: number;
+  challenge: number;
+  logout: number;
+  suspended: number;
+  deny: number;
+  /** Decisions answered from the verdict cache, with no store round trip. */
+  cacheHits: number;
+  /** Store calls that failed or exceeded `storeTimeoutMs`; each was handled by `storeFailure`. */
+  storeFailures: number;
+  /** `identify()` calls that threw or returned a malformed identity; each request was let through. */
+  identifyFailures: number;
+}
+
+const CHECK_BY_LIMIT: Record<keyof Limits, string> = {
+  devices: 'device_count',
+  computer: 'computer_device_count',
+  tablet: 'tablet_device_count',
+  mobile: 'mobile_device_count',
+  tv: 'tv_device_count',
+  other: 'other_device_count',
+};
+
+/**
+ * The framework-neutral core: decides each protected request, runs the challenge flow, and offers
+ * an admin API. Adapters (`sharelock/express`, ...) map their framework to `decide()` and back.
+ */
+export class Sharelock<Req = any, Res = any> {
+  readonly config: Config;
+  /** The challenge lifecycle as a headless API, for apps that render their own challenge UI. */
+  readonly challenges: ChallengeFlow;
+  /** The development outbox holding sent codes, when no `senders` were configured. */
+  readonly outbox: Outbox | undefined;
+  readonly #devices: DeviceIdentity;
+  readonly #agents = new AgentParser();
+  readonly #cache: VerdictCache;
+  readonly #ownsStore: boolean;
+  readonly #stopInvalidation: (() => void) | undefined;
+  readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0 };
+  readonly #warned = new Set<string>();
+  #storeDown = false;
+  #closed = false;
+
+  constructor(options: Options<Req, Res>) {
+    this.config = resolveOptions(options as Options);
+    this.#ownsStore = options.store === undefined;
+    this.#devices = new DeviceIdentity(this.config);
+    this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
+    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId));
+    this.outbox = this.config.outbox;
+    this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
+  }
+
+  /** Route options resolved and validated once, e.g. for a per-route guard. Throws on invalid options. */
+  route(options?: RouteOptions): ResolvedRouteOptions {
+    return resolveRouteOptions('protect()', options, this.config.defaultRoute);
+  }
+
+  /** The route options of the `protect` pattern covering this request, or `undefined` when none does. */
+  match(method: string, path: string): ResolvedRouteOptions | undefined {
+    return matchRoute(this.config, method, path);
+  }
+
+  /**
+   * A per-route guard with its own options, as connect-style middleware (Express 4 and 5).
+   * @example app.get('/watch/:id', guard.protect({ limits: { devices: 2 } }), handler)
+   */
+  protect(options?: RouteOptions): NodeMiddleware & { route: ResolvedRouteOptions } {
+    const route = this.route(options);
+    return Object.assign(routeMiddleware(this as unknown as Sharelock<IncomingMessage, ServerResponse>, route), { route });
+  }
+
+  /** The client's IP, from the socket or a trusted proxy's `X-Forwarded-For`. */
+  clientIp(request: Pick<RequestLike, 'headers' | 'remoteAddress'>): string | undefined {
+    return clientIp(request.headers, request.remoteAddress, this.config.trustProxy);
+  }
+
+  /** The verified device id in the request's cookie, if any. Never mints one. */
+  deviceOf(request: Pick<RequestLike, 'headers'>): string | undefined {
+    return this.#devices.read(firstValue(request.headers.cookie));
+  }
+
+  /** Decide one request on a protected route. Never throws for bad input or a broken store. */
+  async decide(request: RequestLike, appRequest: Req, route: ResolvedRouteOptions = this.config.defaultRoute): Promise<Decision> {
+    if (this.#closed) throw new SharelockError('SHARELOCK_E_CLOSED', 'This sharelock instance was closed; create a new one.');
+    this.#stats.decisions++;
+    const identity = await this.#identify(appRequest);
+    if (!identity) return this.#count({ verdict: { kind: 'allow', reasons: [] } });
+
+    const secure = this.#devices.isSecure(request.https, firstValue(request.headers.host));
+    this.#warnInsecure(request, secure);
+    const cookie = this.#devices.resolve(firstValue(request.headers.cookie), secure);
+    const decided = (verdict: Verdict): Decision =>
+      this.#count({ verdict, accountId: identity.id, deviceId: cookie.deviceId, ...(cookie.setCookie ? { setCookie: cookie.setCookie } : {}) });
+
+    if (identity.suspended) return decided(this.#suspended('identify'));
+
+    const limits = { ...route.limits, ...identity.limits };
+    const overridden = Object.keys(identity.limits).length > 0;
+    const cacheKey = VerdictCache.key(identity.id, cookie.deviceId, overridden ? `${route.key}|${JSON.stringify(limits)}` : route.key);
+    const cached = this.#cache.get(cacheKey);
+    if (cached) {
+      this.#stats.cacheHits++;
+      if (this.config.now() - cached.touchedAt >= this.config.touchIntervalMs) {
+        cached.touchedAt = this.config.now();
+        void this.#touch(this.#attachInput(request, identity, cookie.deviceId, limits));
+      }
+      return decided({ kind: 'allow', reasons: [] });
+    }
+
+    const input = this.#attachInput(request, identity, cookie.deviceId, limits);
+    let result: AttachResult;
+    try {
+      result = await this.#store('attach', (store) => store.attach(input));
+    } catch {
+      return decided(this.#storeFailed(route));
+    }
+    const { outcome } = result;
+    switch (outcome.kind) {
+      case 'attached':
+      case 'excluded':
+        this.#cache.allow(cacheKey, identity.id);
+        return decided({ kind: 'allow', reasons: [] });
+      case 'suspended':
+        return decided(this.#suspended('store'));
+      case 'logout':
+        return decided({
+          kind: 'logout',
+          url: this.config.urls.logout,
+          reasons: [{ check: 'device_logged_out', observed: outcome.status, threshold: 'attached', message: `This device was ${outcome.status === 'kicked' ? 'logged out by the account owner' : 'detached from the account'}.` }],
+        });
+      case 'over_limit': {
+        const reasons: Reason[] = outcome.exceeded.map(({ limit, observed, threshold }) => ({
+          check: CHECK_BY_LIMIT[limit],
+          observed,
+          threshold,
+          message: `${observed} ${limit === 'devices' ? '' : `${limit} `}devices would be in use; the plan allows ${threshold}.`,
+        }));
+        try {
+          const challenge = await this.challenges.open({
+            accountId: identity.id,
+            deviceId: cookie.deviceId,
+            kind: 'device_limit',
+            reasons,
+            limits: input.limits,
+            device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
+            contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
+            ...(isPageNavigation(request) ? { returnTo: request.url } : {}),
+          });
+          return decided({ kind: 'challenge', challenge: { id: challenge.id, kind: challenge.kind }, url: this.challenges.url(challenge.id), reasons });
+        } catch {
+          return decided(this.#storeFailed(route));
+        }
+      }
+    }
+  }
+
+  // ---- Admin API: act on an account's devices from the app (support tools, account settings). ----
+
+  /** Every device known for the account, attached or not, most recently used last. */
+  devices(accountId: string): Promise<DeviceRecord[]> {
+    return this.#store('listDevices', (store) => store.listDevices(accountId));
+  }
+
+  /** Log a device out: its next request goes to `urls.logout`, and it stops counting. */
+  kick(accountId: string, deviceId: string): Promise<boolean> {
+    return this.#setDevice(accountId, deviceId, 'kicked');
+  }
+
+  /** Detach a device on the app's behalf (e.g. from account settings): logged out, stops counting. */
+  detach(accountId: string, deviceId: string): Promise<boolean> {
+    return this.#setDevice(accountId, deviceId, 'detached');
+  }
+
+  /** Never count this device (support staff, QA). */
+  exclude(accountId: string, deviceId: string): Promise<boolean> {
+    return this.#setDevice(accountId, deviceId, 'excluded');
+  }
+
+  suspend(accountId: string): Promise<void> {
+    return this.#setAccount(accountId, 'suspended');
+  }
+
+  unsuspend(accountId: string): Promise<void> {
+    return this.#setAccount(accountId, 'active');
+  }
+
+  stats(): Stats {
+    return { ...this.#stats };
+  }
+
+  /** Stop timers and listeners; closes the store and senders only when sharelock created them. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopInvalidation?.();
+    this.#cache.clear();
+    if (this.#ownsStore) await this.config.store.close?.();
+    if (this.outbox) return;
+    await Promise.all(Object.values(this.config.senders).map((sender) => sender?.close?.()));
+  }
+
+  async #setDevice(accountId: string, deviceId: string, status: DeviceStatus): Promise<boolean> {
+    const device = await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, status, this.config.now()));
+    this.#cache.invalidate(accountId);
+    return device !== undefined;
+  }
+
+  async #setAccount(accountId: string, status: AccountStatus): Promise<void> {
+    await this.#store('setAccountStatus', (store) => store.setAccountStatus(accountId, status));
+    this.#cache.invalidate(accountId);
+  }
+
+  async #identify(appRequest: Req): Promise<PayingIdentity | undefined> {
+    try {
+      return checkIdentity(await this.config.identify(appRequest));
+    } catch (error) {
+      this.#stats.identifyFailures++;
+      const code = error instanceof SharelockError ? error.code : 'identify() threw';
+      this.#once(`identify:${code}`, () => this.config.logger.error(`Letting the request through: ${code === 'identify() threw' ? 'identify() threw' : (error as Error).message} (logged once).`, error));
+      return undefined;
+    }
+  }
+
+  #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits']): AttachInput {
+    const { type, agent } = this.#agents.parse({
+      userAgent: firstValue(request.headers['user-agent']),
+      mobile: firstValue(request.headers['sec-ch-ua-mobile']),
+      platform: firstValue(request.headers['sec-ch-ua-platform']),
+      model: firstValue(request.headers['sec-ch-ua-model']),
+    });
+    const ip = this.clientIp(request);
+    const now = this.config.now();
+    return {
+      accountId: identity.id,
+      deviceId,
+      type,
+      agent,
+      access: { at: now, deviceId, ...(ip ? { ip } : {}), ...(this.config.recordPages ? { page: request.path.slice(0, 512) } : {}) },
+      ...(identity.metadata ? { metadata: identity.metadata } : {}),
+      limits,
+      inactiveBefore: now - this.config.inactiveAfterMs,
+      historySize: this.config.historySize,
+    };
+  }
+
+  /** Record the access of a cached request in the background; anything but `attached` drops the cache. */
+  async #touch(input: AttachInput): Promise<void> {
+    try {
+      const { outcome } = await this.#store('attach', (store) => store.attach(input));
+      if (outcome.kind !== 'attached' && outcome.kind !== 'excluded') this.#cache.invalidate(input.accountId);
+    } catch {
+      // Already counted and logged by #store; the next miss retries.
+    }
+  }
+
+  /** Every store call: bounded by `storeTimeoutMs`, failures counted and logged once per outage. */
+  async #store<T>(what: string, run: (store: Store) => Promise<T>): Promise<T> {
+    try {
+      const value = await withTimeout(run(this.config.store), this.config.storeTimeoutMs, `store.${what}()`);
+      if (this.#storeDown) {
+        this.#storeDown = false;
+        this.config.logger.warn('The store answers again.');
+      }
+      return value;
+    } catch (error) {
+      this.#stats.storeFailures++;
+      if (!this.#storeDown) {
+        this.#storeDown = true;
+        this.config.logger.error(`The store failed (store.${what}()); applying \`storeFailure\` until it recovers. Further failures are counted in stats(), not logged.`, error);
+      }
+      throw error;
+    }
+  }
+
+  #storeFailed(route: ResolvedRouteOptions): Verdict {
+    const reasons: Reason[] = [{ check: 'store_unavailable', observed: 'error', threshold: route.storeFailure, message: 'The device store failed or timed out.' }];
+    return route.storeFailure === 'allow' ? { kind: 'allow', reasons } : { kind: 'deny', status: 503, reasons };
+  }
+
+  #suspended(source: 'identify' | 'store'): Verdict {
+    return { kind: 'suspended', url: this.config.urls.suspended, reasons: [{ check: 'account_suspended', observed: source, threshold: 'active' }] };
+  }
+
+  #count(decision: Decision): Decision {
+    this.#stats[decision.verdict.kind]++;
+    return decision;
+  }
+
+  /** A `Secure` cookie over plain http is dropped by browsers: every request would be a new device. */
+  #warnInsecure(request: RequestLike, secure: boolean): void {
+    if (secure && !request.https && !this.#warned.has('insecure')) {
+      this.#once('insecure', () =>
+        this.config.logger.warn(`Requests arrive over plain http (host ${JSON.stringify(firstValue(request.headers.host) ?? '')}) but the device cookie is Secure, so browsers will not send it back. Serve over HTTPS, set \`trustProxy\` so X-Forwarded-Proto is honoured, or set \`cookie.secure: false\` for a trusted local network.`),
+      );
+    }
+  }
+
+  #once(key: string, log: () => void): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    log();
+  }
+}
+
+/** Create the sharelock core. Validates every option now; throws `SharelockError` with a stable code. */
+export function createSharelock<Req = any, Res = any>(options: Options<Req, Res>): Sharelock<Req, Res> {
+  return new Sharelock(options);
+}
