@@ -1,0 +1,80 @@
+import express from 'express';
+import session from 'express-session';
+import { createSharelock, type Options, type Store } from 'sharelock';
+import { sharelock } from 'sharelock/express';
+import { findUser, type User } from './users.js';
+import { escape, layout, loginForm } from './views.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: User;
+  }
+}
+
+export interface ExampleOptions {
+  store?: Store;
+  /** Another Express (e.g. Express 4, for tests). Default: the installed `express`. */
+  express?: typeof express;
+  /** Extra sharelock options, e.g. a fake clock in tests. */
+  sharelock?: Partial<Options<express.Request, express.Response>>;
+}
+
+/**
+ * "Streamly": a small streaming site with a paid area at `/watch/:id`, limited to 2 devices per
+ * account. Everything sharelock-specific is in `createSharelock()` and the two `use` lines.
+ */
+export function createExampleApp(options: ExampleOptions = {}) {
+  const app = (options.express ?? express)();
+  const guard = createSharelock<express.Request, express.Response>({
+    secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
+    identify: (req) => {
+      const user = req.session.user;
+      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, metadata: { sessionId: req.sessionID } };
+    },
+    protect: ['/watch/*'],
+    limits: { devices: 2 },
+    urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
+    onLogout: ({ req }) => new Promise<void>((done) => req.session.destroy(() => done())),
+    // So scripts on this machine can play users from anywhere with X-Forwarded-For.
+    trustProxy: 'loopback',
+    branding: { appName: 'Streamly' },
+    ...(options.store ? { store: options.store } : {}),
+    ...options.sharelock,
+  });
+
+  app.disable('x-powered-by');
+  app.use(session({ secret: 'streamly-session-secret', resave: false, saveUninitialized: false, name: 'streamly.sid' }));
+  app.use(express.urlencoded({ extended: false, limit: '8kb' }));
+  app.use(sharelock(guard));
+
+  app.get('/', (req, res) => {
+    const user = req.session.user;
+    res.send(layout('Welcome to Streamly', user, user ? '<p><a href="/watch/1">Watch episode 1</a> · <a href="/watch/2">episode 2</a></p>' : loginForm));
+  });
+  app.get('/login', (req, res) => res.send(layout('Log in', req.session.user, loginForm)));
+  app.post('/login', (req, res, next) => {
+    const user = findUser(req.body?.user);
+    if (!user) return void res.status(400).send(layout('Log in', undefined, `<p role="alert">Use letters and digits only.</p>${loginForm}`));
+    req.session.regenerate((error) => {
+      if (error) return next(error);
+      req.session.user = user;
+      res.redirect(303, '/');
+    });
+  });
+  app.get('/logout', (req, res) => {
+    req.session.destroy(() => res.send(layout('You are logged out', undefined, loginForm)));
+  });
+  app.get('/signup', (req, res) =>
+    res.send(layout('Create your own account', req.session.user, '<p>Your own plan, your own devices. (This is where your sign-up form goes.)</p>')),
+  );
+  app.get('/suspended', (req, res) => res.status(403).send(layout('Account suspended', req.session.user, '<p>Contact support.</p>')));
+  app.get('/watch/:id', (req, res) => {
+    res.send(layout(`Episode ${escape(req.params.id ?? '')}`, req.session.user, '<p>▶ Now playing. Only paying accounts get here, on at most 2 devices.</p>'));
+  });
+  app.get('/dev/outbox', (req, res) => {
+    if (!guard.outbox) return void res.status(404).send(layout('No outbox', req.session.user, '<p>Codes are sent by the configured senders.</p>'));
+    const rows = [...guard.outbox.messages].reverse().map((m) => `<li><code>${escape(m.code)}</code> to ${escape(m.to)} (${m.channel}) at ${new Date(m.expiresAt - guard.config.challenge.codeTtlMs).toISOString()}</li>`);
+    res.send(layout('Development outbox', req.session.user, `<p>Verification codes sharelock "sent" (development only).</p><ul>${rows.join('') || '<li>None yet.</li>'}</ul>`));
+  });
+  return { app, guard };
+}
