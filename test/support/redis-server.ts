@@ -1,0 +1,143 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BINARY = '/usr/bin/redis-server';
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Stop the server and wait for the process to exit. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Start it again on the same port (empty: nothing is persisted). */
+  restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Start a one-node Redis Cluster owning all 16 384 slots. Redis still refuses a script whose
+   * keys hash to different slots, so the Cluster code path is exercised for real. Default `false`.
+   */
+  cluster?: boolean;
+}
+
+/**
+ * Start a throwaway `redis-server` on a free port, with no persistence, and wait until it answers
+ * PING. The process is killed when the test process exits, even if `stop()` is never called.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  ensureInstalled();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sharelock-redis-'));
+  let child: ChildProcess | undefined;
+
+  const killOnExit = (): void => {
+    child?.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  const start = async (): Promise<void> => {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
+    const proc = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<never>((_, reject) =>
+      proc.once('exit', (code) => reject(new Error(`redis-server exited early (code ${code}): ${stderr}`))),
+    );
+    await Promise.race([waitForPong(port), exited]);
+    if (options.cluster) {
+      // A fresh node owns no slots; give it all of them and wait for the cluster to say ok.
+      await rawCommand(port, ['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
+      await poll(async () => (await rawCommand(port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'), 'cluster_state:ok');
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await stop();
+      process.removeListener('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await stop();
+      if (options.cluster) rmSync(join(dir, `nodes-${port}.conf`), { force: true });
+      await start();
+    },
+  };
+}
+
+function ensureInstalled(): void {
+  if (existsSync(BINARY)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`redis-server is not installed (${BINARY}); the Redis store tests need it. Install it with:\n  sudo apt-get install -y redis-server`);
+  }
+  execFileSync('apt-get', ['install', '-y', 'redis-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForPong(port: number): Promise<void> {
+  await poll(async () => (await rawCommand(port, ['PING']).catch(() => '')).startsWith('+PONG'), 'PONG');
+}
+
+async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`redis-server did not answer ${what} within ${timeoutMs} ms`);
+}
+
+/** Send one command over a fresh socket and return the raw reply (enough for PING and CLUSTER). */
+function rawCommand(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let reply = '';
+    socket.setTimeout(2000, () => socket.destroy(new Error('timeout')));
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (isComplete(reply)) {
+        socket.end();
+        resolve(reply);
+      }
+    });
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+function isComplete(reply: string): boolean {
+  if (reply.startsWith('$')) {
+    const header = reply.indexOf('\r\n');
+    const length = Number(reply.slice(1, header));
+    return header >= 0 && Buffer.byteLength(reply) >= header + 2 + length + 2;
+  }
+  return reply.endsWith('\r\n');
+}
