@@ -393,6 +393,7 @@ export function resolveOptions(options: Options): Config {
   const identify = fn<Options['identify']>('identify', raw.identify);
   if (!identify) throw new SharelockError('SHARELOCK_E_IDENTIFY_MISSING', '`identify` is required: a function that returns the paying account of a request, e.g. `(req) => req.user && { id: req.user.accountId, email: req.user.email }`.');
 
+  const secrets = Object.freeze(resolveSecrets(raw.secret, production, logger));
   const failure = storeFailure('storeFailure', raw.storeFailure, 'allow');
   const limits = { devices: 3, ...resolveLimits('limits', raw.limits) };
   const defaultRoute: ResolvedRouteOptions = Object.freeze({ limits: Object.freeze(limits), storeFailure: failure, key: routeKey(limits, failure) });
@@ -427,7 +428,7 @@ export function resolveOptions(options: Options): Config {
   const now = fn<Clock>('now', raw.now) ?? Date.now;
 
   return Object.freeze({
-    secrets: Object.freeze(resolveSecrets(raw.secret, production, logger)),
+    secrets,
     identify,
     rules: Object.freeze(resolveRules(raw.protect, defaultRoute)),
     exclude: raw.exclude === undefined ? undefined : matcher(patterns('exclude', raw.exclude)),

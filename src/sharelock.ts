@@ -10,6 +10,7 @@ import { clientIp } from './net/ip.js';
 import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
 import { matchRoute } from './routes.js';
+import { safeReturnTo } from './challenge/return-to.js';
 import { routeMiddleware, type NodeMiddleware } from './http/node.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttachInput, AttachResult, Store } from './stores/store.js';
@@ -166,6 +167,7 @@ export class Sharelock<Req = any, Res = any> {
           threshold,
           message: `${observed} ${limit === 'devices' ? '' : `${limit} `}devices would be in use; the plan allows ${threshold}.`,
         }));
+        const returnTo = isPageNavigation(request) ? safeReturnTo(request.url) : undefined;
         try {
           const challenge = await this.challenges.open({
             accountId: identity.id,
@@ -175,7 +177,7 @@ export class Sharelock<Req = any, Res = any> {
             limits: input.limits,
             device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
             contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
-            ...(isPageNavigation(request) ? { returnTo: request.url } : {}),
+            ...(returnTo ? { returnTo } : {}),
           });
           return decided({ kind: 'challenge', challenge: { id: challenge.id, kind: challenge.kind }, url: this.challenges.url(challenge.id), reasons });
         } catch {

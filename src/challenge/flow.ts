@@ -256,7 +256,7 @@ export class ChallengeFlow {
     }
     await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });
     this.#changed(challenge.accountId);
-    return { ok: true, value: { redirect: challenge.returnTo ?? this.#config.urls.success } };
+    return { ok: true, value: { redirect: safeReturnTo(challenge.returnTo) ?? this.#config.urls.success } };
   }
 
   /** The user chose to leave: create their own account, or log this device out. */

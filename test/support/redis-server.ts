@@ -88,7 +88,10 @@ function ensureInstalled(): void {
   if (process.getuid?.() !== 0) {
     throw new Error(`redis-server is not installed (${BINARY}); the Redis store tests need it. Install it with:\n  sudo apt-get install -y redis-server`);
   }
-  execFileSync('apt-get', ['install', '-y', 'redis-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // A fresh machine may have no package lists yet; `install` alone would then find nothing.
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', 'redis-server'], { stdio: 'inherit', env });
 }
 
 async function freePort(): Promise<number> {
