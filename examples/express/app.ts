@@ -24,7 +24,8 @@ export interface ExampleOptions {
  * account. Everything sharelock-specific is in `createSharelock()` and the two `use` lines.
  */
 export function createExampleApp(options: ExampleOptions = {}) {
-  const app = (options.express ?? express)();
+  const framework = options.express ?? express;
+  const app = framework();
   const guard = createSharelock<express.Request, express.Response>({
     secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
     identify: (req) => {
@@ -44,7 +45,7 @@ export function createExampleApp(options: ExampleOptions = {}) {
 
   app.disable('x-powered-by');
   app.use(session({ secret: 'streamly-session-secret', resave: false, saveUninitialized: false, name: 'streamly.sid' }));
-  app.use(express.urlencoded({ extended: false, limit: '8kb' }));
+  app.use(framework.urlencoded({ extended: false, limit: '8kb' }));
   app.use(sharelock(guard));
 
   app.get('/', (req, res) => {
