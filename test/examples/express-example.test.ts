@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { Device } from '../../examples/express/cookie-jar.js';
+import { freePort, startNode } from '../support/process.js';
+
+const server = fileURLToPath(new URL('../../examples/express/server.js', import.meta.url));
+
+describe('the Express example (npm start)', () => {
+  let app: Awaited<ReturnType<typeof startNode>>;
+  let base: string;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    app = await startNode(server, { PORT: String(port), NODE_ENV: 'development' }, /listening on/);
+  });
+  after(() => app?.stop());
+
+  it('shows sharelock at work on start-up', async () => {
+    await app.waitFor(/free-fred device 3: \d+/);
+    expect(app.output()).to.match(/dana\s+device 1: 200\n\s+dana\s+device 2: 200\n\s+dana\s+device 3: 303 → \/sharelock\/challenge\//);
+    expect(app.output()).to.match(/free-fred device 3: 200/);
+  });
+
+  it('gives alice 200, 200, then a challenge on a third device; bob 200 everywhere', async () => {
+    const statuses = [];
+    for (let n = 0; n < 3; n++) {
+      const device = new Device(base);
+      expect((await device.login('alice')).status).to.equal(303);
+      const response = await device.request('/watch/1');
+      statuses.push(`${response.status}${response.headers.get('location')?.includes('/challenge/') ? '→challenge' : ''}`);
+    }
+    expect(statuses).to.deep.equal(['200', '200', '303→challenge']);
+
+    for (let n = 0; n < 3; n++) {
+      const device = new Device(base);
+      await device.login('bob');
+      expect((await device.request('/watch/1')).status).to.equal(200);
+    }
+  });
+
+  it('lists sent codes at /dev/outbox and serves /logout and /signup', async () => {
+    const owner = new Device(base);
+    await owner.login('carol');
+    await owner.request('/watch/1');
+    const second = new Device(base);
+    await second.login('carol');
+    await second.request('/watch/1');
+    const third = new Device(base);
+    await third.login('carol');
+    const url = (await third.request('/watch/1')).headers.get('location')!;
+    const intro = await (await third.request(url)).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(intro)![1]!;
+    await third.request(`${url}/owner`, { form: { _csrf: csrf } });
+    const outbox = await (await third.request('/dev/outbox')).text();
+    expect(outbox).to.match(/<code>\d{6}<\/code> to carol@example.com \(email\)/);
+    expect(outbox).to.match(/<code>\d{6}<\/code> to \+33 6 12 34 56 78 \(sms\)/);
+    expect((await third.request('/signup')).status).to.equal(200);
+    expect(await (await third.request('/logout')).text()).to.include('You are logged out');
+  });
+});
