@@ -88,7 +88,8 @@ export class MemoryStore implements Store {
     account.devices.set(device.id, device);
     this.#pruneDevices(account);
 
-    account.accesses.push(input.access);
+    // Frozen on the way in, so snapshots can share the entries instead of copying 100 of them per request.
+    account.accesses.push(frozenAccess(input.access));
     if (account.accesses.length > input.historySize) account.accesses.splice(0, account.accesses.length - input.historySize);
 
     const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
@@ -184,8 +185,14 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
   return {
     status: account.status,
     devices: [...account.devices.values()].map((d) => structuredClone(d)),
-    accesses: account.accesses.map((a) => structuredClone(a)),
+    accesses: account.accesses.slice(),
   };
+}
+
+function frozenAccess(access: Access): Access {
+  const copy = structuredClone(access);
+  if (copy.location) Object.freeze(copy.location);
+  return Object.freeze(copy);
 }
 
 function positiveInteger(value: number, name: string): number {

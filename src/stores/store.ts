@@ -33,8 +33,8 @@ export type AttachOutcome =
 export interface AccountSnapshot {
   status: AccountStatus;
   devices: DeviceRecord[];
-  /** Recent accesses, oldest first, at most `historySize`. */
-  accesses: Access[];
+  /** Recent accesses, oldest first, at most `historySize`. Read-only: stores may share the entries. */
+  accesses: ReadonlyArray<Readonly<Access>>;
 }
 
 export interface AttachResult {

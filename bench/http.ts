@@ -1,0 +1,64 @@
+import autocannon from 'autocannon';
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { SCENARIOS } from './servers.js';
+
+/**
+ * Requests per second and latency of each scenario, interleaved over several rounds (the machine is
+ * shared and noisy), reported as the median and as a ratio to bare Express measured in the same run.
+ * `npm run bench` — options: BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const serverScript = fileURLToPath(new URL('./servers.js', import.meta.url));
+
+async function start(scenario: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(serverScript, [scenario], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${scenario} exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** One warm-up request, so the sharelock scenarios measure a known device (its cookie is reused). */
+async function deviceCookie(url: string): Promise<string | undefined> {
+  const response = await fetch(`${url}/watch/1`, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0' } });
+  return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') || undefined;
+}
+
+async function measure(scenario: string) {
+  const { child, url } = await start(scenario);
+  try {
+    const cookie = await deviceCookie(url);
+    const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
+    await autocannon({ url: `${url}/watch/1`, connections, duration: 1, headers }); // warm the JIT
+    const result = await autocannon({ url: `${url}/watch/1`, connections, duration: seconds, headers });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  } finally {
+    child.kill();
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const samples = new Map<string, Array<{ rps: number; p50: number; p99: number }>>();
+for (let round = 1; round <= rounds; round++) {
+  for (const scenario of SCENARIOS) {
+    const sample = await measure(scenario);
+    samples.set(scenario, [...(samples.get(scenario) ?? []), sample]);
+    console.error(`round ${round}/${rounds} ${scenario}: ${Math.round(sample.rps)} req/s`);
+  }
+}
+
+const bare = median(samples.get('bare')!.map((s) => s.rps));
+console.log(`\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${rounds} rounds × ${seconds} s, ${connections} connections\n`);
+console.log('| scenario | req/s (median) | vs bare Express | p50 ms | p99 ms |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [scenario, list] of samples) {
+  const rps = median(list.map((s) => s.rps));
+  console.log(`| ${scenario} | ${Math.round(rps)} | ${(rps / bare).toFixed(2)} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} |`);
+}
