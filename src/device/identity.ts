@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../options.js';
 
 const ID_BYTES = 16;
@@ -20,6 +21,8 @@ export interface DeviceCookie {
 export class DeviceIdentity {
   readonly #keys: Buffer[];
   readonly #cookie: Config['cookie'];
+  // Cookie values already verified: a known device costs a map lookup instead of an HMAC.
+  readonly #verified = new LRUCache<string, { id: string; keyIndex: number }>({ max: 10_000 });
 
   constructor(config: Pick<Config, 'secrets' | 'cookie'>) {
     // A key of its own per purpose, so a device MAC can never pass for a CSRF token.
@@ -70,13 +73,20 @@ export class DeviceIdentity {
       return undefined;
     }
     for (const name of [`__Host-${this.#cookie.name}`, this.#cookie.name]) {
-      const match = VALUE.exec(cookies[name] ?? '');
+      const value = cookies[name] ?? '';
+      const known = this.#verified.get(value);
+      if (known) return known;
+      const match = VALUE.exec(value);
       if (!match) continue;
       const [, id, mac] = match as unknown as [string, string, string];
       const given = Buffer.from(mac, 'base64url');
       for (let i = 0; i < this.#keys.length; i++) {
         const expected = Buffer.from(this.#mac(this.#keys[i]!, id), 'base64url');
-        if (given.length === expected.length && timingSafeEqual(given, expected)) return { id, keyIndex: i };
+        if (given.length === expected.length && timingSafeEqual(given, expected)) {
+          const verified = { id, keyIndex: i };
+          this.#verified.set(value, verified);
+          return verified;
+        }
       }
     }
     return undefined;

@@ -14,10 +14,9 @@ export async function verdictResponse<Req, Res>(
   request: RequestLike,
   context: { req: Req; res: Res },
 ): Promise<HttpResponse | undefined> {
+  if (verdict.kind === 'allow') return undefined;
   const asJson = wantsJson(request.headers);
   switch (verdict.kind) {
-    case 'allow':
-      return undefined;
     case 'challenge':
       return asJson ? json(403, { verdict: 'challenge', challengeUrl: verdict.url, reasons: verdict.reasons }) : redirect(verdict.url);
     case 'logout':

@@ -1,0 +1,667 @@
+import { createHash } from 'node:crypto';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { SharelockError, show } from '../errors.js';
+import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
+import { PENDING_CHALLENGE } from '../model.js';
+import type { AccountSnapshot, AttachInput, AttachOutcome, AttachResult, Store } from './store.js';
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client: `new Redis(...)` for a single server or Sentinel, or `new Cluster(...)`.
+   * Required. It stays yours: `close()` leaves it open unless `quitClientOnClose` is set.
+   * Calls wait for as long as the client lets them; the core bounds each one with `storeTimeoutMs`,
+   * and `maxRetriesPerRequest: 1` makes calls fail fast while Redis is down.
+   */
+  client: Redis | Cluster;
+  /**
+   * Prefix of every key and of the invalidation channel (`<prefix>invalidate`). Default
+   * `'sharelock:'`. Must not contain `{` or `}`: the account id is the Cluster hash tag.
+   */
+  prefix?: string;
+  /**
+   * Devices kept per account. Beyond it the least recently seen devices that no longer count and
+   * have no logout pending (`detached` or `kicked`) are forgotten. Default 50.
+   */
+  maxDevicesPerAccount?: number;
+  /**
+   * How long an account's records are kept after its last write, at least, in ms. The inactive
+   * window of `attach` (`access.at - inactiveBefore`) wins when longer. Default 30 days.
+   */
+  retentionMs?: number;
+  /** How long a challenge is kept past its `expiresAt`, in ms, so a late click still finds it. Default 1 day. */
+  challengeGraceMs?: number;
+  /** `close()` also quits `client`. Default `false` (the client is yours); `fromUrl` sets it. */
+  quitClientOnClose?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Upper bound for any TTL (10 years), so an infinite window still yields a valid `PEXPIRE`. */
+const MAX_TTL_MS = 3650 * DAY_MS;
+
+/**
+ * A store shared by many processes, over ioredis: a single server, Sentinel or Cluster. Each
+ * primitive is one Lua script (EVALSHA, reloaded on NOSCRIPT), so two devices racing for the last
+ * slot can never both get it, and `attach` costs one round trip.
+ *
+ * Key layout (`P` is `prefix`, `A` the account id and `C` a challenge id, with `%`, `{` and `}`
+ * percent-escaped; an empty id is written `%`):
+ *
+ * | key             | type   | holds                                                                     |
+ * | --------------- | ------ | ------------------------------------------------------------------------- |
+ * | `P{A}:d`        | hash   | device id → device JSON (status, logout pending, type, times, agent, ...) |
+ * | `P{A}:h`        | list   | access JSON, oldest first, trimmed to `historySize`                       |
+ * | `P{A}:s`        | string | `suspended`; absent while the account is active                           |
+ * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
+ * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
+ * | `Pinvalidate`   | channel| account ids whose cached verdicts every instance should drop              |
+ *
+ * All keys of one account share the `{A}` hash tag, so every account script touches one Cluster
+ * slot. A challenge is looked up by id alone, so it lives in its own slot `{C}`; `createChallenge`
+ * is therefore three steps: write the challenge, swap the device's pointer on the account slot
+ * (returning the previous id), then mark the previous challenge `overridden` if still pending.
+ *
+ * Self-cleaning, with no keyspace notifications and no unbounded index: account keys expire
+ * `max(access.at - inactiveBefore, retentionMs)` after the last attach (status changes extend
+ * them to `retentionMs` at least); a challenge expires `challengeGraceMs` after `expiresAt`; the
+ * pointer hash drops entries of expired challenges and holds at most `maxDevicesPerAccount`.
+ *
+ * Values Lua rewrites keep every number the app gave as a string and every nested object as
+ * opaque JSON: Redis' cjson would round numbers to 14 digits and turn `[]` into `{}`.
+ *
+ * `setDeviceStatus` and `setAccountStatus` publish the account id on `Pinvalidate`;
+ * `onInvalidate` subscribes on a duplicate connection opened on first use.
+ *
+ * @example
+ * import { Redis } from 'ioredis';
+ * import { RedisStore } from 'sharelock/redis';
+ * const store = new RedisStore({ client: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 }) });
+ */
+export class RedisStore implements Store {
+  readonly #client: Redis | Cluster;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #maxDevices: number;
+  readonly #retentionMs: number;
+  readonly #graceMs: number;
+  readonly #quitClient: boolean;
+  readonly #listeners = new Set<(accountId: string) => void>();
+  #subscriber: Redis | Cluster | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    const client = (options as Partial<RedisStoreOptions> | undefined)?.client;
+    if (typeof client?.evalsha !== 'function' || typeof client.duplicate !== 'function') {
+      throw invalid('client', client, 'pass an ioredis client: new RedisStore({ client: new Redis(url) }) or RedisStore.fromUrl(url)');
+    }
+    const prefix = options.prefix ?? 'sharelock:';
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw invalid('prefix', prefix, 'use a string without `{` or `}` (the account id is the hash tag), e.g. "sharelock:"');
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#channel = `${prefix}invalidate`;
+    this.#maxDevices = wholeNumber(options.maxDevicesPerAccount ?? 50, 'maxDevicesPerAccount', 1);
+    this.#retentionMs = wholeNumber(options.retentionMs ?? 30 * DAY_MS, 'retentionMs', 1);
+    this.#graceMs = wholeNumber(options.challengeGraceMs ?? DAY_MS, 'challengeGraceMs', 0);
+    this.#quitClient = options.quitClientOnClose ?? false;
+  }
+
+  /**
+   * A store over its own connection to `url` (`redis://`, `rediss://`), quit by `close()`.
+   * Calls fail after one reconnection attempt while Redis is down (`maxRetriesPerRequest: 1`).
+   * @example const store = RedisStore.fromUrl(process.env.REDIS_URL!, { prefix: 'myapp:sharelock:' });
+   */
+  static fromUrl(url: string, options: Omit<RedisStoreOptions, 'client' | 'quitClientOnClose'> & { redis?: RedisOptions } = {}): RedisStore {
+    const { redis, ...rest } = options;
+    const client = new Redis(url, { maxRetriesPerRequest: 1, ...redis });
+    return new RedisStore({ ...rest, client, quitClientOnClose: true });
+  }
+
+  async attach(input: AttachInput): Promise<AttachResult> {
+    const keys = this.#accountKeys(input.accountId);
+    const window = input.access.at - input.inactiveBefore;
+    const ttlMs = clampTtl(Math.max(Number.isNaN(window) ? 0 : window, this.#retentionMs));
+    const typeLimit = input.limits[input.type];
+    const reply = (await ATTACH.run(
+      this.#client,
+      [keys.devices, keys.history, keys.status],
+      [
+        input.deviceId,
+        input.type,
+        JSON.stringify(input.agent),
+        input.access.ip === undefined ? '-' : `+${input.access.ip}`,
+        input.access.location === undefined ? '-' : `+${JSON.stringify(input.access.location)}`,
+        input.metadata === undefined ? '' : encodeMetadata(input.metadata),
+        limitArg(input.limits.devices),
+        limitArg(typeLimit),
+        cutoffArg(input.inactiveBefore),
+        String(input.access.at),
+        String(Math.max(0, Math.floor(input.historySize))),
+        JSON.stringify(input.access),
+        String(ttlMs),
+        String(this.#maxDevices),
+      ],
+    )) as [string, string | string[], string, string[], string[]];
+    const [kind, detail, status, devices, accesses] = reply;
+    return {
+      outcome: decodeOutcome(kind, detail),
+      snapshot: {
+        status: status === 'suspended' ? 'suspended' : 'active',
+        devices: decodeDevices(input.accountId, devices),
+        accesses: accesses.map((a) => JSON.parse(a) as AccountSnapshot['accesses'][number]),
+      },
+    };
+  }
+
+  async listDevices(accountId: string): Promise<DeviceRecord[]> {
+    const fields = await this.#client.hgetall(this.#accountKeys(accountId).devices);
+    return decodeDevices(accountId, Object.entries(fields).flat());
+  }
+
+  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined> {
+    const keys = this.#accountKeys(accountId);
+    const raw = (await SET_DEVICE_STATUS.run(
+      this.#client,
+      [keys.devices, keys.history, keys.status],
+      [deviceId, status, String(at), String(this.#retentionMs), this.#channel, accountId],
+    )) as string | null;
+    return raw === null ? undefined : decodeDevice(accountId, deviceId, raw);
+  }
+
+  async getAccountStatus(accountId: string): Promise<AccountStatus> {
+    return (await this.#client.get(this.#accountKeys(accountId).status)) === 'suspended' ? 'suspended' : 'active';
+  }
+
+  async setAccountStatus(accountId: string, status: AccountStatus): Promise<void> {
+    const keys = this.#accountKeys(accountId);
+    await SET_ACCOUNT_STATUS.run(this.#client, [keys.status, keys.devices], [status, String(this.#retentionMs), this.#channel, accountId]);
+  }
+
+  async createChallenge(challenge: ChallengeRecord): Promise<void> {
+    const ttlMs = clampTtl(Math.max(challenge.expiresAt - challenge.createdAt, 0) + this.#graceMs);
+    const fields = Object.entries(challenge).flatMap(([field, value]) => (value === undefined ? [] : [field, JSON.stringify(value)]));
+    // Write the challenge before pointing at it, so the pointer never names a missing challenge.
+    await CREATE_CHALLENGE.run(this.#client, [this.#challengeKey(challenge.id)], [String(ttlMs), ...fields]);
+    const previous = (await POINT_CHALLENGE.run(
+      this.#client,
+      [this.#accountKeys(challenge.accountId).challenges],
+      [challenge.deviceId, challenge.id, String(challenge.expiresAt), String(challenge.createdAt), String(this.#graceMs), String(this.#maxDevices), String(ttlMs)],
+    )) as string | null;
+    if (previous !== null && previous !== challenge.id) {
+      await OVERRIDE_CHALLENGE.run(this.#client, [this.#challengeKey(previous)], [JSON.stringify(challenge.createdAt), ...PENDING_JSON]);
+    }
+  }
+
+  async getChallenge(id: string): Promise<ChallengeRecord | undefined> {
+    return decodeChallenge(Object.entries(await this.#client.hgetall(this.#challengeKey(id))).flat());
+  }
+
+  async findPendingChallenge(accountId: string, deviceId: string): Promise<ChallengeRecord | undefined> {
+    const pointers = this.#accountKeys(accountId).challenges;
+    let pointer = await this.#client.hget(pointers, deviceId);
+    // Two reads on two slots: if a newer challenge replaced the one we read meanwhile, read again.
+    for (let attempt = 0; pointer !== null && attempt < 3; attempt++) {
+      const challenge = await this.getChallenge(pointer.slice(pointer.indexOf(' ') + 1));
+      if (challenge && PENDING_CHALLENGE.has(challenge.status)) return challenge;
+      const again = await this.#client.hget(pointers, deviceId);
+      if (again === pointer) return undefined;
+      pointer = again;
+    }
+    return undefined;
+  }
+
+  async updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
+    const set: string[] = [];
+    const del: string[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (field === 'id') continue; // a challenge keeps its id, as in the memory store
+      if (value === undefined) del.push(field);
+      else set.push(field, JSON.stringify(value));
+    }
+    const op = { from: from.map((s) => JSON.stringify(s)), set, del, expires: 'expiresAt' in patch && patch.expiresAt !== undefined };
+    const reply = (await UPDATE_CHALLENGE.run(this.#client, [this.#challengeKey(id)], [String(this.#graceMs), JSON.stringify(op)])) as string[] | null;
+    return reply === null ? undefined : decodeChallenge(reply);
+  }
+
+  async recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined> {
+    const reply = (await RECORD_FAILED_ATTEMPT.run(this.#client, [this.#challengeKey(id)], [String(maxAttempts), JSON.stringify('code_sent'), JSON.stringify('failed')])) as
+      | string[]
+      | null;
+    return reply === null ? undefined : decodeChallenge(reply);
+  }
+
+  /**
+   * Call `listener(accountId)` whenever any instance on this Redis (this one included) changes a
+   * device or account status. The first call opens a duplicate subscriber connection, which
+   * ioredis reconnects and resubscribes by itself; messages sent while it is down are lost.
+   */
+  onInvalidate(listener: (accountId: string) => void): () => void {
+    this.#listeners.add(listener);
+    this.#subscribe();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#unsubscribe();
+    };
+  }
+
+  /** Close the subscriber connection, and the client too when this store owns it (`quitClientOnClose`). */
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    this.#unsubscribe();
+    if (this.#quitClient) {
+      const client = this.#client;
+      // QUIT waits for pending replies; while Redis is unreachable it would wait for a reconnect.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    }
+  }
+
+  #subscribe(): void {
+    if (this.#subscriber) return;
+    const subscriber = this.#client.duplicate();
+    // Errors (a Redis restart) are retried by ioredis; without a handler it would print each one.
+    subscriber.on('error', () => {});
+    subscriber.on('message', (channel: string, accountId: string) => {
+      if (channel !== this.#channel) return;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(accountId);
+        } catch {
+          // A listener's fault must not break the subscriber connection for the others.
+        }
+      }
+    });
+    subscriber.subscribe(this.#channel).catch(() => {});
+    this.#subscriber = subscriber;
+  }
+
+  #unsubscribe(): void {
+    this.#subscriber?.disconnect();
+    this.#subscriber = undefined;
+  }
+
+  #accountKeys(accountId: string): { devices: string; history: string; status: string; challenges: string } {
+    const base = `${this.#prefix}{${hashTag(accountId)}}:`;
+    return { devices: `${base}d`, history: `${base}h`, status: `${base}s`, challenges: `${base}c` };
+  }
+
+  #challengeKey(id: string): string {
+    return `${this.#prefix}ch:{${hashTag(id)}}`;
+  }
+}
+
+/** A Lua script run by EVALSHA, falling back to EVAL (which caches it again) after NOSCRIPT. */
+class LuaScript {
+  readonly #source: string;
+  readonly #sha: string;
+
+  constructor(source: string) {
+    this.#source = source;
+    this.#sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: Redis | Cluster, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.#sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // The script cache is empty after a restart, a failover or SCRIPT FLUSH.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.#source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * Device JSON as stored: `s` status, `p` logout pending, `t` type, `f`/`l` first/last seen (the
+ * app's numbers, as strings), `a` agent JSON, `ip`, `loc` location JSON, `m` metadata key → JSON.
+ */
+interface StoredDevice {
+  s: DeviceStatus;
+  p: boolean;
+  t: DeviceType;
+  f: string;
+  l: string;
+  a: string;
+  ip?: string;
+  loc?: string;
+  m?: Record<string, string>;
+}
+
+/** Extends every existing key in `keys` to live `ttl` ms at least. */
+const KEEP_ALIVE = `
+local function keep_alive(keys, ttl)
+  for _, key in ipairs(keys) do
+    local current = redis.call('PTTL', key)
+    if current ~= -2 and current < ttl then redis.call('PEXPIRE', key, ttl) end
+  end
+end
+`;
+
+/**
+ * Mirrors `MemoryStore.attach` and `exceededLimits` (the contract suite holds both to it):
+ * suspended → nothing recorded; lazy auto-detach of other idle devices; a pending logout is
+ * consumed; a device not attached is checked against the limits; then record and trim.
+ */
+const ATTACH = new LuaScript(`
+local devices_key, history_key, status_key = KEYS[1], KEYS[2], KEYS[3]
+local id, dtype, agent, ip, loc, meta = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local limit_all, limit_type, cutoff, at = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local history_size, access, ttl, max_devices = tonumber(ARGV[11]), ARGV[12], ARGV[13], tonumber(ARGV[14])
+
+local function expire()
+  redis.call('PEXPIRE', devices_key, ttl)
+  redis.call('PEXPIRE', history_key, ttl)
+  redis.call('PEXPIRE', status_key, ttl)
+end
+local function snapshot(kind, detail)
+  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1) }
+end
+
+if redis.call('GET', status_key) == 'suspended' then
+  expire()
+  return snapshot('suspended', '')
+end
+
+local raw = redis.call('HGETALL', devices_key)
+local devices, ids = {}, {}
+for i = 1, #raw, 2 do
+  ids[#ids + 1] = raw[i]
+  devices[raw[i]] = cjson.decode(raw[i + 1])
+end
+
+if cutoff ~= '' then
+  local before = tonumber(cutoff)
+  for _, other in ipairs(ids) do
+    local device = devices[other]
+    if device.s == 'attached' and other ~= id and tonumber(device.l) < before then
+      device.s = 'detached'
+      redis.call('HSET', devices_key, other, cjson.encode(device))
+    end
+  end
+end
+
+local existing = devices[id]
+if existing and existing.p then
+  existing.p = false
+  redis.call('HSET', devices_key, id, cjson.encode(existing))
+  expire()
+  return snapshot('logout', existing.s)
+end
+
+local newly = false
+if not existing or (existing.s ~= 'attached' and existing.s ~= 'excluded') then
+  local total, same = 0, 0
+  for _, other in ipairs(ids) do
+    local device = devices[other]
+    if device.s == 'attached' then
+      total = total + 1
+      if device.t == dtype then same = same + 1 end
+    end
+  end
+  local exceeded = {}
+  if limit_all ~= '' and total + 1 > tonumber(limit_all) then
+    exceeded[#exceeded + 1] = 'devices'
+    exceeded[#exceeded + 1] = tostring(total + 1)
+    exceeded[#exceeded + 1] = limit_all
+  end
+  if limit_type ~= '' and same + 1 > tonumber(limit_type) then
+    exceeded[#exceeded + 1] = dtype
+    exceeded[#exceeded + 1] = tostring(same + 1)
+    exceeded[#exceeded + 1] = limit_type
+  end
+  if #exceeded > 0 then
+    expire()
+    return snapshot('over_limit', exceeded)
+  end
+  newly = true
+end
+
+local device = existing or { s = 'attached', p = false, f = at, l = at }
+if newly then device.s = 'attached' end
+device.t = dtype
+device.a = agent
+if tonumber(at) > tonumber(device.l) then device.l = at end
+if string.sub(ip, 1, 1) == '+' then device.ip = string.sub(ip, 2) end
+if string.sub(loc, 1, 1) == '+' then device.loc = string.sub(loc, 2) end
+if meta ~= '' then
+  local merged = device.m or {}
+  for k, v in pairs(cjson.decode(meta)) do merged[k] = v end
+  device.m = merged
+end
+devices[id] = device
+redis.call('HSET', devices_key, id, cjson.encode(device))
+
+-- Forget the least recently seen devices that no longer count, beyond the cap.
+local count = redis.call('HLEN', devices_key)
+if count > max_devices then
+  local candidates = {}
+  for _, other in ipairs(ids) do
+    local d = devices[other]
+    if other ~= id and (d.s == 'detached' or d.s == 'kicked') and not d.p then candidates[#candidates + 1] = other end
+  end
+  table.sort(candidates, function(x, y)
+    local lx, ly = tonumber(devices[x].l), tonumber(devices[y].l)
+    if lx ~= ly then return lx < ly end
+    return x < y
+  end)
+  for _, other in ipairs(candidates) do
+    if count <= max_devices then break end
+    redis.call('HDEL', devices_key, other)
+    count = count - 1
+  end
+end
+
+if history_size > 0 then
+  redis.call('RPUSH', history_key, access)
+  redis.call('LTRIM', history_key, -history_size, -1)
+else
+  redis.call('DEL', history_key)
+end
+expire()
+if device.s == 'excluded' then return snapshot('excluded', '') end
+return snapshot('attached', newly and '1' or '0')
+`);
+
+const SET_DEVICE_STATUS = new LuaScript(`${KEEP_ALIVE}
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local device = cjson.decode(raw)
+local status, at = ARGV[2], ARGV[3]
+device.s = status
+device.p = status == 'kicked' or status == 'detached'
+if status == 'attached' and tonumber(at) > tonumber(device.l) then device.l = at end
+local encoded = cjson.encode(device)
+redis.call('HSET', KEYS[1], ARGV[1], encoded)
+keep_alive(KEYS, tonumber(ARGV[4]))
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return encoded
+`);
+
+const SET_ACCOUNT_STATUS = new LuaScript(`
+if ARGV[1] == 'active' then
+  redis.call('DEL', KEYS[1])
+else
+  local ttl = math.max(tonumber(ARGV[2]), redis.call('PTTL', KEYS[2]))
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+`);
+
+const CREATE_CHALLENGE = new LuaScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`);
+
+/**
+ * Point the device at its new challenge and return the previous challenge id. Drops pointers to
+ * challenges past their grace and keeps at most `max` entries (the soonest to expire go first).
+ */
+const POINT_CHALLENGE = new LuaScript(`${KEEP_ALIVE}
+local key, device, id, expires, now, grace, max = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local previous = redis.call('HGET', key, device)
+redis.call('HSET', key, device, expires .. ' ' .. id)
+local raw = redis.call('HGETALL', key)
+local live = {}
+for i = 1, #raw, 2 do
+  if raw[i] ~= device then
+    local at = tonumber(string.match(raw[i + 1], '^(%S+)'))
+    if at + grace < now then redis.call('HDEL', key, raw[i]) else live[#live + 1] = { raw[i], at } end
+  end
+end
+if #live + 1 > max then
+  table.sort(live, function(x, y) return x[2] < y[2] end)
+  for i = 1, #live + 1 - max do redis.call('HDEL', key, live[i][1]) end
+end
+keep_alive(KEYS, tonumber(ARGV[7]))
+if previous then return string.match(previous, '^%S+ (.*)$') end
+return false
+`);
+
+/** Mark the challenge `overridden` (ARGV[1] = updatedAt) if its status is one of ARGV[2..]. */
+const OVERRIDE_CHALLENGE = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+for i = 2, #ARGV do
+  if status == ARGV[i] then
+    redis.call('HSET', KEYS[1], 'status', '"overridden"', 'updatedAt', ARGV[1])
+    return 1
+  end
+end
+return 0
+`);
+
+/** Compare-and-set: apply the patch only while the status is one of \`from\`. */
+const UPDATE_CHALLENGE = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return false end
+local op = cjson.decode(ARGV[2])
+local allowed = false
+for _, from in ipairs(op.from) do
+  if from == status then allowed = true end
+end
+if not allowed then return false end
+if #op.set > 0 then redis.call('HSET', KEYS[1], unpack(op.set)) end
+if #op.del > 0 then redis.call('HDEL', KEYS[1], unpack(op.del)) end
+if op.expires then
+  local expires = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+  local updated = tonumber(redis.call('HGET', KEYS[1], 'updatedAt') or '') or expires
+  local ttl = math.max(expires - updated, 0) + tonumber(ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil(ttl)))
+end
+return redis.call('HGETALL', KEYS[1])
+`);
+
+const RECORD_FAILED_ATTEMPT = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return false end
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+if attempts >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'status', ARGV[3]) end
+return redis.call('HGETALL', KEYS[1])
+`);
+
+const PENDING_JSON = [...PENDING_CHALLENGE].map((s) => JSON.stringify(s));
+
+/**
+ * The id inside a `{...}` hash tag, escaped so it is never empty and never holds a brace: an
+ * account `a}b` must not share keys, or a slot computed on the wrong text, with another account.
+ */
+function hashTag(id: string): string {
+  if (id === '') return '%';
+  return id.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Metadata as key → JSON of the value, so Lua merges top-level keys without re-encoding values. */
+function encodeMetadata(metadata: Record<string, unknown>): string {
+  const encoded: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    const json = JSON.stringify(value);
+    if (json !== undefined) encoded[key] = json;
+  }
+  return JSON.stringify(encoded);
+}
+
+/** `''` means no limit: `NaN` and `Infinity` can never be exceeded, as in `exceededLimits`. */
+function limitArg(limit: number | undefined): string {
+  return limit === undefined || Number.isNaN(limit) || limit === Infinity ? '' : String(limit);
+}
+
+/** `''` means never auto-detach (`-Infinity`, `NaN`); `Infinity` detaches every other device. */
+function cutoffArg(inactiveBefore: number): string {
+  if (Number.isNaN(inactiveBefore) || inactiveBefore === -Infinity) return '';
+  return inactiveBefore === Infinity ? String(Number.MAX_VALUE) : String(inactiveBefore);
+}
+
+function clampTtl(ms: number): number {
+  return Math.max(1, Math.min(Math.ceil(ms), MAX_TTL_MS));
+}
+
+function decodeOutcome(kind: string, detail: string | string[]): AttachOutcome {
+  switch (kind) {
+    case 'attached':
+      return { kind, newlyAttached: detail === '1' };
+    case 'excluded':
+    case 'suspended':
+      return { kind };
+    case 'logout':
+      return { kind, status: detail as DeviceStatus };
+    case 'over_limit': {
+      const exceeded: Extract<AttachOutcome, { kind: 'over_limit' }>['exceeded'] = [];
+      const flat = detail as string[];
+      for (let i = 0; i + 2 < flat.length; i += 3) {
+        exceeded.push({ limit: flat[i] as keyof Limits, observed: Number(flat[i + 1]), threshold: Number(flat[i + 2]) });
+      }
+      return { kind, exceeded };
+    }
+    default:
+      throw new Error(`RedisStore: unexpected attach reply ${show(kind)}`);
+  }
+}
+
+/** Devices from a flat `[id, json, id, json, ...]` list, least recently seen first. */
+function decodeDevices(accountId: string, flat: string[]): DeviceRecord[] {
+  const devices: DeviceRecord[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) devices.push(decodeDevice(accountId, flat[i] as string, flat[i + 1] as string));
+  return devices.sort((a, b) => a.lastSeen - b.lastSeen || a.firstSeen - b.firstSeen || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function decodeDevice(accountId: string, id: string, json: string): DeviceRecord {
+  const stored = JSON.parse(json) as StoredDevice;
+  const device: DeviceRecord = {
+    id,
+    accountId,
+    type: stored.t,
+    agent: JSON.parse(stored.a) as Agent,
+    status: stored.s,
+    logoutPending: stored.p,
+    firstSeen: Number(stored.f),
+    lastSeen: Number(stored.l),
+  };
+  if (stored.ip !== undefined) device.lastIp = stored.ip;
+  if (stored.loc !== undefined) device.lastLocation = JSON.parse(stored.loc) as Location;
+  if (stored.m !== undefined) {
+    const metadata: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(stored.m)) metadata[key] = JSON.parse(value);
+    device.metadata = metadata;
+  }
+  return device;
+}
+
+/** A challenge from a flat `[field, json, ...]` list; `undefined` when empty (no such key). */
+function decodeChallenge(flat: string[]): ChallengeRecord | undefined {
+  if (flat.length === 0) return undefined;
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = JSON.parse(flat[i + 1] as string);
+  return record as unknown as ChallengeRecord;
+}
+
+function wholeNumber(value: number, name: string, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw invalid(name, value, `use a whole number of at least ${min}`);
+  }
+  return value;
+}
+
+function invalid(name: string, value: unknown, fix: string): SharelockError {
+  return new SharelockError('SHARELOCK_E_OPTION_INVALID', `RedisStore option \`${name}\` is invalid: got ${show(value)}; ${fix}.`);
+}
