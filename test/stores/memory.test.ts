@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import type { DeviceType } from '../../src/model.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import type { AttachInput } from '../../src/stores/store.js';
+import { describeStoreContract } from './store-contract.js';
+
+describeStoreContract('MemoryStore', () => new MemoryStore());
+
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+function attach(accountId: string, deviceId: string, at = T0, type: DeviceType = 'computer'): AttachInput {
+  return {
+    accountId,
+    deviceId,
+    type,
+    agent: { browser: 'Firefox' },
+    access: { at, deviceId },
+    limits: { devices: 100 },
+    inactiveBefore: at - 7 * 86_400_000,
+    historySize: 10,
+  };
+}
+
+describe('MemoryStore bounds', () => {
+  it('forgets the least recently used account beyond maxAccounts', async () => {
+    const store = new MemoryStore({ maxAccounts: 2 });
+    await store.attach(attach('a', 'dev'));
+    await store.attach(attach('b', 'dev'));
+    await store.attach(attach('a', 'dev', T0 + 1)); // `a` is now the most recently used
+    await store.attach(attach('c', 'dev'));
+    expect(await store.listDevices('b')).to.deep.equal([]);
+    expect((await store.listDevices('a')).map((d) => d.id)).to.deep.equal(['dev']);
+    expect((await store.listDevices('c')).map((d) => d.id)).to.deep.equal(['dev']);
+  });
+
+  it('forgets detached devices beyond maxDevicesPerAccount, but only once their logout was delivered', async () => {
+    const store = new MemoryStore({ maxDevicesPerAccount: 3 });
+    for (const id of ['d1', 'd2', 'd3']) await store.attach(attach('acct', id));
+    await store.setDeviceStatus('acct', 'd1', 'detached', T0);
+
+    // d1 still has a logout to deliver: it is kept, even past the cap.
+    await store.attach(attach('acct', 'd4', T0 + 1));
+    expect((await store.listDevices('acct')).map((d) => d.id).sort()).to.deep.equal(['d1', 'd2', 'd3', 'd4']);
+
+    expect((await store.attach(attach('acct', 'd1', T0 + 2))).outcome).to.deep.equal({ kind: 'logout', status: 'detached' });
+    await store.attach(attach('acct', 'd5', T0 + 3));
+    const devices = await store.listDevices('acct');
+    expect(devices.map((d) => d.id).sort()).to.deep.equal(['d2', 'd3', 'd4', 'd5']);
+    expect(devices.every((d) => d.status === 'attached')).to.equal(true);
+  });
+
+  it('never forgets attached devices to stay under maxDevicesPerAccount', async () => {
+    const store = new MemoryStore({ maxDevicesPerAccount: 2 });
+    for (const id of ['d1', 'd2', 'd3']) await store.attach(attach('acct', id));
+    expect(await store.listDevices('acct')).to.have.length(3);
+  });
+
+  it('rejects bounds that are not whole numbers of at least 1, naming the option', () => {
+    expect(() => new MemoryStore({ maxAccounts: 0 })).to.throw(/maxAccounts/);
+    expect(() => new MemoryStore({ maxDevicesPerAccount: 2.5 })).to.throw(/maxDevicesPerAccount/);
+    expect(() => new MemoryStore({ maxChallenges: -1 })).to.throw(/maxChallenges/);
+  });
+});

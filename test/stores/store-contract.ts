@@ -1,0 +1,537 @@
+import { expect } from 'chai';
+import type { Access, Agent, ChallengeRecord, DeviceRecord, DeviceType, Location } from '../../src/model.js';
+import type { AttachInput, AttachResult, Store } from '../../src/stores/store.js';
+
+export interface StoreContractOptions {
+  /** Runs after each test with the store `makeStore` returned. Default: `store.close?.()`. */
+  cleanup?: (store: Store) => Promise<void> | void;
+  /** Devices racing for three slots in the race test. Default 50. */
+  racers?: number;
+}
+
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+
+interface AttachSpec {
+  account?: string;
+  device?: string;
+  type?: DeviceType;
+  agent?: Agent;
+  at?: number;
+  limits?: AttachInput['limits'];
+  /** `inactiveBefore` is `at` minus this. Default one week. */
+  inactiveAfterMs?: number;
+  historySize?: number;
+  ip?: string;
+  location?: Location;
+  page?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A realistic attach call; every field can be overridden. */
+function input(spec: AttachSpec = {}): AttachInput {
+  const at = spec.at ?? T0;
+  const deviceId = spec.device ?? 'dev-a';
+  const access: Access = { at, deviceId, ip: spec.ip ?? '203.0.113.10', page: spec.page ?? '/library' };
+  if (spec.location) access.location = spec.location;
+  const attach: AttachInput = {
+    accountId: spec.account ?? 'acct-1',
+    deviceId,
+    type: spec.type ?? 'computer',
+    agent: spec.agent ?? { browser: 'Firefox', browserVersion: '128', os: 'Linux' },
+    access,
+    limits: spec.limits ?? { devices: 3 },
+    inactiveBefore: at - (spec.inactiveAfterMs ?? WEEK),
+    historySize: spec.historySize ?? 50,
+  };
+  if (spec.metadata) attach.metadata = spec.metadata;
+  return attach;
+}
+
+function challenge(overrides: Partial<ChallengeRecord> = {}): ChallengeRecord {
+  return {
+    id: 'ch-1',
+    accountId: 'acct-1',
+    deviceId: 'dev-a',
+    kind: 'device_limit',
+    reasons: [{ check: 'device_count', observed: 4, threshold: 3, message: 'Four devices in use' }],
+    status: 'created',
+    limits: { devices: 3, mobile: 1 },
+    device: { type: 'mobile', agent: { browser: 'Safari', os: 'iOS' }, ip: '198.51.100.4', metadata: { session: 's9' } },
+    contact: { email: 'owner@example.com' },
+    attempts: 0,
+    returnTo: '/library?shelf=2',
+    createdAt: T0,
+    updatedAt: T0,
+    expiresAt: T0 + 10 * MINUTE,
+    ...overrides,
+  };
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const ids = (devices: DeviceRecord[]): string[] => devices.map((d) => d.id).sort();
+const device = (result: AttachResult | DeviceRecord[], id: string): DeviceRecord => {
+  const found = (Array.isArray(result) ? result : result.snapshot.devices).find((d) => d.id === id);
+  if (!found) throw new Error(`device ${id} is not in the snapshot`);
+  return found;
+};
+
+/**
+ * The behaviour every `Store` must show. Each test gets a fresh, empty store from `makeStore`.
+ * @example describeStoreContract('MemoryStore', () => new MemoryStore());
+ */
+export function describeStoreContract(name: string, makeStore: () => Promise<Store> | Store, options: StoreContractOptions = {}): void {
+  describe(`${name} (store contract)`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await (options.cleanup ? options.cleanup(store) : store.close?.());
+    });
+
+    describe('attach', () => {
+      it('attaches devices up to the limit, then refuses the next one without attaching or recording it', async () => {
+        for (const id of ['dev-a', 'dev-b', 'dev-c']) {
+          expect((await store.attach(input({ device: id }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        }
+        const refused = await store.attach(input({ device: 'dev-d', at: T0 + MINUTE }));
+        expect(refused.outcome).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'devices', observed: 4, threshold: 3 }] });
+        expect(ids(refused.snapshot.devices)).to.deep.equal(['dev-a', 'dev-b', 'dev-c']);
+        expect(refused.snapshot.devices.every((d) => d.status === 'attached')).to.equal(true);
+        expect(refused.snapshot.accesses.map((a) => a.deviceId)).to.deep.equal(['dev-a', 'dev-b', 'dev-c']);
+        expect(ids(await store.listDevices('acct-1'))).to.deep.equal(['dev-a', 'dev-b', 'dev-c']);
+      });
+
+      it('recognises a known device and refreshes what it knows about it', async () => {
+        await store.attach(input({ at: T0, ip: '203.0.113.10', location: { country: 'FR', city: 'Paris', lat: 48.85661412345678, lon: 2.35222 } }));
+        const agent = { browser: 'Firefox', browserVersion: '129', os: 'Linux' };
+        const location = { country: 'FR', city: 'Lyon', lat: 45.764043, lon: 0.1 + 0.2, accuracyKm: 25 };
+        const again = await store.attach(input({ at: T0 + 5 * MINUTE, ip: '2001:db8::1', location, agent }));
+        expect(again.outcome).to.deep.equal({ kind: 'attached', newlyAttached: false });
+        expect(device(again, 'dev-a')).to.deep.equal({
+          id: 'dev-a',
+          accountId: 'acct-1',
+          type: 'computer',
+          agent,
+          status: 'attached',
+          logoutPending: false,
+          firstSeen: T0,
+          lastSeen: T0 + 5 * MINUTE,
+          lastIp: '2001:db8::1',
+          lastLocation: location,
+        });
+        expect(await store.listDevices('acct-1')).to.deep.equal([device(again, 'dev-a')]);
+      });
+
+      it('keeps lastSeen at the latest access when accesses arrive out of order', async () => {
+        await store.attach(input({ at: T0 + 10 * MINUTE }));
+        const late = await store.attach(input({ at: T0 }));
+        expect(device(late, 'dev-a').lastSeen).to.equal(T0 + 10 * MINUTE);
+        expect(device(late, 'dev-a').firstSeen).to.equal(T0 + 10 * MINUTE);
+      });
+
+      it('keeps letting attached devices in after the limit is reached or lowered', async () => {
+        await store.attach(input({ device: 'dev-a', limits: { devices: 2 } }));
+        await store.attach(input({ device: 'dev-b', limits: { devices: 2 } }));
+        expect((await store.attach(input({ device: 'dev-a', limits: { devices: 2 } }))).outcome.kind).to.equal('attached');
+        expect((await store.attach(input({ device: 'dev-b', limits: { devices: 1 } }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: false });
+      });
+
+      it('enforces a per-type limit independently of the overall limit', async () => {
+        const limits = { devices: 5, mobile: 1 };
+        expect((await store.attach(input({ device: 'phone-1', type: 'mobile', limits }))).outcome.kind).to.equal('attached');
+        const second = await store.attach(input({ device: 'phone-2', type: 'mobile', limits }));
+        expect(second.outcome).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'mobile', observed: 2, threshold: 1 }] });
+        expect(ids(second.snapshot.devices)).to.deep.equal(['phone-1']);
+        expect((await store.attach(input({ device: 'laptop', type: 'computer', limits }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+      });
+
+      it('names every limit a device would exceed, overall first', async () => {
+        const limits = { devices: 2, mobile: 1 };
+        await store.attach(input({ device: 'phone-1', type: 'mobile', limits }));
+        await store.attach(input({ device: 'laptop', type: 'computer', limits }));
+        const refused = await store.attach(input({ device: 'phone-2', type: 'mobile', limits }));
+        expect(refused.outcome).to.deep.equal({
+          kind: 'over_limit',
+          exceeded: [
+            { limit: 'devices', observed: 3, threshold: 2 },
+            { limit: 'mobile', observed: 2, threshold: 1 },
+          ],
+        });
+      });
+
+      it('applies the limits given with each call (per-account overrides)', async () => {
+        for (const id of ['d1', 'd2', 'd3', 'd4']) {
+          expect((await store.attach(input({ account: 'family', device: id, limits: { devices: 5 } }))).outcome.kind).to.equal('attached');
+        }
+        await store.attach(input({ account: 'solo', device: 'd1', limits: { devices: 1 } }));
+        expect((await store.attach(input({ account: 'solo', device: 'd2', limits: { devices: 1 } }))).outcome.kind).to.equal('over_limit');
+        // The plan was upgraded: the next call carries the larger limit.
+        expect((await store.attach(input({ account: 'solo', device: 'd2', limits: { devices: 2 } }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+      });
+
+      it('keeps accounts apart, whatever characters their ids hold', async () => {
+        const accounts = ['a', 'a}', '{a}', 'a%7D', 'a:b', '', 'é ✓ 1', 'user@example.com'];
+        for (const account of accounts) {
+          const first = await store.attach(input({ account, device: 'dev-a', limits: { devices: 1 } }));
+          expect(first.outcome, account).to.deep.equal({ kind: 'attached', newlyAttached: true });
+          const second = await store.attach(input({ account, device: 'dev-b', limits: { devices: 1 } }));
+          expect(second.outcome, account).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'devices', observed: 2, threshold: 1 }] });
+        }
+        for (const account of accounts) {
+          const devices = await store.listDevices(account);
+          expect(devices.map((d) => [d.id, d.accountId]), account).to.deep.equal([['dev-a', account]]);
+        }
+      });
+    });
+
+    describe('auto-detach', () => {
+      it('detaches devices unused since inactiveBefore, freeing their slots', async () => {
+        const limits = { devices: 2 };
+        await store.attach(input({ device: 'old', at: T0, limits }));
+        await store.attach(input({ device: 'recent', at: T0 + DAY, limits }));
+        // inactiveBefore is T0 + 1 day: `old` was last seen before it, `recent` exactly at it.
+        const later = await store.attach(input({ device: 'new', at: T0 + 8 * DAY, limits }));
+        expect(later.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        expect(device(later, 'old')).to.include({ status: 'detached', logoutPending: false });
+        expect(device(later, 'recent')).to.include({ status: 'attached' });
+      });
+
+      it('lets an auto-detached device back in as a new device, without logging it out', async () => {
+        await store.attach(input({ device: 'old', at: T0, limits: { devices: 2 } }));
+        await store.attach(input({ device: 'b', at: T0 + 8 * DAY, limits: { devices: 2 } }));
+        await store.attach(input({ device: 'c', at: T0 + 8 * DAY, limits: { devices: 2 } }));
+        const full = await store.attach(input({ device: 'old', at: T0 + 9 * DAY, limits: { devices: 2 } }));
+        expect(full.outcome).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'devices', observed: 3, threshold: 2 }] });
+        const back = await store.attach(input({ device: 'old', at: T0 + 9 * DAY, limits: { devices: 3 } }));
+        expect(back.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        expect(device(back, 'old')).to.include({ status: 'attached', firstSeen: T0, lastSeen: T0 + 9 * DAY });
+      });
+
+      it('lets a device back in after a long absence when there is room, remembering when it was first seen', async () => {
+        await store.attach(input({ at: T0, limits: { devices: 1 } }));
+        const back = await store.attach(input({ at: T0 + 60 * DAY, limits: { devices: 1 } }));
+        expect(back.outcome.kind).to.equal('attached');
+        expect(device(back, 'dev-a')).to.include({ status: 'attached', firstSeen: T0, lastSeen: T0 + 60 * DAY });
+      });
+
+      it('never auto-detaches excluded or kicked devices', async () => {
+        await store.attach(input({ device: 'staff', at: T0 }));
+        await store.attach(input({ device: 'thief', at: T0 }));
+        await store.setDeviceStatus('acct-1', 'staff', 'excluded', T0);
+        await store.setDeviceStatus('acct-1', 'thief', 'kicked', T0);
+        const later = await store.attach(input({ device: 'owner', at: T0 + 30 * DAY }));
+        expect(device(later, 'staff')).to.include({ status: 'excluded' });
+        expect(device(later, 'thief')).to.include({ status: 'kicked', logoutPending: true });
+        expect((await store.attach(input({ device: 'thief', at: T0 + 31 * DAY }))).outcome).to.deep.equal({ kind: 'logout', status: 'kicked' });
+      });
+    });
+
+    describe('excluded devices', () => {
+      it('never counts excluded devices against the limits, and still records their accesses', async () => {
+        const limits = { devices: 1 };
+        await store.attach(input({ device: 'staff', limits }));
+        expect(await store.setDeviceStatus('acct-1', 'staff', 'excluded', T0)).to.include({ id: 'staff', status: 'excluded', logoutPending: false });
+        expect((await store.attach(input({ device: 'owner', limits }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        const staff = await store.attach(input({ device: 'staff', at: T0 + MINUTE, page: '/support', limits }));
+        expect(staff.outcome).to.deep.equal({ kind: 'excluded' });
+        expect(device(staff, 'staff')).to.include({ status: 'excluded', lastSeen: T0 + MINUTE });
+        expect(staff.snapshot.accesses.at(-1)).to.deep.include({ deviceId: 'staff', page: '/support' });
+        const third = await store.attach(input({ device: 'friend', limits }));
+        expect(third.outcome).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'devices', observed: 2, threshold: 1 }] });
+      });
+    });
+
+    describe('logout', () => {
+      it('logs a kicked device out once, then treats it as a new device', async () => {
+        const limits = { devices: 2 };
+        await store.attach(input({ device: 'owner', limits }));
+        await store.attach(input({ device: 'friend', limits }));
+        const kicked = await store.setDeviceStatus('acct-1', 'friend', 'kicked', T0 + MINUTE);
+        expect(kicked).to.include({ id: 'friend', accountId: 'acct-1', status: 'kicked', logoutPending: true });
+
+        // The kicked device no longer holds a slot.
+        expect((await store.attach(input({ device: 'tablet', at: T0 + 2 * MINUTE, limits }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+
+        const logout = await store.attach(input({ device: 'friend', at: T0 + 3 * MINUTE, limits }));
+        expect(logout.outcome).to.deep.equal({ kind: 'logout', status: 'kicked' });
+        expect(device(logout, 'friend')).to.include({ status: 'kicked', logoutPending: false });
+
+        const retry = await store.attach(input({ device: 'friend', at: T0 + 4 * MINUTE, limits }));
+        expect(retry.outcome).to.deep.equal({ kind: 'over_limit', exceeded: [{ limit: 'devices', observed: 3, threshold: 2 }] });
+
+        await store.setDeviceStatus('acct-1', 'tablet', 'detached', T0 + 5 * MINUTE);
+        const readmitted = await store.attach(input({ device: 'friend', at: T0 + 6 * MINUTE, limits }));
+        expect(readmitted.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        expect(device(readmitted, 'friend')).to.include({ status: 'attached', logoutPending: false });
+      });
+
+      it('logs a detached device out once as well', async () => {
+        await store.attach(input());
+        expect(await store.setDeviceStatus('acct-1', 'dev-a', 'detached', T0)).to.include({ status: 'detached', logoutPending: true });
+        expect((await store.attach(input({ at: T0 + MINUTE }))).outcome).to.deep.equal({ kind: 'logout', status: 'detached' });
+        expect((await store.attach(input({ at: T0 + 2 * MINUTE }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+      });
+
+      it('does not log out a device that was attached again before its next request', async () => {
+        await store.attach(input());
+        await store.setDeviceStatus('acct-1', 'dev-a', 'kicked', T0);
+        expect(await store.setDeviceStatus('acct-1', 'dev-a', 'attached', T0 + MINUTE)).to.include({ status: 'attached', logoutPending: false });
+        expect((await store.attach(input({ at: T0 + 2 * MINUTE }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: false });
+      });
+
+      it('counts re-attaching a device as use, so it is not auto-detached at once', async () => {
+        await store.attach(input({ device: 'dev-a', at: T0 }));
+        await store.setDeviceStatus('acct-1', 'dev-a', 'kicked', T0);
+        const attached = await store.setDeviceStatus('acct-1', 'dev-a', 'attached', T0 + 10 * DAY);
+        expect(attached).to.include({ lastSeen: T0 + 10 * DAY });
+        const other = await store.attach(input({ device: 'dev-b', at: T0 + 10 * DAY + MINUTE }));
+        expect(device(other, 'dev-a')).to.include({ status: 'attached' });
+      });
+
+      it('returns undefined for an unknown device or account, and creates nothing', async () => {
+        expect(await store.setDeviceStatus('nobody', 'dev-a', 'kicked', T0)).to.equal(undefined);
+        await store.attach(input({ device: 'dev-a' }));
+        expect(await store.setDeviceStatus('acct-1', 'ghost', 'kicked', T0)).to.equal(undefined);
+        expect(ids(await store.listDevices('acct-1'))).to.deep.equal(['dev-a']);
+        expect(await store.listDevices('nobody')).to.deep.equal([]);
+        expect((await store.attach(input({ device: 'ghost' }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+      });
+    });
+
+    describe('account status', () => {
+      it('reports accounts as active until suspended', async () => {
+        expect(await store.getAccountStatus('never-seen')).to.equal('active');
+        await store.attach(input());
+        expect(await store.getAccountStatus('acct-1')).to.equal('active');
+      });
+
+      it('refuses every attach of a suspended account and records nothing, until reactivated', async () => {
+        await store.attach(input({ device: 'dev-a' }));
+        await store.setAccountStatus('acct-1', 'suspended');
+        expect(await store.getAccountStatus('acct-1')).to.equal('suspended');
+        for (const id of ['dev-a', 'dev-b']) {
+          const refused = await store.attach(input({ device: id, at: T0 + MINUTE }));
+          expect(refused.outcome).to.deep.equal({ kind: 'suspended' });
+          expect(refused.snapshot.status).to.equal('suspended');
+          expect(ids(refused.snapshot.devices)).to.deep.equal(['dev-a']);
+          expect(refused.snapshot.accesses.map((a) => a.at)).to.deep.equal([T0]);
+        }
+        await store.setAccountStatus('acct-1', 'active');
+        expect(await store.getAccountStatus('acct-1')).to.equal('active');
+        const back = await store.attach(input({ device: 'dev-b', at: T0 + 2 * MINUTE }));
+        expect(back.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        expect(back.snapshot.status).to.equal('active');
+      });
+
+      it('suspends an account it has never seen', async () => {
+        await store.setAccountStatus('new-acct', 'suspended');
+        expect((await store.attach(input({ account: 'new-acct' }))).outcome).to.deep.equal({ kind: 'suspended' });
+        expect(await store.listDevices('new-acct')).to.deep.equal([]);
+      });
+    });
+
+    describe('access history', () => {
+      it('keeps the latest historySize accesses, oldest first', async () => {
+        const calls = [0, 1, 2, 3, 4].map((i) =>
+          input({
+            device: i % 2 ? 'dev-b' : 'dev-a',
+            at: T0 + i * MINUTE,
+            page: `/page/${i}`,
+            historySize: 3,
+            location: { country: 'DE', lat: 52.52 + i / 3, lon: 13.405, accuracyKm: 5 },
+          }),
+        );
+        let last: AttachResult | undefined;
+        for (const call of calls) last = await store.attach(call);
+        expect(last?.snapshot.accesses).to.deep.equal(calls.slice(2).map((c) => c.access));
+      });
+
+      it('shrinks the history when historySize shrinks', async () => {
+        for (let i = 0; i < 5; i++) await store.attach(input({ at: T0 + i, historySize: 10 }));
+        const result = await store.attach(input({ at: T0 + 5, historySize: 2 }));
+        expect(result.snapshot.accesses.map((a) => a.at)).to.deep.equal([T0 + 4, T0 + 5]);
+      });
+    });
+
+    describe('metadata', () => {
+      it('merges metadata into the device, the newest value winning per key', async () => {
+        const first = { session: 's1', plan: 'pro', tags: ['a', 'b'], empty: [], nested: { n: 0.1 + 0.2 }, big: 1234567890123456 };
+        await store.attach(input({ metadata: first }));
+        await store.attach(input({ at: T0 + 1, metadata: { session: 's2' } }));
+        const result = await store.attach(input({ at: T0 + 2 }));
+        expect(device(result, 'dev-a').metadata).to.deep.equal({ ...first, session: 's2' });
+        expect(device(await store.listDevices('acct-1'), 'dev-a').metadata).to.deep.equal({ ...first, session: 's2' });
+      });
+    });
+
+    describe('listDevices', () => {
+      it('lists every device of the account, whatever its status', async () => {
+        for (const id of ['a', 'b', 'c', 'd']) await store.attach(input({ device: id, limits: { devices: 4 } }));
+        await store.setDeviceStatus('acct-1', 'b', 'kicked', T0);
+        await store.setDeviceStatus('acct-1', 'c', 'excluded', T0);
+        await store.setDeviceStatus('acct-1', 'd', 'detached', T0);
+        const devices = (await store.listDevices('acct-1')).sort(byId);
+        expect(devices.map((d) => [d.id, d.status, d.logoutPending])).to.deep.equal([
+          ['a', 'attached', false],
+          ['b', 'kicked', true],
+          ['c', 'excluded', false],
+          ['d', 'detached', true],
+        ]);
+        expect(await store.listDevices('acct-2')).to.deep.equal([]);
+      });
+    });
+
+    describe('challenges', () => {
+      it('returns a saved challenge exactly as given', async () => {
+        const full = challenge({ codeHash: 'hash', codeSentAt: T0, codeExpiresAt: T0 + 5 * MINUTE, status: 'code_sent', attempts: 2 });
+        const bare = challenge({ id: 'ch-2', deviceId: 'dev-b', reasons: [], contact: {}, device: { type: 'other', agent: {} }, kind: 'verify' });
+        await store.createChallenge(full);
+        await store.createChallenge(bare);
+        expect(await store.getChallenge('ch-1')).to.deep.equal(full);
+        expect(await store.getChallenge('ch-2')).to.deep.equal(bare);
+        expect(await store.getChallenge('ch-unknown')).to.equal(undefined);
+      });
+
+      it('finds the newest pending challenge of a device and overrides the older one', async () => {
+        await store.createChallenge(challenge({ id: 'ch-1' }));
+        await store.createChallenge(challenge({ id: 'ch-other-device', deviceId: 'dev-b' }));
+        await store.createChallenge(challenge({ id: 'ch-other-account', accountId: 'acct-2' }));
+        const newer = challenge({ id: 'ch-2', createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, expiresAt: T0 + 11 * MINUTE });
+        await store.createChallenge(newer);
+
+        expect(await store.getChallenge('ch-1')).to.deep.equal(challenge({ id: 'ch-1', status: 'overridden', updatedAt: T0 + MINUTE }));
+        expect(await store.findPendingChallenge('acct-1', 'dev-a')).to.deep.equal(newer);
+        expect(await store.findPendingChallenge('acct-1', 'dev-b')).to.include({ id: 'ch-other-device', status: 'created' });
+        expect(await store.findPendingChallenge('acct-2', 'dev-a')).to.include({ id: 'ch-other-account', status: 'created' });
+        expect(await store.findPendingChallenge('acct-1', 'dev-z')).to.equal(undefined);
+      });
+
+      it('leaves a finished challenge as it was when a new one is created', async () => {
+        await store.createChallenge(challenge({ id: 'ch-1', status: 'completed', resolution: 'owner' }));
+        await store.createChallenge(challenge({ id: 'ch-2', createdAt: T0 + MINUTE }));
+        expect(await store.getChallenge('ch-1')).to.include({ status: 'completed', resolution: 'owner', updatedAt: T0 });
+      });
+
+      it('finds no pending challenge once the newest one is finished', async () => {
+        await store.createChallenge(challenge());
+        await store.updateChallenge('ch-1', ['created'], { status: 'completed', resolution: 'logged_out', updatedAt: T0 + MINUTE });
+        expect(await store.findPendingChallenge('acct-1', 'dev-a')).to.equal(undefined);
+      });
+
+      it('updates a challenge only while it is in one of the given statuses', async () => {
+        await store.createChallenge(challenge());
+        const patch = { status: 'code_sent' as const, codeHash: 'h1', codeSentAt: T0 + MINUTE, codeExpiresAt: T0 + 6 * MINUTE, updatedAt: T0 + MINUTE };
+        const updated = await store.updateChallenge('ch-1', ['created', 'presented'], patch);
+        expect(updated).to.deep.equal({ ...challenge(), ...patch });
+        expect(await store.getChallenge('ch-1')).to.deep.equal(updated);
+
+        expect(await store.updateChallenge('ch-1', ['created'], { status: 'verified', codeHash: 'h2' })).to.equal(undefined);
+        expect(await store.getChallenge('ch-1')).to.deep.equal(updated);
+        expect(await store.updateChallenge('ch-unknown', ['created'], { status: 'presented' })).to.equal(undefined);
+      });
+
+      it('lets only one of two racing updates win', async () => {
+        await store.createChallenge(challenge({ status: 'code_sent' }));
+        const results = await Promise.all([
+          store.updateChallenge('ch-1', ['code_sent'], { status: 'verified', resolution: 'owner' }),
+          store.updateChallenge('ch-1', ['code_sent'], { status: 'skipped' }),
+        ]);
+        const winners = results.filter((r) => r !== undefined);
+        expect(winners).to.have.length(1);
+        expect((await store.getChallenge('ch-1'))?.status).to.equal(winners[0]?.status);
+      });
+
+      it('counts wrong codes and fails the challenge at the maximum', async () => {
+        await store.createChallenge(challenge({ status: 'code_sent' }));
+        expect(await store.recordFailedAttempt('ch-1', 3)).to.include({ attempts: 1, status: 'code_sent' });
+        expect(await store.recordFailedAttempt('ch-1', 3)).to.include({ attempts: 2, status: 'code_sent' });
+        expect(await store.recordFailedAttempt('ch-1', 3)).to.include({ attempts: 3, status: 'failed' });
+        expect(await store.recordFailedAttempt('ch-1', 3)).to.equal(undefined);
+        expect(await store.getChallenge('ch-1')).to.deep.equal(challenge({ status: 'failed', attempts: 3 }));
+        expect(await store.recordFailedAttempt('ch-unknown', 3)).to.equal(undefined);
+      });
+
+      it('counts no wrong code before a code was sent', async () => {
+        await store.createChallenge(challenge({ status: 'presented' }));
+        expect(await store.recordFailedAttempt('ch-1', 3)).to.equal(undefined);
+        expect(await store.getChallenge('ch-1')).to.include({ attempts: 0, status: 'presented' });
+      });
+
+      it('counts racing wrong codes exactly, failing at the maximum', async () => {
+        await store.createChallenge(challenge({ status: 'code_sent' }));
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.recordFailedAttempt('ch-1', 5)));
+        expect(results.filter((r) => r !== undefined).map((r) => r?.attempts).sort()).to.deep.equal([1, 2, 3, 4, 5]);
+        expect(await store.getChallenge('ch-1')).to.include({ attempts: 5, status: 'failed' });
+      });
+    });
+
+    describe('isolation', () => {
+      it('hands out copies: changing a returned record changes nothing stored', async () => {
+        const result = await store.attach(input({ metadata: { tags: ['a'] } }));
+        const fromSnapshot = device(result, 'dev-a');
+        fromSnapshot.status = 'kicked';
+        (fromSnapshot.metadata?.tags as string[]).push('mutated');
+        fromSnapshot.agent.browser = 'Mutated';
+        const listed = await store.listDevices('acct-1');
+        listed[0]!.lastSeen = T0 + DAY;
+
+        const again = await store.attach(input({ at: T0 + 1 }));
+        expect(device(again, 'dev-a')).to.deep.include({ status: 'attached', lastSeen: T0 + 1, metadata: { tags: ['a'] } });
+        expect(device(again, 'dev-a').agent.browser).to.equal('Firefox');
+
+        await store.createChallenge(challenge());
+        const got = await store.getChallenge('ch-1');
+        got!.status = 'completed';
+        got!.reasons.push({ check: 'mutated', observed: 0, threshold: 0 });
+        const updated = await store.updateChallenge('ch-1', ['created'], { status: 'presented' });
+        updated!.limits.devices = 99;
+        expect(await store.getChallenge('ch-1')).to.deep.equal(challenge({ status: 'presented' }));
+      });
+
+      it('keeps its own copy of what it is given: changing an input later changes nothing stored', async () => {
+        const call = input({ location: { country: 'FR', lat: 48.85, lon: 2.35 }, metadata: { tags: ['a'] } });
+        await store.attach(call);
+        call.access.page = '/mutated';
+        call.access.location!.lat = 0;
+        call.agent.browser = 'Mutated';
+        (call.metadata!.tags as string[]).push('mutated');
+
+        const [stored] = await store.listDevices('acct-1');
+        expect(stored?.agent.browser).to.equal('Firefox');
+        expect(stored?.lastLocation?.lat).to.equal(48.85);
+        expect(stored?.metadata).to.deep.equal({ tags: ['a'] });
+        const next = await store.attach(input({ at: T0 + 1 }));
+        expect(next.snapshot.accesses[0]).to.deep.include({ page: '/library' });
+        expect(next.snapshot.accesses[0]?.location?.lat).to.equal(48.85);
+
+        const given = challenge();
+        await store.createChallenge(given);
+        given.reasons.push({ check: 'mutated', observed: 0, threshold: 0 });
+        const patch = { status: 'presented' as const, limits: { devices: 4 } };
+        await store.updateChallenge('ch-1', ['created'], patch);
+        patch.limits.devices = 99;
+        expect(await store.getChallenge('ch-1')).to.deep.equal(challenge({ status: 'presented', limits: { devices: 4 } }));
+      });
+    });
+
+    describe('races', () => {
+      it(`lets exactly 3 of ${options.racers ?? 50} devices racing for 3 slots in`, async () => {
+        const racers = options.racers ?? 50;
+        const results = await Promise.all(
+          Array.from({ length: racers }, (_, i) => store.attach(input({ account: 'race', device: `racer-${i}`, at: T0 + i, limits: { devices: 3 } }))),
+        );
+        expect(results.filter((r) => r.outcome.kind === 'attached')).to.have.length(3);
+        expect(results.filter((r) => r.outcome.kind === 'over_limit')).to.have.length(racers - 3);
+        const devices = await store.listDevices('race');
+        expect(devices.filter((d) => d.status === 'attached')).to.have.length(3);
+        expect(devices).to.have.length(3);
+      });
+    });
+  });
+}
