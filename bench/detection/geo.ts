@@ -1,0 +1,49 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * What a MaxMind-like database says about an address: the shape of sharelock's `geo.lookup` answer.
+ * Deliberately imperfect: carriers at a hub or the country centre, some home blocks in the wrong city,
+ * VPN exits not always flagged. The simulator knows where people really are; the core only sees this.
+ */
+export interface GeoRecord {
+  lat?: number;
+  lon?: number;
+  accuracyKm?: number;
+  country?: string;
+  city?: string;
+  asn?: number;
+  /** VPN, hosting, proxy or in-flight egress. */
+  hosting?: boolean;
+  /** A carrier (cellular) network. */
+  mobile?: boolean;
+}
+
+/**
+ * Address blocks → records, longest prefix first: IPv4 /24 then /16, IPv6 /48 then /32
+ * (the granularity geolocation databases publish at).
+ */
+export class GeoDb {
+  readonly #blocks = new Map<string, GeoRecord>();
+
+  /** `prefix`: `'a.b.c'` (/24), `'a.b'` (/16), `'x:y:z'` (/48) or `'x:y'` (/32), hextets without leading zeros. */
+  register(prefix: string, record: GeoRecord | undefined): void {
+    if (record) this.#blocks.set(prefix, Object.freeze(record));
+  }
+
+  get size(): number {
+    return this.#blocks.size;
+  }
+
+  /** The record for an address in any notation the core may pass (compressed IPv6, IPv4-mapped). */
+  readonly lookup = (ip: string): GeoRecord | undefined => {
+    if (!ipaddr.isValid(ip)) return undefined;
+    let parsed = ipaddr.parse(ip);
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    if (parsed.kind() === 'ipv4') {
+      const o = (parsed as ipaddr.IPv4).octets;
+      return this.#blocks.get(`${o[0]}.${o[1]}.${o[2]}`) ?? this.#blocks.get(`${o[0]}.${o[1]}`);
+    }
+    const h = (parsed as ipaddr.IPv6).parts.map((p) => p.toString(16));
+    return this.#blocks.get(`${h[0]}:${h[1]}:${h[2]}`) ?? this.#blocks.get(`${h[0]}:${h[1]}`);
+  };
+}
