@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,15 +33,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sharelock-redis-'));
   let child: ChildProcess | undefined;
-
   const killOnExit = (): void => {
     child?.kill('SIGKILL');
   };
-  process.once('exit', killOnExit);
 
   const start = async (): Promise<void> => {
+    mkdirSync(dir, { recursive: true });
+    process.removeListener('exit', killOnExit);
+    process.once('exit', killOnExit);
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
+    // A lone node does not know its own address and would advertise an empty host to clients.
+    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
     const proc = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let stderr = '';
@@ -60,24 +62,22 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
-    await exited;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    process.removeListener('exit', killOnExit);
+    rmSync(dir, { recursive: true, force: true });
   };
 
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: async () => {
-      await stop();
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
     restart: async () => {
       await stop();
-      if (options.cluster) rmSync(join(dir, `nodes-${port}.conf`), { force: true });
       await start();
     },
   };

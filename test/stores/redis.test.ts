@@ -1,0 +1,445 @@
+import { expect } from 'chai';
+import { Cluster, Redis } from 'ioredis';
+import { createServer, type Socket } from 'node:net';
+import type { SharelockError } from '../../src/errors.js';
+import type { ChallengeRecord } from '../../src/model.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import type { AttachInput } from '../../src/stores/store.js';
+import { withTimeout } from '../../src/stores/timeout.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { describeStoreContract } from './store-contract.js';
+
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+let prefixes = 0;
+/** A fresh prefix per store, so tests sharing one server never see each other's keys. */
+const freshPrefix = (): string => `test${++prefixes}:`;
+
+function attach(accountId: string, deviceId: string, overrides: Partial<AttachInput> = {}): AttachInput {
+  const at = overrides.access?.at ?? T0;
+  return {
+    accountId,
+    deviceId,
+    type: 'computer',
+    agent: { browser: 'Chrome', browserVersion: '131.0.0.0', os: 'Windows', osVersion: '10' },
+    access: { at, deviceId, ip: '203.0.113.10', page: '/courses/typescript/lesson-3', location: { country: 'FR', city: 'Paris', lat: 48.8566, lon: 2.3522, accuracyKm: 20 } },
+    limits: { devices: 3 },
+    inactiveBefore: at - 7 * DAY,
+    historySize: 50,
+    ...overrides,
+  };
+}
+
+function challenge(overrides: Partial<ChallengeRecord> = {}): ChallengeRecord {
+  return {
+    id: 'ch-1',
+    accountId: 'acct',
+    deviceId: 'dev',
+    kind: 'device_limit',
+    reasons: [{ check: 'device_count', observed: 4, threshold: 3 }],
+    status: 'created',
+    limits: { devices: 3 },
+    device: { type: 'mobile', agent: { browser: 'Safari', os: 'iOS' } },
+    contact: { email: 'owner@example.com' },
+    attempts: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    expiresAt: T0 + 10 * MINUTE,
+    ...overrides,
+  };
+}
+
+/** Resolve once `check` passes, polling every 10 ms; fail after `timeoutMs`. */
+async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 1000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+describe('RedisStore', () => {
+  let server: RedisServer;
+  let client: Redis;
+
+  before(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  });
+
+  after(async () => {
+    client.disconnect();
+    await server?.stop();
+  });
+
+  describeStoreContract('RedisStore', () => new RedisStore({ client, prefix: freshPrefix() }));
+
+  describe('keys', () => {
+    it('gives every key it writes a TTL, and writes no other keys', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client, prefix });
+      await store.attach(attach('acct', 'dev-1'));
+      await store.attach(attach('acct', 'dev-2', { metadata: { session: 's1' } }));
+      await store.setDeviceStatus('acct', 'dev-2', 'kicked', T0);
+      await store.setAccountStatus('suspended-acct', 'suspended');
+      await store.setAccountStatus('acct', 'suspended');
+      await store.setAccountStatus('acct', 'active');
+      await store.createChallenge(challenge({ id: 'ch-1', accountId: 'acct', deviceId: 'dev-3' }));
+      await store.createChallenge(challenge({ id: 'ch-2', accountId: 'acct', deviceId: 'dev-3', createdAt: T0 + MINUTE }));
+      await store.updateChallenge('ch-2', ['created'], { status: 'code_sent', expiresAt: T0 + 20 * MINUTE });
+      await store.recordFailedAttempt('ch-2', 5);
+
+      const keys = await keysUnder(client, prefix);
+      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{suspended-acct}:s`]);
+      for (const key of keys) expect(await client.pttl(key), key).to.be.greaterThan(0);
+    });
+
+    it('keeps an account for the longer of its inactive window and retentionMs, and a challenge until a grace period after it expires', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client, prefix, retentionMs: DAY, challengeGraceMs: 5 * MINUTE });
+      await store.attach(attach('acct', 'dev', { inactiveBefore: T0 - 7 * DAY }));
+      expect(await client.pttl(`${prefix}{acct}:d`)).to.be.within(7 * DAY - 5000, 7 * DAY);
+      await store.attach(attach('acct', 'dev', { inactiveBefore: T0 - MINUTE }));
+      expect(await client.pttl(`${prefix}{acct}:h`)).to.be.within(DAY - 5000, DAY);
+
+      await store.createChallenge(challenge());
+      expect(await client.pttl(`${prefix}ch:{ch-1}`)).to.be.within(15 * MINUTE - 5000, 15 * MINUTE);
+      await store.updateChallenge('ch-1', ['created'], { expiresAt: T0 + 60 * MINUTE });
+      expect(await client.pttl(`${prefix}ch:{ch-1}`)).to.be.within(65 * MINUTE - 5000, 65 * MINUTE);
+    });
+
+    it('attaches in one round trip', async () => {
+      const sent: string[] = [];
+      // Record each command the store sends; everything else goes to the real client.
+      const counting = new Proxy(client, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            sent.push(String(property));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const store = new RedisStore({ client: counting, prefix: freshPrefix() });
+      await store.attach(attach('acct', 'dev-1')); // the first call also loads the script
+      sent.length = 0;
+      await store.attach(attach('acct', 'dev-2'));
+      await store.attach(attach('acct', 'dev-1', { access: { at: T0 + 1, deviceId: 'dev-1' } }));
+      expect(sent).to.deep.equal(['evalsha', 'evalsha']);
+    });
+
+    it('keeps at most maxDevicesPerAccount devices, forgetting the least recently seen ones whose logout was delivered', async () => {
+      const store = new RedisStore({ client, prefix: freshPrefix(), maxDevicesPerAccount: 3 });
+      const limits = { devices: 100 };
+      for (const [i, id] of ['d1', 'd2', 'd3'].entries()) await store.attach(attach('acct', id, { limits, access: { at: T0 + i, deviceId: id } }));
+      await store.setDeviceStatus('acct', 'd1', 'detached', T0);
+      await store.attach(attach('acct', 'd4', { limits, access: { at: T0 + 10, deviceId: 'd4' } }));
+      expect((await store.listDevices('acct')).map((d) => d.id).sort()).to.deep.equal(['d1', 'd2', 'd3', 'd4']);
+
+      expect((await store.attach(attach('acct', 'd1', { limits, access: { at: T0 + 11, deviceId: 'd1' } }))).outcome.kind).to.equal('logout');
+      await store.setDeviceStatus('acct', 'd2', 'kicked', T0 + 12);
+      await store.attach(attach('acct', 'd2', { limits, access: { at: T0 + 13, deviceId: 'd2' } })); // its logout, delivered
+      await store.attach(attach('acct', 'd5', { limits, access: { at: T0 + 14, deviceId: 'd5' } }));
+      // d1 (detached) and d2 (kicked) no longer count and have nothing to deliver: both go.
+      const devices = await store.listDevices('acct');
+      expect(devices.map((d) => d.id).sort()).to.deep.equal(['d3', 'd4', 'd5']);
+    });
+  });
+
+  describe('scripts', () => {
+    it('recovers when Redis forgets its scripts (SCRIPT FLUSH, restart, failover)', async () => {
+      const store = new RedisStore({ client, prefix: freshPrefix() });
+      await store.attach(attach('acct', 'dev'));
+      await store.createChallenge(challenge({ status: 'code_sent' }));
+      await client.script('FLUSH');
+      expect((await store.attach(attach('acct', 'dev', { access: { at: T0 + 1, deviceId: 'dev' } }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: false });
+      await client.script('FLUSH');
+      expect(await store.recordFailedAttempt('ch-1', 5)).to.include({ attempts: 1 });
+      await client.script('FLUSH');
+      expect(await store.setDeviceStatus('acct', 'dev', 'kicked', T0 + 2)).to.include({ status: 'kicked' });
+    });
+  });
+
+  describe('several instances', () => {
+    let second: Redis;
+
+    beforeEach(() => {
+      second = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    });
+
+    afterEach(() => {
+      second.disconnect();
+    });
+
+    it('lets exactly 3 of 50 devices racing through two connections in', async () => {
+      const prefix = freshPrefix();
+      const stores = [new RedisStore({ client, prefix }), new RedisStore({ client: second, prefix })];
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => stores[i % 2]!.attach(attach('race', `racer-${i}`, { access: { at: T0 + i, deviceId: `racer-${i}` } }))),
+      );
+      expect(results.filter((r) => r.outcome.kind === 'attached')).to.have.length(3);
+      const devices = await stores[0]!.listDevices('race');
+      expect(devices.filter((d) => d.status === 'attached')).to.have.length(3);
+    });
+
+    it('tells every instance when a device is kicked or an account suspended elsewhere', async () => {
+      const prefix = freshPrefix();
+      const acting = new RedisStore({ client, prefix });
+      const listening = new RedisStore({ client: second, prefix });
+      const unrelated = new RedisStore({ client: second, prefix: freshPrefix() });
+      const heard: string[] = [];
+      const heardByStopped: string[] = [];
+      const heardUnrelated: string[] = [];
+      listening.onInvalidate((id) => heard.push(id));
+      const stop = listening.onInvalidate((id) => heardByStopped.push(id));
+      unrelated.onInvalidate((id) => heardUnrelated.push(id));
+      try {
+        await acting.attach(attach('acct-1', 'dev'));
+        // The subscription is set up in the background: repeat the kick until it is heard.
+        await eventually(async () => {
+          await acting.setDeviceStatus('acct-1', 'dev', 'kicked', T0);
+          return heard.includes('acct-1');
+        }, 'the kick to be heard');
+
+        stop();
+        await acting.setAccountStatus('acct-2', 'suspended');
+        await eventually(() => heard.includes('acct-2'), 'the suspension to be heard');
+        expect(heardByStopped).to.not.include('acct-2');
+        expect(heardUnrelated).to.deep.equal([]);
+      } finally {
+        await listening.close();
+        await unrelated.close();
+      }
+    });
+
+    it('closes its subscriber connection but leaves the client it was given open', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client: second, prefix });
+      const subscribers = async (): Promise<unknown> => ((await client.pubsub('NUMSUB', `${prefix}invalidate`)) as unknown[])[1];
+      store.onInvalidate(() => {});
+      await eventually(async () => (await subscribers()) === 1, 'the subscriber to connect');
+      await store.close();
+      await eventually(async () => (await subscribers()) === 0, 'the subscriber to disconnect');
+      expect(await second.ping()).to.equal('PONG');
+    });
+
+    it('closes its subscriber connection once the last listener stops', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client: second, prefix });
+      const subscribers = async (): Promise<unknown> => ((await client.pubsub('NUMSUB', `${prefix}invalidate`)) as unknown[])[1];
+      const stops = [store.onInvalidate(() => {}), store.onInvalidate(() => {})];
+      await eventually(async () => (await subscribers()) === 1, 'one subscriber for both listeners');
+      stops[0]!();
+      expect(await subscribers()).to.equal(1);
+      stops[1]!();
+      await eventually(async () => (await subscribers()) === 0, 'the subscriber to disconnect');
+    });
+
+    it('quits the connection it opened itself (fromUrl)', async () => {
+      const store = RedisStore.fromUrl(server.url, { prefix: freshPrefix() });
+      await store.attach(attach('acct', 'dev'));
+      await store.close();
+      let error: unknown;
+      await store.listDevices('acct').catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(Error);
+    });
+  });
+
+  describe('options', () => {
+    it('rejects a missing client, a prefix with braces and bad bounds, naming the option', () => {
+      const code = (fn: () => unknown): string | undefined => {
+        try {
+          fn();
+        } catch (error) {
+          return `${(error as SharelockError).code} ${(error as Error).message}`;
+        }
+        return undefined;
+      };
+      expect(code(() => new RedisStore({} as never))).to.match(/^SHARELOCK_E_OPTION_INVALID .*`client`/);
+      expect(code(() => new RedisStore({ client, prefix: '{app}:' }))).to.match(/^SHARELOCK_E_OPTION_INVALID .*`prefix`.*"\{app\}:"/);
+      expect(code(() => new RedisStore({ client, maxDevicesPerAccount: 0 }))).to.match(/`maxDevicesPerAccount`.*got 0/);
+      expect(code(() => new RedisStore({ client, retentionMs: 1.5 }))).to.match(/`retentionMs`/);
+      expect(code(() => new RedisStore({ client, challengeGraceMs: -1 }))).to.match(/`challengeGraceMs`/);
+    });
+  });
+
+  describe('memory', () => {
+    it('measures memory per account, device and access', async function () {
+      this.timeout(60_000);
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client, prefix });
+      const accounts = 200;
+      const devicesPerAccount = 3;
+      const accessesPerAccount = 50;
+      for (let a = 0; a < accounts; a++) {
+        const accountId = `user-${a.toString().padStart(6, '0')}`;
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < accessesPerAccount; i++) {
+          const deviceId = `${'x'.repeat(18)}${a}-${i % devicesPerAccount}`.slice(-22); // 22 chars, like a 128-bit base64url id
+          calls.push(
+            store.attach(
+              attach(accountId, deviceId, {
+                access: { at: T0 + i * MINUTE, deviceId, ip: `203.0.113.${i % 250}`, page: '/courses/typescript/lesson-3', location: { country: 'FR', city: 'Paris', lat: 48.8566, lon: 2.3522, accuracyKm: 20 } },
+                metadata: { session: `sess_${a}_${i % devicesPerAccount}_abcdefghijklmnop` },
+              }),
+            ),
+          );
+        }
+        await Promise.all(calls);
+      }
+      const usage = async (suffix: string): Promise<number> => {
+        let total = 0;
+        for (const key of await keysUnder(client, prefix)) if (key.endsWith(suffix)) total += Number(await client.memory('USAGE', key, 'SAMPLES', '0'));
+        return total;
+      };
+      const devicesBytes = await usage(':d');
+      const historyBytes = await usage(':h');
+      await store.createChallenge(challenge());
+      const challengeBytes = Number(await client.memory('USAGE', `${prefix}ch:{ch-1}`, 'SAMPLES', '0'));
+      const pointerBytes = Number(await client.memory('USAGE', `${prefix}{acct}:c`, 'SAMPLES', '0'));
+      const perDevice = Math.round(devicesBytes / (accounts * devicesPerAccount));
+      const perAccess = Math.round(historyBytes / (accounts * accessesPerAccount));
+      const perAccount = Math.round((devicesBytes + historyBytes) / accounts);
+      console.log(
+        `      RedisStore memory (MEMORY USAGE): ${perDevice} B per device, ${perAccess} B per access, ` +
+          `${perAccount} B per account with ${devicesPerAccount} devices and ${accessesPerAccount} accesses; ` +
+          `${challengeBytes} B per challenge + ${pointerBytes} B pointer hash`,
+      );
+      expect(perDevice).to.be.below(1024);
+      expect(perAccess).to.be.below(512);
+    });
+  });
+
+  describe('faults', () => {
+    let own: RedisServer;
+
+    before(async () => {
+      own = await startRedisServer();
+    });
+
+    after(async () => {
+      await own?.stop();
+    });
+
+    it('rejects calls while Redis is down, and works again after it restarts, without being recreated', async function () {
+      this.timeout(30_000);
+      const ownClient = new Redis(own.url, { maxRetriesPerRequest: 1 });
+      const listener = new Redis(own.url, { maxRetriesPerRequest: 1 });
+      // Reconnection errors are expected here; without a handler ioredis prints each one.
+      ownClient.on('error', () => {});
+      listener.on('error', () => {});
+      const store = new RedisStore({ client: ownClient });
+      const listening = new RedisStore({ client: listener });
+      const heard: string[] = [];
+      listening.onInvalidate((id) => heard.push(id));
+      try {
+        expect((await store.attach(attach('acct', 'dev'))).outcome.kind).to.equal('attached');
+
+        await own.stop();
+        const started = Date.now();
+        // 5 s is only a guard: the call must fail by itself, not through this timeout.
+        const error = await withTimeout(store.attach(attach('acct', 'dev')), 5000, 'attach').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(Error);
+        expect((error as SharelockError).code).to.not.equal('SHARELOCK_E_STORE_TIMEOUT');
+        console.log(`      with Redis down, attach rejected after ${Date.now() - started} ms: ${(error as Error).message}`);
+
+        await own.restart();
+        // ioredis reconnects with backoff; nothing survives the restart (no persistence).
+        await eventually(
+          () => store.attach(attach('acct', 'dev')).then(() => true, () => false),
+          'the store to work again',
+          10_000,
+        );
+        expect((await store.attach(attach('acct', 'dev-2'))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        // The subscriber resubscribed by itself.
+        await eventually(async () => {
+          await store.setDeviceStatus('acct', 'dev', 'kicked', T0);
+          return heard.includes('acct');
+        }, 'an invalidation after the restart', 10_000);
+      } finally {
+        await listening.close();
+        ownClient.disconnect();
+        listener.disconnect();
+      }
+    });
+
+    it('times out, within the budget, on a server that accepts connections and never answers', async () => {
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const address = silent.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const silentClient = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+      silentClient.on('error', () => {});
+      const store = new RedisStore({ client: silentClient });
+      try {
+        for (const call of [() => store.attach(attach('acct', 'dev')), () => store.getChallenge('ch-1'), () => store.setAccountStatus('acct', 'suspended')]) {
+          const started = Date.now();
+          const error = await withTimeout<unknown>(call(), 150, 'store call').then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          const elapsed = Date.now() - started;
+          expect((error as SharelockError | undefined)?.code).to.equal('SHARELOCK_E_STORE_TIMEOUT');
+          expect(elapsed).to.be.within(140, 400);
+        }
+      } finally {
+        silentClient.disconnect();
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+  });
+});
+
+describe('RedisStore on Redis Cluster', () => {
+  let server: RedisServer;
+  let cluster: Cluster;
+
+  before(async () => {
+    server = await startRedisServer({ cluster: true });
+    cluster = new Cluster([{ host: '127.0.0.1', port: server.port }], { redisOptions: { maxRetriesPerRequest: 1 } });
+  });
+
+  after(async () => {
+    cluster?.disconnect();
+    await server?.stop();
+  });
+
+  // Redis Cluster refuses any script whose keys are in different slots (CROSSSLOT), even on one node.
+  describeStoreContract('RedisStore on Cluster', () => new RedisStore({ client: cluster, prefix: freshPrefix() }));
+
+  it('tells other instances about a kick through the cluster', async () => {
+    const prefix = freshPrefix();
+    const acting = new RedisStore({ client: cluster, prefix });
+    const listening = new RedisStore({ client: cluster, prefix });
+    const heard: string[] = [];
+    listening.onInvalidate((id) => heard.push(id));
+    try {
+      await acting.attach(attach('acct', 'dev'));
+      await eventually(async () => {
+        await acting.setDeviceStatus('acct', 'dev', 'kicked', T0);
+        return heard.includes('acct');
+      }, 'the kick to be heard');
+    } finally {
+      await listening.close();
+    }
+  });
+});
