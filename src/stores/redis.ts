@@ -51,6 +51,7 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * | `P{A}:d`        | hash   | device id → device JSON (status, logout pending, type, times, agent, ...) |
  * | `P{A}:h`        | list   | access JSON, oldest first, trimmed to `historySize`                       |
  * | `P{A}:s`        | string | `suspended`; absent while the account is active                           |
+ * | `P{A}:p`        | string | the core's profile JSON (`saveProfile`), returned with each snapshot      |
  * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
  * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
  * | `Pinvalidate`   | channel| account ids whose cached verdicts every instance should drop              |
@@ -123,7 +124,7 @@ export class RedisStore implements Store {
     const typeLimit = input.limits[input.type];
     const reply = (await ATTACH.run(
       this.#client,
-      [keys.devices, keys.history, keys.status],
+      [keys.devices, keys.history, keys.status, keys.profile],
       [
         input.deviceId,
         input.type,
@@ -139,17 +140,19 @@ export class RedisStore implements Store {
         JSON.stringify(input.access),
         String(ttlMs),
         String(this.#maxDevices),
+        input.access.network === undefined ? '-' : `+${input.access.network}`,
+        input.force ? '1' : '0',
+        input.verified ? '1' : '0',
       ],
-    )) as [string, string | string[], string, string[], string[]];
-    const [kind, detail, status, devices, accesses] = reply;
-    return {
-      outcome: decodeOutcome(kind, detail),
-      snapshot: {
-        status: status === 'suspended' ? 'suspended' : 'active',
-        devices: decodeDevices(input.accountId, devices),
-        accesses: accesses.map((a) => JSON.parse(a) as AccountSnapshot['accesses'][number]),
-      },
+    )) as [string, string | string[], string, string[], string[], string | null];
+    const [kind, detail, status, devices, accesses, profile] = reply;
+    const snapshot: AccountSnapshot = {
+      status: status === 'suspended' ? 'suspended' : 'active',
+      devices: decodeDevices(input.accountId, devices),
+      accesses: accesses.map((a) => JSON.parse(a) as AccountSnapshot['accesses'][number]),
     };
+    if (profile !== null) snapshot.profile = JSON.parse(profile) as unknown;
+    return { outcome: decodeOutcome(kind, detail), snapshot };
   }
 
   async listDevices(accountId: string): Promise<DeviceRecord[]> {
@@ -161,10 +164,16 @@ export class RedisStore implements Store {
     const keys = this.#accountKeys(accountId);
     const raw = (await SET_DEVICE_STATUS.run(
       this.#client,
-      [keys.devices, keys.history, keys.status],
+      [keys.devices, keys.history, keys.status, keys.profile],
       [deviceId, status, String(at), String(this.#retentionMs), this.#channel, accountId],
     )) as string | null;
     return raw === null ? undefined : decodeDevice(accountId, deviceId, raw);
+  }
+
+  /** Kept as long as the account's devices; ignored for an account the store does not know. */
+  async saveProfile(accountId: string, profile: unknown): Promise<void> {
+    const keys = this.#accountKeys(accountId);
+    await SAVE_PROFILE.run(this.#client, [keys.profile, keys.devices, keys.status], [JSON.stringify(profile) ?? '', String(this.#retentionMs)]);
   }
 
   async getAccountStatus(accountId: string): Promise<AccountStatus> {
@@ -279,9 +288,9 @@ export class RedisStore implements Store {
     this.#subscriber = undefined;
   }
 
-  #accountKeys(accountId: string): { devices: string; history: string; status: string; challenges: string } {
+  #accountKeys(accountId: string): { devices: string; history: string; status: string; profile: string; challenges: string } {
     const base = `${this.#prefix}{${hashTag(accountId)}}:`;
-    return { devices: `${base}d`, history: `${base}h`, status: `${base}s`, challenges: `${base}c` };
+    return { devices: `${base}d`, history: `${base}h`, status: `${base}s`, profile: `${base}p`, challenges: `${base}c` };
   }
 
   #challengeKey(id: string): string {
@@ -311,8 +320,9 @@ class LuaScript {
 }
 
 /**
- * Device JSON as stored: `s` status, `p` logout pending, `t` type, `f`/`l` first/last seen (the
- * app's numbers, as strings), `a` agent JSON, `ip`, `loc` location JSON, `m` metadata key → JSON.
+ * Device JSON as stored: `s` status, `p` logout pending, `t` type, `f`/`l`/`v` first seen, last
+ * seen and verified at (the app's numbers, as strings), `a` agent JSON, `ip`, `net` network, `loc`
+ * location JSON, `m` metadata key → JSON.
  */
 interface StoredDevice {
   s: DeviceStatus;
@@ -320,8 +330,10 @@ interface StoredDevice {
   t: DeviceType;
   f: string;
   l: string;
+  v?: string;
   a: string;
   ip?: string;
+  net?: string;
   loc?: string;
   m?: Record<string, string>;
 }
@@ -342,18 +354,22 @@ end
  * consumed; a device not attached is checked against the limits; then record and trim.
  */
 const ATTACH = new LuaScript(`
-local devices_key, history_key, status_key = KEYS[1], KEYS[2], KEYS[3]
+local devices_key, history_key, status_key, profile_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, dtype, agent, ip, loc, meta = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local limit_all, limit_type, cutoff, at = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local history_size, access, ttl, max_devices = tonumber(ARGV[11]), ARGV[12], ARGV[13], tonumber(ARGV[14])
+local network, force, verified = ARGV[15], ARGV[16] == '1', ARGV[17] == '1'
 
 local function expire()
-  redis.call('PEXPIRE', devices_key, ttl)
-  redis.call('PEXPIRE', history_key, ttl)
-  redis.call('PEXPIRE', status_key, ttl)
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
 end
 local function snapshot(kind, detail)
-  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1) }
+  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) }
+end
+-- '+value' sets, '-' means the access did not say: the field is unknown now, not unchanged.
+local function given(arg)
+  if string.sub(arg, 1, 1) == '+' then return string.sub(arg, 2) end
+  return nil
 end
 
 if redis.call('GET', status_key) == 'suspended' then
@@ -408,7 +424,7 @@ if not existing or (existing.s ~= 'attached' and existing.s ~= 'excluded') then
     exceeded[#exceeded + 1] = tostring(same + 1)
     exceeded[#exceeded + 1] = limit_type
   end
-  if #exceeded > 0 then
+  if #exceeded > 0 and not force then
     expire()
     return snapshot('over_limit', exceeded)
   end
@@ -420,8 +436,10 @@ if newly then device.s = 'attached' end
 device.t = dtype
 device.a = agent
 if tonumber(at) > tonumber(device.l) then device.l = at end
-if string.sub(ip, 1, 1) == '+' then device.ip = string.sub(ip, 2) end
-if string.sub(loc, 1, 1) == '+' then device.loc = string.sub(loc, 2) end
+device.ip = given(ip)
+device.net = given(network)
+device.loc = given(loc)
+if verified then device.v = at end
 if meta ~= '' then
   local merged = device.m or {}
   for k, v in pairs(cjson.decode(meta)) do merged[k] = v end
@@ -474,6 +492,18 @@ redis.call('HSET', KEYS[1], ARGV[1], encoded)
 keep_alive(KEYS, tonumber(ARGV[4]))
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return encoded
+`);
+
+/** Saves the profile (ARGV[1], '' deletes it) only for an account that exists, for as long as it. */
+const SAVE_PROFILE = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  local ttl = math.max(tonumber(ARGV[2]), redis.call('PTTL', KEYS[2]))
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+end
+return 1
 `);
 
 const SET_ACCOUNT_STATUS = new LuaScript(`
@@ -637,7 +667,9 @@ function decodeDevice(accountId: string, id: string, json: string): DeviceRecord
     firstSeen: Number(stored.f),
     lastSeen: Number(stored.l),
   };
+  if (stored.v !== undefined) device.verifiedAt = Number(stored.v);
   if (stored.ip !== undefined) device.lastIp = stored.ip;
+  if (stored.net !== undefined) device.lastNetwork = stored.net;
   if (stored.loc !== undefined) device.lastLocation = JSON.parse(stored.loc) as Location;
   if (stored.m !== undefined) {
     const metadata: Record<string, unknown> = {};

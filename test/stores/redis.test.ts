@@ -94,6 +94,7 @@ describe('RedisStore', () => {
       await store.attach(attach('acct', 'dev-1'));
       await store.attach(attach('acct', 'dev-2', { metadata: { session: 's1' } }));
       await store.setDeviceStatus('acct', 'dev-2', 'kicked', T0);
+      await store.saveProfile('acct', { households: 1 });
       await store.setAccountStatus('suspended-acct', 'suspended');
       await store.setAccountStatus('acct', 'suspended');
       await store.setAccountStatus('acct', 'active');
@@ -103,7 +104,7 @@ describe('RedisStore', () => {
       await store.recordFailedAttempt('ch-2', 5);
 
       const keys = await keysUnder(client, prefix);
-      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{suspended-acct}:s`]);
+      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{acct}:p`, `${prefix}{suspended-acct}:s`]);
       for (const key of keys) expect(await client.pttl(key), key).to.be.greaterThan(0);
     });
 

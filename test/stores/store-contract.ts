@@ -24,17 +24,23 @@ interface AttachSpec {
   /** `inactiveBefore` is `at` minus this. Default one week. */
   inactiveAfterMs?: number;
   historySize?: number;
-  ip?: string;
+  /** `null` leaves the access without an ip. */
+  ip?: string | null;
+  network?: string;
   location?: Location;
   page?: string;
   metadata?: Record<string, unknown>;
+  force?: boolean;
+  verified?: boolean;
 }
 
 /** A realistic attach call; every field can be overridden. */
 function input(spec: AttachSpec = {}): AttachInput {
   const at = spec.at ?? T0;
   const deviceId = spec.device ?? 'dev-a';
-  const access: Access = { at, deviceId, ip: spec.ip ?? '203.0.113.10', page: spec.page ?? '/library' };
+  const access: Access = { at, deviceId, page: spec.page ?? '/library' };
+  if (spec.ip !== null) access.ip = spec.ip ?? '203.0.113.10';
+  if (spec.network) access.network = spec.network;
   if (spec.location) access.location = spec.location;
   const attach: AttachInput = {
     accountId: spec.account ?? 'acct-1',
@@ -47,6 +53,8 @@ function input(spec: AttachSpec = {}): AttachInput {
     historySize: spec.historySize ?? 50,
   };
   if (spec.metadata) attach.metadata = spec.metadata;
+  if (spec.force !== undefined) attach.force = spec.force;
+  if (spec.verified !== undefined) attach.verified = spec.verified;
   return attach;
 }
 
@@ -126,6 +134,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           lastLocation: location,
         });
         expect(await store.listDevices('acct-1')).to.deep.equal([device(again, 'dev-a')]);
+      });
+
+      it('describes a device by its last access: what that access did not say is no longer known', async () => {
+        await store.attach(input({ ip: '203.0.113.10', network: '203.0.113.0/24', location: { country: 'FR', lat: 48.85, lon: 2.35 } }));
+        const bare = await store.attach(input({ at: T0 + MINUTE, ip: null }));
+        const known = device(bare, 'dev-a');
+        expect(known).to.not.have.any.keys('lastIp', 'lastNetwork', 'lastLocation');
+        const again = await store.attach(input({ at: T0 + 2 * MINUTE, ip: '198.51.100.7', network: '198.51.100.0/24' }));
+        expect(device(again, 'dev-a')).to.include({ lastIp: '198.51.100.7', lastNetwork: '198.51.100.0/24' });
+      });
+
+      it('attaches over the limits when forced', async () => {
+        const limits = { devices: 1, computer: 1 };
+        await store.attach(input({ device: 'dev-a', limits }));
+        const forced = await store.attach(input({ device: 'dev-b', limits, force: true }));
+        expect(forced.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+        expect(forced.snapshot.devices.filter((d) => d.status === 'attached')).to.have.length(2);
+        expect((await store.attach(input({ device: 'dev-c', limits }))).outcome.kind).to.equal('over_limit');
+      });
+
+      it('records when the owner verified a device, and keeps it', async () => {
+        await store.attach(input({ at: T0 }));
+        expect(device(await store.listDevices('acct-1'), 'dev-a').verifiedAt).to.equal(undefined);
+        await store.attach(input({ at: T0 + MINUTE, verified: true }));
+        const later = await store.attach(input({ at: T0 + 2 * MINUTE }));
+        expect(device(later, 'dev-a').verifiedAt).to.equal(T0 + MINUTE);
       });
 
       it('keeps lastSeen at the latest access when accesses arrive out of order', async () => {
@@ -367,6 +401,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const result = await store.attach(input({ at: T0 + 2 }));
         expect(device(result, 'dev-a').metadata).to.deep.equal({ ...first, session: 's2' });
         expect(device(await store.listDevices('acct-1'), 'dev-a').metadata).to.deep.equal({ ...first, session: 's2' });
+      });
+    });
+
+    describe('profile', () => {
+      it('returns the last saved profile with each snapshot', async function () {
+        if (!store.saveProfile) return this.skip(); // optional capability
+        expect((await store.attach(input())).snapshot.profile).to.equal(undefined);
+        await store.saveProfile('acct-1', { households: [{ networks: ['203.0.113.0/24'], days: 3 }], score: 0.1 + 0.2, empty: [] });
+        const saved = { households: [], score: 1234567890123456, empty: {} };
+        await store.saveProfile('acct-1', saved);
+        saved.score = 0;
+        expect((await store.attach(input({ at: T0 + 1 }))).snapshot.profile).to.deep.equal({ households: [], score: 1234567890123456, empty: {} });
+        expect((await store.attach(input({ account: 'acct-2' }))).snapshot.profile).to.equal(undefined);
       });
     });
 
