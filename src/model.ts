@@ -11,6 +11,8 @@ export interface Limits {
   mobile?: number;
   tv?: number;
   other?: number;
+  /** Distinct people (households) allowed, e.g. more on a family plan. Default 1. */
+  people?: number;
 }
 
 /** What `identify(req)` returns for a signed-in user. */
@@ -39,12 +41,21 @@ export interface Agent {
   model?: string;
 }
 
+/** Where an access came from, as precise as the source allows. */
 export interface Location {
   lat?: number;
   lon?: number;
+  /** Radius of uncertainty around lat/lon. Carrier and country-level answers are 500–1000 km. */
   accuracyKm?: number;
+  /** ISO 3166-1 alpha-2. */
   country?: string;
   city?: string;
+  /** Autonomous system number, when the source knows it. */
+  asn?: number;
+  /** A VPN, proxy, hosting or in-flight egress: says nothing about where the person is. */
+  hosting?: boolean;
+  /** A carrier (mobile) network: addresses are pooled and geolocated coarsely. */
+  mobile?: boolean;
 }
 
 /**
@@ -64,6 +75,8 @@ export interface DeviceRecord {
   firstSeen: number;
   lastSeen: number;
   lastIp?: string;
+  /** The network of the last access (see `Access.network`). */
+  lastNetwork?: string;
   lastLocation?: Location;
   verifiedAt?: number;
   metadata?: Record<string, unknown>;
@@ -73,6 +86,8 @@ export interface Access {
   at: number;
   deviceId: string;
   ip?: string;
+  /** The client's network: IPv4 /24 or IPv6 /56, so one home's devices share it. */
+  network?: string;
   location?: Location;
   page?: string;
 }
@@ -101,6 +116,10 @@ export interface Reason {
   observed: number | string;
   threshold: number | string;
   message?: string;
+  /** The policy that acted on it. */
+  policy?: string;
+  /** `true` when the policy only records (monitor mode): nobody was challenged for it. */
+  monitor?: boolean;
 }
 
 export interface ChallengeRecord {

@@ -9,6 +9,13 @@ import { DEVICE_TYPES, type Identity, type Limits } from './model.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/store.js';
 import { days, minutes, seconds, type Clock } from './time.js';
+import type { GeoHeaderSource } from './geo/headers.js';
+import { geoipLiteLookup } from './geo/geoip-lite.js';
+import type { GeoConfig, GeoLookup } from './geo/resolver.js';
+import { AccessList, type ListSpec } from './policy/lists.js';
+import type { Condition, Policy, PolicyAction } from './policy/policy.js';
+import { DEFAULT_POLICIES, PRESETS, VERIFIED_TRUST_MS, type Tolerance } from './policy/presets.js';
+import type { SignalSettings } from './signals/context.js';
 
 /** What to do when the store fails or exceeds `storeTimeoutMs`. */
 export type StoreFailure = 'allow' | 'deny';
@@ -109,6 +116,35 @@ export interface Options<Req = any, Res = any> {
   production?: boolean;
   /** Clock in ms since the epoch, for tests. Default `Date.now`. */
   now?: Clock;
+  /** Where accesses come from. Default: no geolocation (travel checks stay silent). */
+  geo?: {
+    /** CDN location headers to read, honoured only from a trusted proxy (`trustProxy`). Default none. */
+    headers?: GeoHeaderSource[];
+    /** Accuracy radius assumed for header locations (CDNs send none). Default 50 km. */
+    headerAccuracyKm?: number;
+    /** Your own IP → location lookup (e.g. over a MaxMind `.mmdb` with the `maxmind` package). Sync or async. */
+    lookup?: GeoLookup;
+    /** An offline database, after `lookup`: `'geoip-lite'` (optional peer dependency `geoip-lite@^1`). */
+    database?: 'geoip-lite';
+  };
+  /** How much evidence a sharing verdict needs: `'lenient'`, `'default'` or `'strict'`. */
+  tolerance?: Tolerance;
+  /** Fine-tune signal thresholds over the tolerance preset (units in names). */
+  signals?: {
+    activeWindowMs?: number;
+    dualStackLinkMs?: number;
+    travel?: Partial<SignalSettings['travel']>;
+    velocity?: Partial<SignalSettings['velocity']>;
+    people?: Partial<SignalSettings['people']>;
+  };
+  /** The policies, or a function of the defaults. Default: `DEFAULT_POLICIES`. */
+  policies?: Policy[] | ((defaults: readonly Policy[]) => Policy[]);
+  /** Decide and record everything, challenge no one. Default `false`. */
+  monitor?: boolean;
+  /** Accounts, devices, IPs (CIDR) and countries always let through (`allow`) or refused (`deny`, 403). */
+  lists?: { allow?: ListSpec; deny?: ListSpec };
+  /** A device whose owner passed a code is spared `verify` challenges this long. Default 30 days. */
+  verifiedTrustMs?: number;
 }
 
 export interface ResolvedRule {
@@ -159,6 +195,14 @@ export interface Config {
   logger: Logger;
   production: boolean;
   now: Clock;
+  geo: GeoConfig;
+  signals: SignalSettings;
+  policies: readonly Policy[];
+  /** Whether the store must refuse devices over the limits (a device-limit policy enforces). */
+  enforceLimits: boolean;
+  monitor: boolean;
+  lists: Readonly<{ allow: AccessList | undefined; deny: AccessList | undefined }>;
+  verifiedTrustMs: number;
 }
 
 // The compiler keeps these lists complete: a new option fails to build until it is listed.
@@ -166,8 +210,17 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   secret: true, identify: true, protect: true, exclude: true, limits: true, inactiveAfterMs: true, urls: true,
   onLogout: true, trustProxy: true, recordPages: true, cookie: true, cache: true, touchIntervalMs: true,
   historySize: true, challenge: true, senders: true, branding: true, store: true, storeTimeoutMs: true,
-  storeFailure: true, logger: true, production: true, now: true,
+  storeFailure: true, logger: true, production: true, now: true, geo: true, tolerance: true, signals: true,
+  policies: true, monitor: true, lists: true, verifiedTrustMs: true,
 };
+const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
+const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, travel: true, velocity: true, people: true };
+const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true };
+const VELOCITY_KEYS: { [K in keyof SignalSettings['velocity']]: true } = { networksPerHour: true, newDevicesPerDay: true };
+const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true };
+const LISTS_KEYS = { allow: true, deny: true };
+const LIST_KEYS: { [K in keyof Required<ListSpec>]: true } = { accounts: true, devices: true, ips: true, countries: true };
+const POLICY_KEYS: { [K in keyof Required<Policy>]: true } = { name: true, enabled: true, priority: true, when: true, action: true, monitor: true };
 const URL_KEYS: { [K in keyof Required<NonNullable<Options['urls']>>]: true } = { newAccount: true, logout: true, success: true, suspended: true };
 const COOKIE_KEYS: { [K in keyof Required<NonNullable<Options['cookie']>>]: true } = { name: true, maxAgeMs: true, secure: true };
 const CACHE_KEYS: { [K in keyof Required<NonNullable<Options['cache']>>]: true } = { allowTtlMs: true, max: true };
@@ -178,7 +231,7 @@ const SENDER_KEYS: { [K in keyof Required<NonNullable<Options['senders']>>]: tru
 const BRANDING_KEYS: { [K in keyof Required<NonNullable<Options['branding']>>]: true } = { appName: true, logoUrl: true, colors: true, strings: true };
 const COLOR_KEYS = { accent: true, background: true, text: true };
 const ROUTE_KEYS: { [K in keyof Required<RouteOptions>]: true } = { limits: true, storeFailure: true };
-const LIMIT_KEYS: { [K in keyof Required<Limits>]: true } = { devices: true, computer: true, tablet: true, mobile: true, tv: true, other: true };
+const LIMIT_KEYS: { [K in keyof Required<Limits>]: true } = { devices: true, computer: true, tablet: true, mobile: true, tv: true, other: true, people: true };
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -260,7 +313,7 @@ export function resolveLimits(option: string, value: unknown): Limits {
   if (value === undefined) return {};
   const raw = checkKeys(option, value, LIMIT_KEYS);
   const limits: Limits = {};
-  for (const key of ['devices', ...DEVICE_TYPES] as const) {
+  for (const key of ['devices', ...DEVICE_TYPES, 'people'] as const) {
     if (raw[key] !== undefined) limits[key] = wholeNumber(`${option}.${key}`, raw[key], 0, 1, 1000);
   }
   return limits;
@@ -426,6 +479,8 @@ export function resolveOptions(options: Options): Config {
     if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') throw invalid('store', store, `A store implements the Store contract; \`${method}\` is missing.`);
   }
   const now = fn<Clock>('now', raw.now) ?? Date.now;
+  const monitor = bool('monitor', raw.monitor, false);
+  const policies = resolvePolicies(raw.policies);
 
   return Object.freeze({
     secrets,
@@ -464,5 +519,112 @@ export function resolveOptions(options: Options): Config {
     logger,
     production,
     now,
+    geo: resolveGeo(raw.geo),
+    signals: resolveSignals(raw.tolerance, raw.signals),
+    policies,
+    enforceLimits: !monitor && policies.some((p) => p.enabled !== false && !p.monitor && typeof p.action === 'object' && p.action.challenge === 'device_limit'),
+    monitor,
+    lists: Object.freeze(resolveLists(raw.lists)),
+    verifiedTrustMs: wholeNumber('verifiedTrustMs', raw.verifiedTrustMs, VERIFIED_TRUST_MS, 0),
   });
+}
+
+function resolveGeo(value: unknown): GeoConfig {
+  const raw = value === undefined ? {} : checkKeys('geo', value, GEO_KEYS);
+  const headers = raw.headers ?? [];
+  if (!Array.isArray(headers) || !headers.every((h) => h === 'cloudflare' || h === 'cloudfront')) {
+    throw invalid('geo.headers', headers, "List CDNs whose headers to trust: ['cloudflare'] or ['cloudfront'].");
+  }
+  const lookups: GeoLookup[] = [];
+  const lookup = fn<GeoLookup>('geo.lookup', raw.lookup);
+  if (lookup) lookups.push(lookup);
+  if (raw.database !== undefined) {
+    if (raw.database !== 'geoip-lite') throw invalid('geo.database', raw.database, "Use 'geoip-lite', or pass a `geo.lookup` function over your own database.");
+    try {
+      lookups.push(geoipLiteLookup());
+    } catch (error) {
+      throw invalid('geo.database', raw.database, (error as Error).message);
+    }
+  }
+  return Object.freeze({ headers: Object.freeze([...headers]), headerAccuracyKm: wholeNumber('geo.headerAccuracyKm', raw.headerAccuracyKm, 50, 0, 20_000), lookups: Object.freeze(lookups) });
+}
+
+function resolveSignals(tolerance: unknown, value: unknown): SignalSettings {
+  if (tolerance !== undefined && !(typeof tolerance === 'string' && tolerance in PRESETS)) throw invalid('tolerance', tolerance, "Use 'lenient', 'default' or 'strict'.");
+  const preset = PRESETS[(tolerance as Tolerance | undefined) ?? 'default'];
+  const raw = value === undefined ? {} : checkKeys('signals', value, SIGNAL_KEYS);
+  const group = <T extends object>(name: 'travel' | 'velocity' | 'people', keys: object, base: T): T => {
+    const given = raw[name] === undefined ? {} : checkKeys(`signals.${name}`, raw[name], keys);
+    const out = { ...base };
+    for (const [key, v] of Object.entries(given)) (out as Record<string, number>)[key] = wholeNumber(`signals.${name}.${key}`, v, 0, 0);
+    return Object.freeze(out);
+  };
+  return Object.freeze({
+    activeWindowMs: wholeNumber('signals.activeWindowMs', raw.activeWindowMs, preset.activeWindowMs, 1),
+    dualStackLinkMs: wholeNumber('signals.dualStackLinkMs', raw.dualStackLinkMs, preset.dualStackLinkMs, 0),
+    travel: group('travel', TRAVEL_KEYS, preset.travel),
+    velocity: group('velocity', VELOCITY_KEYS, preset.velocity),
+    people: group('people', PEOPLE_KEYS, preset.people),
+  });
+}
+
+const CHALLENGE_KINDS = new Set(['verify', 'device_limit']);
+const ACTIONS = new Set(['allow', 'monitor', 'logout', 'suspend', 'deny']);
+
+function resolvePolicies(value: unknown): readonly Policy[] {
+  const list = typeof value === 'function' ? (value as (d: readonly Policy[]) => unknown)(DEFAULT_POLICIES) : (value ?? DEFAULT_POLICIES);
+  if (!Array.isArray(list)) throw invalid('policies', list, 'Pass an array of policies, or a function that returns one from the defaults.');
+  const names = new Set<string>();
+  return Object.freeze(
+    list.map((policy, i) => {
+      const option = `policies[${i}]`;
+      const raw = checkKeys(option, policy, POLICY_KEYS);
+      const name = text(`${option}.name`, raw.name, '');
+      if (names.has(name)) throw invalid(`${option}.name`, name, 'Give each policy its own name.');
+      names.add(name);
+      if (typeof raw.priority !== 'number' || !Number.isFinite(raw.priority)) throw invalid(`${option}.priority`, raw.priority, 'Use a number; the highest matching priority decides.');
+      const action = raw.action as PolicyAction;
+      const validAction = typeof action === 'string' ? ACTIONS.has(action) : typeof action === 'object' && action !== null && CHALLENGE_KINDS.has((action as { challenge: string }).challenge);
+      if (!validAction) throw invalid(`${option}.action`, action, "Use 'allow', 'monitor', 'logout', 'suspend', 'deny', { challenge: 'verify' } or { challenge: 'device_limit' }.");
+      checkCondition(`${option}.when`, raw.when);
+      bool(`${option}.enabled`, raw.enabled, true);
+      bool(`${option}.monitor`, raw.monitor, false);
+      return Object.freeze({ ...(policy as Policy) });
+    }),
+  );
+}
+
+export const KNOWN_CHECKS = new Set([
+  'device_count', 'computer_device_count', 'tablet_device_count', 'mobile_device_count', 'tv_device_count', 'other_device_count',
+  'concurrent_sessions', 'impossible_travel', 'cloned_device', 'networks_per_hour', 'new_devices_per_day', 'people_count',
+]);
+
+function checkCondition(option: string, value: unknown): asserts value is Condition {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(option, value, "A condition is an object such as { signal: 'people_count' } or { all: [...] }.");
+  const c = value as Record<string, unknown>;
+  if ('all' in c || 'any' in c) {
+    const list = c.all ?? c.any;
+    if (!Array.isArray(list)) throw invalid(option, value, '`all` and `any` take an array of conditions.');
+    list.forEach((inner, i) => checkCondition(`${option}.${'all' in c ? 'all' : 'any'}[${i}]`, inner));
+  } else if ('not' in c) {
+    checkCondition(`${option}.not`, c.not);
+  } else if ('signal' in c) {
+    if (typeof c.signal !== 'string' || !KNOWN_CHECKS.has(c.signal)) throw invalid(`${option}.signal`, c.signal, `Known checks: ${[...KNOWN_CHECKS].join(', ')}.`);
+  } else if (!('plan' in c || 'metadata' in c || 'country' in c || 'primary' in c || 'verified' in c)) {
+    throw invalid(option, value, 'Use all, any, not, signal, plan, metadata, country, primary or verified.');
+  }
+}
+
+function resolveLists(value: unknown): { allow: AccessList | undefined; deny: AccessList | undefined } {
+  const raw = value === undefined ? {} : checkKeys('lists', value, LISTS_KEYS);
+  const list = (name: 'allow' | 'deny') => {
+    if (raw[name] === undefined) return undefined;
+    const spec = checkKeys(`lists.${name}`, raw[name], LIST_KEYS);
+    try {
+      return new AccessList(`lists.${name}`, spec as ListSpec);
+    } catch (error) {
+      throw invalid(`lists.${name}`, spec, (error as Error).message);
+    }
+  };
+  return { allow: list('allow'), deny: list('deny') };
 }

@@ -10,6 +10,12 @@ import { clientIp } from './net/ip.js';
 import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
 import { matchRoute } from './routes.js';
+import { GeoResolver } from './geo/resolver.js';
+import { networkOf } from './net/network.js';
+import { evaluate } from './policy/engine.js';
+import type { Policy } from './policy/policy.js';
+import type { SignalContext } from './signals/context.js';
+import { readProfile, recordAccess, type AccountProfile } from './signals/households.js';
 import { safeReturnTo } from './challenge/return-to.js';
 import { routeMiddleware, type NodeMiddleware } from './http/node.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -41,16 +47,14 @@ export interface Stats {
   storeFailures: number;
   /** `identify()` calls that threw or returned a malformed identity; each request was let through. */
   identifyFailures: number;
+  /** Decisions where a policy matched in monitor mode (recorded, nobody challenged). */
+  monitored: number;
+  /** Distinct accounts a monitoring policy matched (counted up to 100 000): who *would* be challenged. */
+  monitoredAccounts: number;
+  /** Matches per policy name, enforcing or monitoring. */
+  policies: Record<string, number>;
 }
 
-const CHECK_BY_LIMIT: Record<keyof Limits, string> = {
-  devices: 'device_count',
-  computer: 'computer_device_count',
-  tablet: 'tablet_device_count',
-  mobile: 'mobile_device_count',
-  tv: 'tv_device_count',
-  other: 'other_device_count',
-};
 
 /**
  * The framework-neutral core: decides each protected request, runs the challenge flow, and offers
@@ -67,7 +71,9 @@ export class Sharelock<Req = any, Res = any> {
   readonly #cache: VerdictCache;
   readonly #ownsStore: boolean;
   readonly #stopInvalidation: (() => void) | undefined;
-  readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0 };
+  readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
+  readonly #monitoredAccounts = new Set<string>();
+  readonly #geo: GeoResolver;
   readonly #warned = new Set<string>();
   #storeDown = false;
   #closed = false;
@@ -76,6 +82,7 @@ export class Sharelock<Req = any, Res = any> {
     this.config = resolveOptions(options as Options);
     this.#ownsStore = options.store === undefined;
     this.#devices = new DeviceIdentity(this.config);
+    this.#geo = new GeoResolver(this.config.geo, (error) => this.#once('geo', () => this.config.logger.error('A geo lookup failed; continuing without a location (logged once).', error)));
     this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
     this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId));
     this.outbox = this.config.outbox;
@@ -134,56 +141,114 @@ export class Sharelock<Req = any, Res = any> {
       this.#stats.cacheHits++;
       if (this.config.now() - cached.touchedAt >= this.config.touchIntervalMs) {
         cached.touchedAt = this.config.now();
-        void this.#touch(this.#attachInput(request, identity, cookie.deviceId, limits));
+        void this.#attachInput(request, identity, cookie.deviceId, limits, true).then((input) => this.#touch(input));
       }
       return decided({ kind: 'allow', reasons: [] });
     }
 
-    const input = this.#attachInput(request, identity, cookie.deviceId, limits);
+    const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
+    const verdict = await this.#judge(request, identity, input, route);
+    if (verdict.kind === 'allow' && verdict.reasons.every((r) => r.monitor)) this.#cache.allow(cacheKey, identity.id);
+    return decided(verdict);
+  }
+
+  /** A decision the cache could not answer: lists, one store round trip, signals, policies. */
+  async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions): Promise<Verdict> {
+    const { lists } = this.config;
+    const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
+    const denied = lists.deny?.match(subject, input.access.at);
+    if (denied) return { kind: 'deny', status: 403, reasons: [{ check: 'deny_list', observed: denied, threshold: 'listed' }] };
+    const allowed = lists.allow?.match(subject, input.access.at);
+    input.force = allowed !== undefined || !this.config.enforceLimits;
+
     let result: AttachResult;
     try {
       result = await this.#store('attach', (store) => store.attach(input));
     } catch {
-      return decided(this.#storeFailed(route));
+      return this.#storeFailed(route);
     }
-    const { outcome } = result;
+    const { outcome, snapshot } = result;
     switch (outcome.kind) {
-      case 'attached':
-      case 'excluded':
-        this.#cache.allow(cacheKey, identity.id);
-        return decided({ kind: 'allow', reasons: [] });
       case 'suspended':
-        return decided(this.#suspended('store'));
+        return this.#suspended('store');
       case 'logout':
-        return decided({
+        return {
           kind: 'logout',
           url: this.config.urls.logout,
           reasons: [{ check: 'device_logged_out', observed: outcome.status, threshold: 'attached', message: `This device was ${outcome.status === 'kicked' ? 'logged out by the account owner' : 'detached from the account'}.` }],
-        });
-      case 'over_limit': {
-        const reasons: Reason[] = outcome.exceeded.map(({ limit, observed, threshold }) => ({
-          check: CHECK_BY_LIMIT[limit],
-          observed,
-          threshold,
-          message: `${observed} ${limit === 'devices' ? '' : `${limit} `}devices would be in use; the plan allows ${threshold}.`,
-        }));
-        const returnTo = isPageNavigation(request) ? safeReturnTo(request.url) : undefined;
+        };
+      case 'excluded':
+        return { kind: 'allow', reasons: [] };
+      case 'attached':
+      case 'over_limit':
+        break;
+    }
+    if (allowed) return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
+
+    const overLimit = outcome.kind === 'over_limit';
+    const device = snapshot.devices.find((d) => d.id === input.deviceId);
+    const context: SignalContext = {
+      now: input.access.at,
+      access: input.access,
+      device: { id: input.deviceId, type: input.type, ...(device?.verifiedAt !== undefined ? { verifiedAt: device.verifiedAt } : {}) },
+      devices: snapshot.devices,
+      accesses: snapshot.accesses,
+      profile: readProfile(snapshot.profile),
+      limits: input.limits,
+      settings: this.config.signals,
+    };
+    if (!overLimit) {
+      const recorded = recordAccess(context.profile, input.access, snapshot.devices, snapshot.accesses, this.config.signals);
+      context.profile = recorded.profile;
+      if (recorded.changed) void this.#saveProfile(identity.id, recorded.profile);
+    }
+    const evaluation = evaluate(this.config.policies, {
+      context,
+      overLimit,
+      ...(identity.plan ? { plan: identity.plan } : {}),
+      ...(identity.metadata ? { metadata: identity.metadata } : {}),
+      verifiedTrustMs: this.config.verifiedTrustMs,
+      monitorAll: this.config.monitor,
+    });
+    this.#recordPolicies(identity.id, evaluation.policy, evaluation.monitored);
+    const { action, reasons } = evaluation;
+    if (reasons.length > 0) this.config.logger.debug?.(`account ${identity.id} device ${input.deviceId}: ${typeof action === 'string' ? action : `challenge ${action.challenge}`} — ${reasons.map((r) => `${r.policy}: ${r.check} ${r.observed} > ${r.threshold}${r.monitor ? ' (monitor)' : ''}`).join('; ')}`);
+
+    if (action === 'allow' || action === 'monitor') {
+      // The store refused the device, but no enforcing policy wants it out: let it in after all.
+      if (overLimit) {
         try {
-          const challenge = await this.challenges.open({
-            accountId: identity.id,
-            deviceId: cookie.deviceId,
-            kind: 'device_limit',
-            reasons,
-            limits: input.limits,
-            device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
-            contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
-            ...(returnTo ? { returnTo } : {}),
-          });
-          return decided({ kind: 'challenge', challenge: { id: challenge.id, kind: challenge.kind }, url: this.challenges.url(challenge.id), reasons });
+          await this.#store('attach', (store) => store.attach({ ...input, force: true }));
         } catch {
-          return decided(this.#storeFailed(route));
+          return this.#storeFailed(route);
         }
       }
+      return { kind: 'allow', reasons };
+    }
+    if (action === 'deny') return { kind: 'deny', status: 403, reasons };
+    if (action === 'logout') {
+      await this.#setDevice(identity.id, input.deviceId, 'detached').catch(() => undefined);
+      return { kind: 'logout', url: this.config.urls.logout, reasons };
+    }
+    if (action === 'suspend') {
+      await this.#setAccount(identity.id, 'suspended').catch(() => undefined);
+      return { kind: 'suspended', url: this.config.urls.suspended, reasons };
+    }
+    const returnTo = isPageNavigation(request) ? safeReturnTo(request.url) : undefined;
+    try {
+      const challenge = await this.challenges.open({
+        accountId: identity.id,
+        deviceId: input.deviceId,
+        kind: action.challenge,
+        reasons,
+        limits: input.limits,
+        device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
+        contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
+        ...(returnTo ? { returnTo } : {}),
+      });
+      return { kind: 'challenge', challenge: { id: challenge.id, kind: challenge.kind }, url: this.challenges.url(challenge.id), reasons };
+    } catch {
+      return this.#storeFailed(route);
     }
   }
 
@@ -218,7 +283,7 @@ export class Sharelock<Req = any, Res = any> {
   }
 
   stats(): Stats {
-    return { ...this.#stats };
+    return { ...this.#stats, policies: { ...this.#stats.policies }, monitoredAccounts: this.#monitoredAccounts.size };
   }
 
   /** Stop timers and listeners; closes the store and senders only when sharelock created them. */
@@ -254,7 +319,7 @@ export class Sharelock<Req = any, Res = any> {
     }
   }
 
-  #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits']): AttachInput {
+  async #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits'], locate: boolean): Promise<AttachInput> {
     const { type, agent } = this.#agents.parse({
       userAgent: firstValue(request.headers['user-agent']),
       mobile: firstValue(request.headers['sec-ch-ua-mobile']),
@@ -262,18 +327,44 @@ export class Sharelock<Req = any, Res = any> {
       model: firstValue(request.headers['sec-ch-ua-model']),
     });
     const ip = this.clientIp(request);
+    const network = networkOf(ip);
     const now = this.config.now();
+    const fromTrustedProxy = request.remoteAddress !== undefined && this.config.trustProxy(request.remoteAddress, 0);
+    const location = locate && this.#geo.enabled ? await this.#geo.locate(ip, request.headers, fromTrustedProxy) : undefined;
     return {
       accountId: identity.id,
       deviceId,
       type,
       agent,
-      access: { at: now, deviceId, ...(ip ? { ip } : {}), ...(this.config.recordPages ? { page: request.path.slice(0, 512) } : {}) },
+      access: {
+        at: now,
+        deviceId,
+        ...(ip ? { ip } : {}),
+        ...(network ? { network } : {}),
+        ...(location ? { location } : {}),
+        ...(this.config.recordPages ? { page: request.path.slice(0, 512) } : {}),
+      },
       ...(identity.metadata ? { metadata: identity.metadata } : {}),
       limits,
       inactiveBefore: now - this.config.inactiveAfterMs,
       historySize: this.config.historySize,
     };
+  }
+
+  async #saveProfile(accountId: string, profile: AccountProfile): Promise<void> {
+    const store = this.config.store;
+    if (!store.saveProfile) return;
+    await this.#store('saveProfile', () => store.saveProfile!(accountId, profile)).catch(() => undefined);
+  }
+
+  #recordPolicies(accountId: string, deciding: Policy | undefined, monitored: Policy[]): void {
+    for (const policy of deciding ? [deciding, ...monitored] : monitored) {
+      this.#stats.policies[policy.name] = (this.#stats.policies[policy.name] ?? 0) + 1;
+    }
+    if (monitored.length > 0) {
+      this.#stats.monitored++;
+      if (this.#monitoredAccounts.size < 100_000) this.#monitoredAccounts.add(accountId);
+    }
   }
 
   /** Record the access of a cached request in the background; anything but `attached` drops the cache. */

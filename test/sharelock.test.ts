@@ -49,7 +49,7 @@ describe('sharelock core', () => {
     expect((await new CoreDevice(guard, alice, iphone).open()).verdict.kind).to.equal('allow');
     const second = await new CoreDevice(guard, alice, iphone).open();
     expect(second.verdict.kind).to.equal('challenge');
-    expect(second.verdict.reasons).to.deep.equal([{ check: 'mobile_device_count', observed: 2, threshold: 1, message: '2 mobile devices would be in use; the plan allows 1.' }]);
+    expect(second.verdict.reasons).to.deep.equal([{ check: 'mobile_device_count', observed: 2, threshold: 1, message: '2 mobile devices in use; the plan allows 1.', policy: 'device_limit' }]);
   });
 
   it('answers repeat requests from the cache and records the access once per touch interval', async () => {

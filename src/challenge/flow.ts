@@ -52,6 +52,8 @@ export interface DeviceView {
   type: DeviceType;
   agent: Agent;
   lastSeen: number;
+  /** When the device was first seen; absent for the device being challenged. */
+  firstSeen?: number;
   lastLocation?: Location;
   /** The network the device was last seen from, with the host part hidden. */
   network?: string;
@@ -248,6 +250,7 @@ export class ChallengeFlow {
         limits: challenge.limits,
         inactiveBefore: now - this.#config.inactiveAfterMs,
         historySize: this.#config.historySize,
+        verified: challenge.status === 'verified',
       }),
     );
     if (result.outcome.kind === 'over_limit') {
@@ -340,7 +343,7 @@ function isVerified(status: ChallengeStatus): boolean {
 }
 
 function deviceView(device: DeviceRecord): DeviceView {
-  const view: DeviceView = { id: device.id, type: device.type, agent: device.agent, lastSeen: device.lastSeen, current: false };
+  const view: DeviceView = { id: device.id, type: device.type, agent: device.agent, lastSeen: device.lastSeen, firstSeen: device.firstSeen, current: false };
   if (device.lastLocation) view.lastLocation = device.lastLocation;
   const network = device.lastIp === undefined ? undefined : maskIp(device.lastIp);
   if (network) view.network = network;

@@ -89,7 +89,8 @@ function notice(n: Notice | undefined): SafeHtml | undefined {
 }
 
 function choice(ctx: PageContext, action: string, title: StringKey, hint: StringKey): SafeHtml {
-  return html`<form method="post" action="${ctx.action}/${action}">${csrfField(ctx)}<button class="choice" type="submit"><strong>${t(ctx, title)}</strong><span>${t(ctx, hint)}</span></button></form>`;
+  // The hint describes the button; it is not part of its name.
+  return html`<form method="post" action="${ctx.action}/${action}">${csrfField(ctx)}<button class="choice" type="submit" aria-describedby="hint-${action}"><strong>${t(ctx, title)}</strong><span id="hint-${action}">${t(ctx, hint)}</span></button></form>`;
 }
 
 /** Three ways out: create my own account, I'm the owner, log out this device. */
@@ -145,10 +146,13 @@ function deviceItem(ctx: PageContext, device: DeviceView): SafeHtml {
   const name = deviceName(ctx, device);
   const place = [device.lastLocation?.city, device.lastLocation?.country].filter(Boolean).join(', ') || (device.network ? t(ctx, 'placeNetwork', { network: device.network }) : t(ctx, 'unknownPlace'));
   const when = device.current ? '' : t(ctx, 'lastSeen', { when: relativeTime(device.lastSeen, ctx.now) });
-  return html`<li><div><strong>${name}</strong><div class="meta">${[when, place].filter(Boolean).join(' · ')}</div></div>
+  // Two devices with the same browser differ at least by when they were added.
+  const added = device.firstSeen === undefined ? '' : t(ctx, 'added', { date: shortDate.format(device.firstSeen) });
+  const meta = [when, place, added].filter(Boolean).join(' · ');
+  return html`<li><div><strong>${name}</strong><div class="meta">${meta}</div></div>
 ${device.current
     ? html`<span class="badge">${t(ctx, 'thisDevice')}</span>`
-    : html`<form method="post" action="${ctx.action}/kick">${csrfField(ctx)}<input type="hidden" name="device" value="${device.id}"><button class="kick" type="submit" aria-label="${t(ctx, 'logoutDevice')}: ${name}">${t(ctx, 'logoutDevice')}</button></form>`}</li>`;
+    : html`<form method="post" action="${ctx.action}/kick">${csrfField(ctx)}<input type="hidden" name="device" value="${device.id}"><button class="kick" type="submit" aria-label="${t(ctx, 'logoutDevice')}: ${name}, ${meta}">${t(ctx, 'logoutDevice')}</button></form>`}</li>`;
 }
 
 function deviceName(ctx: PageContext, device: DeviceView): string {
@@ -159,6 +163,7 @@ function deviceName(ctx: PageContext, device: DeviceView): string {
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]];
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const shortDate = new Intl.DateTimeFormat('en', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
 function relativeTime(at: number, now: number): string {
   const elapsed = now - at;

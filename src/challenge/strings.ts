@@ -42,6 +42,7 @@ export const DEFAULT_STRINGS = {
   unavailableLead: 'We could not load this page just now. Please try again in a moment.',
   devicesVerifyLead: 'These devices use your account. Log out any you do not recognise.',
   placeNetwork: 'network {network}',
+  added: 'added {date} UTC',
   codeSubject: 'Your {appName} verification code',
   codeText: 'Your {appName} verification code is {code}. It expires in {minutes} minutes. If you did not ask for it, someone may be using your account: change your password.',
   typeComputer: 'Computer',

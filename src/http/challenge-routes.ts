@@ -89,6 +89,7 @@ export class ChallengeRoutes<Req, Res> {
 
   async #run(action: Action, method: string, call: Call<Req, Res>): Promise<HttpResponse> {
     const flow = this.#core.challenges;
+    const config = this.#core.config.challenge;
     const { id, deviceId, ctx } = call;
     switch (action) {
       case '': {
@@ -111,13 +112,14 @@ export class ChallengeRoutes<Req, Res> {
         const result = await flow.present(id, deviceId);
         if (!result.ok) return this.#failed(result, call);
         if (result.value.verified) return redirect(`${ctx.action}/devices`);
-        if (result.value.status !== 'code_sent') return redirect(ctx.action);
-        return this.#verifyPage(200, result.value, call);
+        const notice = this.#notice(call.request, result.value, ctx.now);
+        if (result.value.status !== 'code_sent' && !notice) return redirect(ctx.action);
+        return page(200, verifyPage(ctx, result.value, config.codeLength, config.codeTtlMs, notice));
       }
       case 'resend': {
         const result = await flow.sendCode(id, deviceId);
         if (!result.ok) return this.#failed(result, call);
-        return this.#verifyPage(200, result.value, call, { kind: 'info', text: this.#t('resent') });
+        return redirect(`${ctx.action}/verify?notice=resent`);
       }
       case 'devices': {
         const [viewed, listed] = await Promise.all([flow.present(id, deviceId), flow.devices(id, deviceId)]);
@@ -165,22 +167,32 @@ export class ChallengeRoutes<Req, Res> {
       case 'over_limit':
       case 'unknown_device':
         return redirect(`${ctx.action}/devices`);
+      // Post/Redirect/Get: the outcome is shown on the verify page, so a reload never re-posts a code.
       case 'wrong_code':
-        return this.#verifyPage(422, result.view!, call, { kind: 'error', text: this.#t('wrongCode', { attempts: result.attemptsLeft ?? 0 }) });
       case 'code_expired':
-        return this.#verifyPage(422, result.view!, call, { kind: 'error', text: this.#t('codeExpired') });
       case 'resend_too_soon':
-        return this.#verifyPage(429, result.view!, call, { kind: 'error', text: this.#t('resendWait', { seconds: Math.ceil((result.retryInMs ?? 0) / 1000) }) });
       case 'send_failed':
-        return this.#verifyPage(503, result.view!, call, { kind: 'error', text: this.#t('sendFailed') });
+        return redirect(`${ctx.action}/verify?notice=${error}`);
     }
   }
 
-  #verifyPage(status: number, view: ChallengeView, call: Call<Req, Res>, notice?: Notice): HttpResponse {
-    const { codeLength, codeTtlMs } = this.#core.config.challenge;
-    const response = page(status, verifyPage(call.ctx, view, codeLength, codeTtlMs, notice));
-    if (status === 429) response.headers['retry-after'] = String(Math.max(1, Math.ceil(((view.resendAvailableAt ?? 0) - call.ctx.now) / 1000)));
-    return response;
+  /** The message the verify page shows after a redirect, from its `notice` query parameter. */
+  #notice(request: RequestLike, view: ChallengeView, now: number): Notice | undefined {
+    const notice = new URLSearchParams(request.url.slice(request.path.length)).get('notice');
+    switch (notice) {
+      case 'resent':
+        return { kind: 'info', text: this.#t('resent') };
+      case 'wrong_code':
+        return { kind: 'error', text: this.#t('wrongCode', { attempts: view.attemptsLeft }) };
+      case 'code_expired':
+        return { kind: 'error', text: this.#t('codeExpired') };
+      case 'resend_too_soon':
+        return { kind: 'error', text: this.#t('resendWait', { seconds: Math.max(1, Math.ceil(((view.resendAvailableAt ?? now) - now) / 1000)) }) };
+      case 'send_failed':
+        return { kind: 'error', text: this.#t('sendFailed') };
+      default:
+        return undefined;
+    }
   }
 
   #t(key: StringKey, values: Record<string, string | number> = {}): string {

@@ -18,6 +18,7 @@ interface AccountState {
   status: AccountStatus;
   devices: Map<string, DeviceRecord>;
   accesses: Access[];
+  profile?: unknown;
 }
 
 /**
@@ -42,7 +43,8 @@ export class MemoryStore implements Store {
     this.#challengeByDevice = new LRUCache({ max: maxChallenges });
   }
 
-  async attach(input: AttachInput): Promise<AttachResult> {
+  async attach(given: AttachInput): Promise<AttachResult> {
+    const input = structuredClone(given); // the caller may reuse its objects
     const account = this.#account(input.accountId, true);
     if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: snapshot(account) };
 
@@ -61,7 +63,7 @@ export class MemoryStore implements Store {
     let newlyAttached = false;
     if (existing?.status !== 'attached' && existing?.status !== 'excluded') {
       const exceeded = exceededLimits(account.devices.values(), input.type, input.limits);
-      if (exceeded.length > 0) {
+      if (exceeded.length > 0 && !input.force) {
         return { outcome: { kind: 'over_limit', exceeded }, snapshot: snapshot(account) };
       }
       newlyAttached = true;
@@ -81,15 +83,18 @@ export class MemoryStore implements Store {
     device.type = input.type;
     device.agent = input.agent;
     device.lastSeen = Math.max(device.lastSeen, input.access.at);
-    if (input.access.ip !== undefined) device.lastIp = input.access.ip;
-    if (input.access.location !== undefined) device.lastLocation = input.access.location;
+    // The last access describes where the device is now: a field it lacks is unknown, not unchanged.
+    setOrDelete(device, 'lastIp', input.access.ip);
+    setOrDelete(device, 'lastNetwork', input.access.network);
+    setOrDelete(device, 'lastLocation', input.access.location && { ...input.access.location });
+    if (input.verified) device.verifiedAt = input.access.at;
     if (input.metadata !== undefined) device.metadata = { ...device.metadata, ...input.metadata };
     account.devices.delete(device.id); // re-insert: the map stays ordered by last use
     account.devices.set(device.id, device);
     this.#pruneDevices(account);
 
     // Frozen on the way in, so snapshots can share the entries instead of copying 100 of them per request.
-    account.accesses.push(frozenAccess(input.access));
+    account.accesses.push(frozen(input.access));
     if (account.accesses.length > input.historySize) account.accesses.splice(0, account.accesses.length - input.historySize);
 
     const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
@@ -108,6 +113,11 @@ export class MemoryStore implements Store {
     device.logoutPending = status === 'kicked' || status === 'detached';
     if (status === 'attached') device.lastSeen = Math.max(device.lastSeen, at);
     return structuredClone(device);
+  }
+
+  async saveProfile(accountId: string, profile: unknown): Promise<void> {
+    const account = this.#account(accountId, false);
+    if (account) account.profile = structuredClone(profile);
   }
 
   async getAccountStatus(accountId: string): Promise<AccountStatus> {
@@ -186,13 +196,18 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
     status: account.status,
     devices: [...account.devices.values()].map((d) => structuredClone(d)),
     accesses: account.accesses.slice(),
+    ...(account.profile !== undefined ? { profile: structuredClone(account.profile) } : {}),
   };
 }
 
-function frozenAccess(access: Access): Access {
-  const copy = structuredClone(access);
-  if (copy.location) Object.freeze(copy.location);
-  return Object.freeze(copy);
+function setOrDelete<K extends 'lastIp' | 'lastNetwork' | 'lastLocation'>(device: DeviceRecord, key: K, value: DeviceRecord[K] | undefined): void {
+  if (value === undefined) delete device[key];
+  else device[key] = value;
+}
+
+function frozen(access: Access): Access {
+  if (access.location) Object.freeze(access.location);
+  return Object.freeze(access);
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -54,7 +54,7 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * | `P{A}:p`        | string | the core's profile JSON (`saveProfile`), returned with each snapshot      |
  * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
  * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
- * | `Pinvalidate`   | channel| account ids whose cached verdicts every instance should drop              |
+ * | `Pinvalidate`   | channel | account ids whose cached verdicts every instance should drop             |
  *
  * All keys of one account share the `{A}` hash tag, so every account script touches one Cluster
  * slot. A challenge is looked up by id alone, so it lives in its own slot `{C}`; `createChallenge`
@@ -65,6 +65,8 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * `max(access.at - inactiveBefore, retentionMs)` after the last attach (status changes extend
  * them to `retentionMs` at least); a challenge expires `challengeGraceMs` after `expiresAt`; the
  * pointer hash drops entries of expired challenges and holds at most `maxDevicesPerAccount`.
+ * A suspension stored here is renewed by each refused attach and lapses `retentionMs` after the
+ * last one: the app's own `suspended` flag from `identify()` is the durable source.
  *
  * Values Lua rewrites keep every number the app gave as a string and every nested object as
  * opaque JSON: Redis' cjson would round numbers to 14 digits and turn `[]` into `{}`.
@@ -108,12 +110,13 @@ export class RedisStore implements Store {
 
   /**
    * A store over its own connection to `url` (`redis://`, `rediss://`), quit by `close()`.
-   * Calls fail after one reconnection attempt while Redis is down (`maxRetriesPerRequest: 1`).
+   * Calls fail after one reconnection attempt while Redis is down (`maxRetriesPerRequest: 1`);
+   * `redisOptions` are passed to `new Redis(url, redisOptions)` and win over that default.
    * @example const store = RedisStore.fromUrl(process.env.REDIS_URL!, { prefix: 'myapp:sharelock:' });
    */
-  static fromUrl(url: string, options: Omit<RedisStoreOptions, 'client' | 'quitClientOnClose'> & { redis?: RedisOptions } = {}): RedisStore {
-    const { redis, ...rest } = options;
-    const client = new Redis(url, { maxRetriesPerRequest: 1, ...redis });
+  static fromUrl(url: string, options: Omit<RedisStoreOptions, 'client' | 'quitClientOnClose'> & { redisOptions?: RedisOptions } = {}): RedisStore {
+    const { redisOptions, ...rest } = options;
+    const client = new Redis(url, { maxRetriesPerRequest: 1, ...redisOptions });
     return new RedisStore({ ...rest, client, quitClientOnClose: true });
   }
 

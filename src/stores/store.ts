@@ -14,6 +14,10 @@ export interface AttachInput {
   inactiveBefore: number;
   /** Accesses kept per account for signals. */
   historySize: number;
+  /** Attach even over the limits (monitor mode, or a policy that lets the device in). Default `false`. */
+  force?: boolean;
+  /** The owner just proved this device is theirs: set `verifiedAt` to the access time. */
+  verified?: boolean;
 }
 
 /**
@@ -35,6 +39,8 @@ export interface AccountSnapshot {
   devices: DeviceRecord[];
   /** Recent accesses, oldest first, at most `historySize`. Read-only: stores may share the entries. */
   accesses: ReadonlyArray<Readonly<Access>>;
+  /** What the core last saved with `saveProfile()` (its household model), or `undefined`. */
+  profile?: unknown;
 }
 
 export interface AttachResult {
@@ -56,6 +62,11 @@ export interface Store {
    * updated device, or `undefined` when the account has no such device.
    */
   setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined>;
+  /**
+   * Keep the core's per-account profile (a small JSON value, a few KB at most) until the account is
+   * forgotten. Last write wins: the core re-derives anything lost.
+   */
+  saveProfile?(accountId: string, profile: unknown): Promise<void>;
   getAccountStatus(accountId: string): Promise<AccountStatus>;
   setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
   /**

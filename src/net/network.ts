@@ -1,0 +1,22 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The network an address belongs to: IPv4 /24, IPv6 /56. Devices of one home share it even when
+ * each has its own IPv6 privacy address, rotated daily (ISPs delegate a /56 or /64 per home).
+ */
+export function networkOf(ip: string | undefined): string | undefined {
+  if (!ip || !ipaddr.isValid(ip)) return undefined;
+  const parsed = ipaddr.parse(ip);
+  if (parsed.kind() === 'ipv4') return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+  const parts = (parsed as ipaddr.IPv6).parts;
+  const fourth = parts[3]! & 0xff00;
+  return `${[parts[0]!, parts[1]!, parts[2]!, fourth].map((p) => p.toString(16)).join(':')}::/56`;
+}
+
+const LOCAL_RANGES = new Set(['unspecified', 'broadcast', 'multicast', 'linkLocal', 'loopback', 'private', 'uniqueLocal', 'carrierGradeNat']);
+
+/** Loopback, private, link-local and similar addresses, which can have no location. */
+export function isLocalIp(ip: string): boolean {
+  if (!ipaddr.isValid(ip)) return true;
+  return LOCAL_RANGES.has(ipaddr.parse(ip).range());
+}

@@ -1,0 +1,55 @@
+import { days, hours, minutes } from '../time.js';
+import type { SignalSettings } from '../signals/context.js';
+import type { Policy } from './policy.js';
+
+export type Tolerance = 'lenient' | 'default' | 'strict';
+
+/**
+ * Thresholds per tolerance, set together. `default` is what the detection lab supports (see
+ * BENCHMARKS.md); `lenient` needs more evidence, `strict` less.
+ */
+export const PRESETS: Record<Tolerance, SignalSettings> = {
+  lenient: {
+    activeWindowMs: minutes(5),
+    dualStackLinkMs: minutes(30),
+    travel: { windowMs: hours(48), minDistanceKm: 800, minSpeedKmh: 1200, maxAccuracyKm: 100 },
+    velocity: { networksPerHour: 12, newDevicesPerDay: 8 },
+    people: { minDays: 3, minOverlapDays: 2 },
+  },
+  default: {
+    activeWindowMs: minutes(5),
+    dualStackLinkMs: minutes(30),
+    travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 250 },
+    velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
+    people: { minDays: 2, minOverlapDays: 1 },
+  },
+  strict: {
+    activeWindowMs: minutes(10),
+    dualStackLinkMs: minutes(60),
+    travel: { windowMs: hours(48), minDistanceKm: 300, minSpeedKmh: 800, maxAccuracyKm: 500 },
+    velocity: { networksPerHour: 6, newDevicesPerDay: 4 },
+    people: { minDays: 2, minOverlapDays: 1 },
+  },
+};
+
+/** How long a device whose owner proved it is theirs is spared further `verify` challenges. */
+export const VERIFIED_TRUST_MS = days(30);
+
+/**
+ * The default policies: a device-limit challenge when counts exceed the limits; an owner check
+ * when a second household shows, a cookie is cloned, or travel is impossible. Verified devices
+ * and the main household are spared owner checks. Velocity is reported, never enforced.
+ */
+export const DEFAULT_POLICIES: readonly Policy[] = Object.freeze([
+  { name: 'cloned_device', priority: 90, when: { all: [{ signal: 'cloned_device' }, { verified: false }] }, action: { challenge: 'verify' } },
+  { name: 'second_household', priority: 80, when: { all: [{ signal: 'people_count' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
+  { name: 'impossible_travel', priority: 70, when: { all: [{ signal: 'impossible_travel' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
+  { name: 'concurrent_sessions', priority: 60, when: { all: [{ signal: 'concurrent_sessions' }, { signal: 'people_count' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
+  {
+    name: 'device_limit',
+    priority: 50,
+    when: { any: [{ signal: 'device_count' }, { signal: 'computer_device_count' }, { signal: 'tablet_device_count' }, { signal: 'mobile_device_count' }, { signal: 'tv_device_count' }, { signal: 'other_device_count' }] },
+    action: { challenge: 'device_limit' },
+  },
+  { name: 'high_velocity', priority: 10, when: { any: [{ signal: 'networks_per_hour' }, { signal: 'new_devices_per_day' }] }, action: 'monitor' },
+] satisfies Policy[]);

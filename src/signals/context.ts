@@ -1,0 +1,54 @@
+import type { Access, DeviceRecord, DeviceType, Limits } from '../model.js';
+import type { AccountProfile } from './households.js';
+
+/** Thresholds of every signal, with units. Tolerance presets set them together. */
+export interface SignalSettings {
+  /** Devices seen within this window are in use at the same time. */
+  activeWindowMs: number;
+  /** Moving between IPv4 and IPv6 networks within this window links them as one home. */
+  dualStackLinkMs: number;
+  travel: {
+    /** Compare with accesses from other devices up to this long ago. */
+    windowMs: number;
+    minDistanceKm: number;
+    minSpeedKmh: number;
+    /** Locations less precise than this never count (carrier hubs, country centres). */
+    maxAccuracyKm: number;
+  };
+  velocity: {
+    /** Distinct networks per account within an hour. */
+    networksPerHour: number;
+    /** New devices per account within a day. */
+    newDevicesPerDay: number;
+  };
+  people: {
+    /** A household counts as a person once it has been in use on this many days... */
+    minDays: number;
+    /** ...of which this many overlapped with another household's use. */
+    minOverlapDays: number;
+  };
+}
+
+/** Everything a signal may look at: pure data, no I/O. */
+export interface SignalContext {
+  now: number;
+  /** This request's access, with network and location. */
+  access: Access;
+  device: { id: string; type: DeviceType; verifiedAt?: number };
+  /** The account's devices after this access was recorded. */
+  devices: readonly DeviceRecord[];
+  /** Recent accesses, oldest first, this one included. */
+  accesses: readonly Access[];
+  profile: AccountProfile;
+  limits: Limits & { devices: number; people?: number };
+  settings: SignalSettings;
+}
+
+/** One check's result: the value observed and the threshold it was held to. */
+export interface SignalResult {
+  check: string;
+  observed: number;
+  threshold: number;
+  fired: boolean;
+  message: string;
+}

@@ -1,0 +1,152 @@
+import type { Access, DeviceRecord } from '../model.js';
+import { isPrecise } from './distance.js';
+
+/**
+ * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
+ * the days it was in use. Carrier and VPN networks are not places: they say nothing about where a
+ * person is. The IPv4 and IPv6 networks of one dual-stack home become one place when a device
+ * moves between them within minutes.
+ */
+export interface Place {
+  networks: string[];
+  devices: string[];
+  /** Days (since the epoch, UTC) with use here; the latest `MAX_DAYS`. */
+  days: number[];
+  /** Days when this place was in use at the same time as a place of another household. */
+  overlapDays: number[];
+  lastSeen: number;
+  lat?: number;
+  lon?: number;
+}
+
+/** What sharelock remembers about an account between requests, to tell households apart. Plain JSON. */
+export interface AccountProfile {
+  v: 1;
+  places: Place[];
+}
+
+export interface HouseholdSettings {
+  /** Devices active within this window are "in use at the same time". */
+  activeWindowMs: number;
+  /** A device moving between an IPv4 and an IPv6 network within this window links them as one place. */
+  dualStackLinkMs: number;
+}
+
+const MAX_PLACES = 16;
+const MAX_NETWORKS = 8;
+const MAX_DEVICES = 16;
+const MAX_DAYS = 31;
+const DAY_MS = 86_400_000;
+
+export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
+
+/** A profile read back from a store: anything unexpected becomes an empty profile, never an error. */
+export function readProfile(value: unknown): AccountProfile {
+  if (!value || typeof value !== 'object' || (value as AccountProfile).v !== 1 || !Array.isArray((value as AccountProfile).places)) return emptyProfile();
+  return value as AccountProfile;
+}
+
+export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
+
+/** Whether an access is from a fixed network that can stand for a place. */
+export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
+  return access.network !== undefined && !access.location?.hosting && !access.location?.mobile;
+}
+
+/**
+ * Fold one access into the profile. Returns a new profile and whether anything changed (so the
+ * store is written only when it did: a few times a day per account).
+ */
+export function recordAccess(
+  profile: AccountProfile,
+  access: Access,
+  devices: readonly DeviceRecord[],
+  recent: readonly Access[],
+  settings: HouseholdSettings,
+): { profile: AccountProfile; changed: boolean } {
+  if (!isPlaceAccess(access)) return { profile, changed: false };
+  const next: AccountProfile = structuredClone(profile);
+  const day = dayOf(access.at);
+  let changed = false;
+  let place = next.places.find((p) => p.networks.includes(access.network));
+  if (!place) {
+    place = dualStackPartner(next, access, recent, settings);
+    if (place) {
+      place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
+    } else {
+      place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at };
+      next.places.push(place);
+    }
+    changed = true;
+  }
+  changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
+  changed = addTo(place.days, day, MAX_DAYS) || changed;
+  if (isPrecise(access.location, 250) && place.lat === undefined) {
+    place.lat = access.location.lat;
+    place.lon = access.location.lon;
+    changed = true;
+  }
+  place.lastSeen = Math.max(place.lastSeen, access.at);
+
+  // Use at the same time from a place of another household is the evidence of a second person.
+  const clusters = householdsOf(next);
+  const mine = clusters.get(place)!;
+  for (const other of devices) {
+    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.activeWindowMs) continue;
+    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting ? undefined : other.lastNetwork;
+    const otherPlace = otherNetwork === undefined ? undefined : next.places.find((p) => p.networks.includes(otherNetwork));
+    if (!otherPlace || clusters.get(otherPlace) === mine) continue;
+    changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
+    changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
+  }
+
+  if (next.places.length > MAX_PLACES) {
+    next.places.sort((a, b) => b.lastSeen - a.lastSeen);
+    next.places.length = MAX_PLACES;
+  }
+  // lastSeen alone changes on every access; it is saved with the next real change.
+  return { profile: changed ? next : profile, changed };
+}
+
+/** The place of this device's access on the other IP family a moment ago, if any: the same dual-stack home. */
+function dualStackPartner(profile: AccountProfile, access: Access & { network: string }, recent: readonly Access[], settings: HouseholdSettings): Place | undefined {
+  const v6 = access.network.includes(':');
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const previous = recent[i]!;
+    if (access.at - previous.at > settings.dualStackLinkMs) break;
+    if (previous.deviceId !== access.deviceId || !isPlaceAccess(previous) || previous.network.includes(':') === v6) continue;
+    return profile.places.find((p) => p.networks.includes(previous.network));
+  }
+  return undefined;
+}
+
+/**
+ * Households: places joined by the devices they share (a laptop used at home and at the office
+ * joins them). Returns each place's household as a shared Set of places.
+ */
+export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
+  const places = profile.places;
+  const parent = places.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  for (let i = 0; i < places.length; i++) {
+    for (let j = i + 1; j < places.length; j++) {
+      if (places[i]!.devices.some((d) => places[j]!.devices.includes(d))) parent[root(i)] = root(j);
+    }
+  }
+  const groups = new Map<number, Set<Place>>();
+  const result = new Map<Place, Set<Place>>();
+  places.forEach((place, i) => {
+    const r = root(i);
+    if (!groups.has(r)) groups.set(r, new Set());
+    groups.get(r)!.add(place);
+    result.set(place, groups.get(r)!);
+  });
+  return result;
+}
+
+function addTo<T>(list: T[], value: T, max: number): boolean {
+  if (list.includes(value)) return false;
+  list.push(value);
+  if (list.length > max) list.shift();
+  return true;
+}

@@ -1,0 +1,34 @@
+import type { SignalContext, SignalResult } from './context.js';
+import { effectiveDistanceKm, isPrecise } from './distance.js';
+
+/**
+ * `impossible_travel`: compared with the latest access of each *other* device within
+ * `travel.windowMs`, the certain distance (accuracy radii subtracted) is at least `minDistanceKm`
+ * and the speed needed at least `minSpeedKmh`. Accesses without a precise location, or from
+ * VPN/hosting or carrier networks, never raise it.
+ */
+export function impossibleTravel(context: SignalContext): SignalResult {
+  const { access, settings } = context;
+  const { windowMs, minDistanceKm, minSpeedKmh, maxAccuracyKm } = settings.travel;
+  let fastest = 0;
+  let distance = 0;
+  if (isPrecise(access.location, maxAccuracyKm)) {
+    for (const device of context.devices) {
+      if (device.id === access.deviceId || device.status === 'excluded') continue;
+      const elapsedMs = access.at - device.lastSeen;
+      if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm)) continue;
+      const km = effectiveDistanceKm(access.location, device.lastLocation);
+      if (km < minDistanceKm) continue;
+      const kmh = km / Math.max(elapsedMs / 3_600_000, 1 / 60);
+      if (kmh > fastest) [fastest, distance] = [kmh, km];
+    }
+  }
+  const observed = Math.round(fastest);
+  return {
+    check: 'impossible_travel',
+    observed,
+    threshold: minSpeedKmh,
+    fired: observed >= minSpeedKmh,
+    message: observed > 0 ? `${Math.round(distance)} km from another device's last access, at ${observed} km/h.` : 'No travel between precise locations.',
+  };
+}

@@ -1,0 +1,47 @@
+import type { SignalContext, SignalResult } from './context.js';
+import { householdsOf, isPlaceAccess, type Place } from './households.js';
+
+/**
+ * `people_count`: the distinct people behind an account, estimated as households (places joined
+ * by shared devices) that were each in use on at least `people.minDays` days, and at the same time
+ * as another household on at least `people.minOverlapDays` of them. One odd evening elsewhere is
+ * not a person; a second home in use alongside the first, day after day, is.
+ *
+ * `primary` tells whether this access comes from the account's main household (the one with the
+ * most recently verified device, else the one in use on most days), which is never challenged
+ * for it.
+ */
+export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
+  const { profile, settings, limits } = context;
+  const households = [...new Set(householdsOf(profile).values())];
+  const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays);
+  const observed = Math.max(1, established.length);
+  const threshold = limits.people ?? 1;
+  const here = isPlaceAccess(context.access) ? profile.places.find((p) => p.networks.includes(context.access.network!)) : undefined;
+  const main = mainHousehold(households, context);
+  // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
+  const primary = !here || !main || main.has(here) || !established.some((h) => h.has(here));
+  return {
+    check: 'people_count',
+    observed,
+    threshold,
+    fired: observed > threshold,
+    primary,
+    message: `${observed} households in use on separate networks; the plan allows ${threshold}.`,
+  };
+}
+
+function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {
+  const all = new Set<number>();
+  for (const place of household) for (const day of place[field]) all.add(day);
+  return all.size;
+}
+
+function mainHousehold(households: Array<Set<Place>>, context: SignalContext): Set<Place> | undefined {
+  const verified = context.devices.filter((d) => d.verifiedAt !== undefined).sort((a, b) => b.verifiedAt! - a.verifiedAt!);
+  for (const device of verified) {
+    const household = households.find((h) => [...h].some((p) => p.devices.includes(device.id)));
+    if (household) return household;
+  }
+  return [...households].sort((a, b) => days(b, 'days') - days(a, 'days'))[0];
+}
