@@ -43,7 +43,7 @@ export const VERIFIED_TRUST_MS = days(30);
 export const DEFAULT_POLICIES: readonly Policy[] = Object.freeze([
   { name: 'cloned_device', priority: 90, when: { all: [{ signal: 'cloned_device' }, { verified: false }] }, action: { challenge: 'verify' } },
   { name: 'second_household', priority: 80, when: { all: [{ signal: 'people_count' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
-  { name: 'impossible_travel', priority: 70, when: { all: [{ signal: 'impossible_travel' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
+  { name: 'impossible_travel', priority: 70, when: { all: [{ signal: 'impossible_travel' }, { verified: false }] }, action: { challenge: 'verify' } },
   { name: 'concurrent_sessions', priority: 60, when: { all: [{ signal: 'concurrent_sessions' }, { signal: 'people_count' }, { primary: false }, { verified: false }] }, action: { challenge: 'verify' } },
   {
     name: 'device_limit',

@@ -15,15 +15,31 @@ export class CoreDevice {
     return this.#cookie;
   }
 
+  /** The client address; with `trustProxy`, sent as `X-Forwarded-For` from a loopback proxy. */
+  ip: string | undefined;
+
   request(path = '/watch/1'): RequestLike {
     return {
       method: 'GET',
       path,
       url: path,
-      headers: { host: 'localhost', 'user-agent': WINDOWS, ...this.headers, ...(this.#cookie ? { cookie: this.#cookie } : {}) },
-      remoteAddress: '203.0.113.5',
+      headers: { host: 'localhost', 'user-agent': WINDOWS, ...this.headers, ...(this.#cookie ? { cookie: this.#cookie } : {}), ...(this.ip ? { 'x-forwarded-for': this.ip } : {}) },
+      remoteAddress: this.ip ? '127.0.0.1' : '203.0.113.5',
       https: false,
     };
+  }
+
+  /** Move the device to another network, e.g. `device.at(PLACES.newYork.ip)`. */
+  at(ip: string): this {
+    this.ip = ip;
+    return this;
+  }
+
+  /** A copy of this device's cookie in another browser (a cloned device). */
+  clone(): CoreDevice {
+    const copy = new CoreDevice(this.guard, this.identity, this.headers);
+    copy.#cookie = this.#cookie;
+    return copy;
   }
 
   async open(path?: string): Promise<Decision> {

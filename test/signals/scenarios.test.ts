@@ -1,0 +1,178 @@
+import { expect } from 'chai';
+import { createSharelock, hours, minutes, type Decision, type Identity, type Options } from '../../src/index.js';
+import { FakeClock } from '../support/clock.js';
+import { CoreDevice } from '../support/core-device.js';
+import { lookup, PLACES } from '../support/places.js';
+
+const IPHONE = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
+const MAC = { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' };
+
+function setup(options: Partial<Options<Identity | null>> = {}) {
+  const clock = new FakeClock();
+  const guard = createSharelock<Identity | null>({
+    secret: 'a-test-secret-that-is-long-enough-0123456789',
+    identify: (identity) => identity,
+    limits: { devices: 5 },
+    trustProxy: 'loopback',
+    geo: { lookup },
+    cache: { allowTtlMs: 0 },
+    now: clock.now,
+    logger: { warn: () => {}, error: () => {} },
+    ...options,
+  });
+  return { guard, clock, device: (identity: Identity, headers: Record<string, string> = {}) => new CoreDevice(guard, identity, headers) };
+}
+
+const kind = (d: Decision) => d.verdict.kind;
+const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
+const carol: Identity = { id: 'carol', email: 'carol@example.com' };
+
+describe('sharing signals, end to end through decide()', () => {
+  it("challenges carol's second desktop in New York a minute after her first in Paris", async () => {
+    const { device, clock } = setup();
+    expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(1));
+    const newYork = await device(carol).at(PLACES.newYork.ip).open();
+    expect(newYork.verdict).to.deep.include({ kind: 'challenge' });
+    expect(newYork.verdict.kind === 'challenge' && newYork.verdict.challenge.kind).to.equal('verify');
+    expect(checks(newYork)).to.include('impossible_travel');
+    expect(newYork.verdict.reasons.find((r) => r.check === 'impossible_travel')).to.include({ policy: 'impossible_travel', threshold: 1000 });
+  });
+
+  it("lets alice's two desktops behind one Paris IP be used at once", async () => {
+    const { device, clock } = setup();
+    const one = device({ id: 'alice' }).at(PLACES.parisHome.ip);
+    const two = device({ id: 'alice' }).at(PLACES.parisHome.ip);
+    for (let i = 0; i < 20; i++) {
+      expect(kind(await one.open())).to.equal('allow');
+      expect(kind(await two.open())).to.equal('allow');
+      clock.advance(minutes(i % 5 === 4 ? 600 : 2));
+    }
+  });
+
+  it('lets a laptop and a phone be used together at home, on IPv4 and IPv6', async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'al' }).at(PLACES.parisHome.ip);
+    const phone = device({ id: 'al' }, IPHONE).at(PLACES.parisHome.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await laptop.open())).to.equal('allow');
+      expect(kind(await phone.open())).to.equal('allow');
+      clock.advance(minutes(3));
+      // The phone prefers IPv6 once the home's prefix is up; the laptop stays on IPv4.
+      expect(kind(await phone.at(PLACES.parisHomeV6a.ip).open())).to.equal('allow');
+      expect(kind(await laptop.open())).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it('treats a dual-stack home whose devices each show another IPv6 address as one place', async () => {
+    const { device, clock } = setup();
+    const mac = device({ id: 'dual' }, MAC).at(PLACES.parisHomeV6a.ip);
+    const pc = device({ id: 'dual' }).at(PLACES.parisHomeV6b.ip);
+    for (let day = 0; day < 4; day++) {
+      expect(kind(await mac.open())).to.equal('allow');
+      clock.advance(minutes(1));
+      mac.at(PLACES.parisHome.ip); // falls back to IPv4 for a while
+      expect(kind(await mac.open())).to.equal('allow');
+      expect(kind(await pc.open())).to.equal('allow');
+      mac.at(PLACES.parisHomeV6a.ip);
+      clock.advance(hours(24));
+    }
+  });
+
+  it('lets a household of four devices behind one IP watch at once', async () => {
+    const { device, clock } = setup();
+    const family = [device({ id: 'fam' }), device({ id: 'fam' }, MAC), device({ id: 'fam' }, IPHONE), device({ id: 'fam' }, IPHONE)];
+    for (let day = 0; day < 5; day++) {
+      for (const d of family) expect(kind(await d.at(PLACES.parisHome.ip).open())).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it("lets a commuter's phone switch from Wi-Fi to mobile data", async () => {
+    const { device, clock } = setup();
+    const phone = device({ id: 'commuter' }, IPHONE);
+    const laptop = device({ id: 'commuter' }).at(PLACES.parisHome.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await laptop.open())).to.equal('allow');
+      expect(kind(await phone.at(PLACES.parisHome.ip).open())).to.equal('allow');
+      clock.advance(minutes(10));
+      expect(kind(await phone.at(PLACES.parisCarrier.ip).open())).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it('lets a traveller fly from Paris to New York (8 h)', async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'flyer' }).at(PLACES.parisHome.ip);
+    const phone = device({ id: 'flyer' }, IPHONE).at(PLACES.parisHome.ip);
+    expect(kind(await laptop.open())).to.equal('allow');
+    expect(kind(await phone.open())).to.equal('allow');
+    clock.advance(hours(8));
+    expect(kind(await phone.at(PLACES.newYork.ip).open())).to.equal('allow');
+    expect(kind(await laptop.at(PLACES.newYork.ip).open())).to.equal('allow');
+  });
+
+  it('ignores a VPN hop', async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'vpn' }).at(PLACES.parisHome.ip);
+    const phone = device({ id: 'vpn' }, IPHONE).at(PLACES.parisHome.ip);
+    expect(kind(await laptop.open())).to.equal('allow');
+    expect(kind(await phone.open())).to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await laptop.at(PLACES.vpnUs.ip).open())).to.equal('allow');
+    expect(kind(await phone.open())).to.equal('allow');
+  });
+
+  it('challenges a second household in the same city once it is in use alongside the first, never the owner', async () => {
+    const { device, clock } = setup();
+    const owner = [device({ id: 'shared' }).at(PLACES.parisHome.ip), device({ id: 'shared' }, IPHONE).at(PLACES.parisHome.ip)];
+    const friend = device({ id: 'shared' }, MAC).at(PLACES.parisNeighbour.ip);
+    const friendVerdicts: string[] = [];
+    for (let day = 0; day < 4; day++) {
+      for (const d of owner) expect(kind(await d.open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      friendVerdicts.push(kind(await friend.open()));
+      clock.advance(hours(24));
+    }
+    expect(friendVerdicts[0], 'one evening elsewhere is not a second person').to.equal('allow');
+    expect(friendVerdicts.slice(1)).to.include('challenge');
+  });
+
+  it('challenges a device cookie copied to a browser on another continent', async () => {
+    const { device, clock } = setup();
+    const original = device({ id: 'cloned' }).at(PLACES.parisHome.ip);
+    expect(kind(await original.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    const copy = original.clone().at(PLACES.newYork.ip);
+    const decision = await copy.open();
+    expect(kind(decision)).to.equal('challenge');
+    expect(checks(decision)).to.include('cloned_device');
+  });
+
+  it('in monitor mode records what it would do and challenges no one', async () => {
+    const { guard, device, clock } = setup({ monitor: true, limits: { devices: 1 } });
+    expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(1));
+    const decision = await device(carol).at(PLACES.newYork.ip).open();
+    expect(kind(decision)).to.equal('allow');
+    expect(decision.verdict.reasons.map((r) => `${r.policy}:${r.check}:${r.monitor}`)).to.include.members(['impossible_travel:impossible_travel:true', 'device_limit:device_count:true']);
+    expect(guard.stats()).to.deep.include({ challenge: 0, monitoredAccounts: 1 });
+    expect(await guard.devices('carol')).to.have.length(2, 'monitor mode attaches over the limit');
+  });
+
+  it('spares a device whose owner just proved it is theirs', async () => {
+    const { guard, device, clock } = setup();
+    await device(carol).at(PLACES.parisHome.ip).open();
+    clock.advance(minutes(1));
+    const traveller = device(carol).at(PLACES.newYork.ip);
+    const first = await traveller.open();
+    if (first.verdict.kind !== 'challenge') throw new Error('expected a challenge');
+    const { id } = first.verdict.challenge;
+    await guard.challenges.claimOwnership(id, first.deviceId!);
+    await guard.challenges.verifyCode(id, first.deviceId!, guard.outbox!.latest()!.code);
+    expect((await guard.challenges.complete(id, first.deviceId!)).ok).to.equal(true);
+    clock.advance(minutes(1));
+    expect(kind(await traveller.open())).to.equal('allow');
+  });
+});
