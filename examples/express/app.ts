@@ -36,8 +36,10 @@ export function createExampleApp(options: ExampleOptions = {}) {
     limits: { devices: 2 },
     urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
     onLogout: ({ req }) => new Promise<void>((done) => req.session.destroy(() => done())),
-    // So scripts on this machine can play users from anywhere with X-Forwarded-For.
+    // So scripts on this machine can play users from anywhere: X-Forwarded-For and Cloudflare's
+    // location headers are trusted from loopback only.
     trustProxy: 'loopback',
+    geo: { headers: ['cloudflare'] },
     branding: { appName: 'Streamly' },
     ...(options.store ? { store: options.store } : {}),
     ...options.sharelock,

@@ -39,6 +39,26 @@ describe('the Express example (npm start)', () => {
     }
   });
 
+  it("challenges carol's desktop in New York a minute after Paris, not alice's two desktops behind one Paris IP", async () => {
+    const paris = { 'x-forwarded-for': '81.2.69.160', 'cf-iplatitude': '48.8566', 'cf-iplongitude': '2.3522', 'cf-ipcountry': 'FR' };
+    const newYork = { 'x-forwarded-for': '96.224.10.20', 'cf-iplatitude': '40.7128', 'cf-iplongitude': '-74.0060', 'cf-ipcountry': 'US' };
+    const one = new Device(base, paris);
+    await one.login('carol-signals');
+    expect((await one.request('/watch/1')).status).to.equal(200);
+    const two = new Device(base, newYork);
+    await two.login('carol-signals');
+    const challenged = await two.request('/watch/1', { headers: { accept: 'application/json' } });
+    expect(challenged.status).to.equal(403);
+    const body = (await challenged.json()) as { reasons: Array<{ check: string }> };
+    expect(body.reasons.map((r) => r.check)).to.include('impossible_travel');
+
+    for (let n = 0; n < 2; n++) {
+      const desktop = new Device(base, paris);
+      await desktop.login('alice-signals');
+      expect((await desktop.request('/watch/1')).status).to.equal(200);
+    }
+  });
+
   it('lists sent codes at /dev/outbox and serves /logout and /signup', async () => {
     const owner = new Device(base);
     await owner.login('carol');
