@@ -282,7 +282,12 @@ export class RedisStore implements Store {
         }
       }
     });
-    subscriber.subscribe(this.#channel).catch(() => {});
+    // Subscribe on every (re)connection: a SUBSCRIBE queued while Redis was down can be dropped
+    // (maxRetriesPerRequest), and ioredis only resubscribes channels that were subscribed once.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.#channel).catch(() => {});
+    });
+    if (subscriber.status === 'wait') subscriber.connect().catch(() => {}); // a lazyConnect client
     this.#subscriber = subscriber;
   }
 
