@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { ARCHETYPES } from '../../bench/detection/archetypes.js';
+import { runLab } from '../../bench/detection/lab.js';
+import { buildPopulation } from '../../bench/detection/population.js';
+import type { Figures } from '../../bench/detection/score.js';
+import { World } from '../../bench/detection/world.js';
+
+// The small form of `npm run bench:detection`: one seeded month of 300 accounts under the default preset.
+const ACCOUNTS = 300;
+const SEED = 7;
+
+/** Everything but the wall-clock time. */
+const stable = ({ seconds: _, ...figures }: Figures) => figures;
+
+describe('detection lab', function () {
+  // The month is played through the real core; its cost per request sets the pace.
+  this.timeout(300_000);
+  let figures: Figures;
+
+  before(async () => {
+    [figures] = (await runLab({ accounts: ACCOUNTS, seed: SEED, presets: ['default'] })) as [Figures];
+  });
+
+  it('plays every honest archetype and sharer kind', () => {
+    expect(figures.archetypes.map((a) => a.archetype)).to.have.members(ARCHETYPES.map((a) => a.name));
+    for (const archetype of figures.archetypes) expect(archetype.requests, archetype.archetype).to.be.greaterThan(0);
+    expect(figures.sharing.judged, 'sharing accounts judged over 7 days').to.be.greaterThan(0.9 * figures.sharing.accounts);
+  });
+
+  it('gives the same figures for the same seed, and another month for another seed', async () => {
+    const [again] = (await runLab({ accounts: 40, seed: SEED, presets: ['default'] })) as [Figures];
+    const [twice] = (await runLab({ accounts: 40, seed: SEED, presets: ['default'] })) as [Figures];
+    expect(stable(twice)).to.deep.equal(stable(again));
+    const sessions = (seed: number) => buildPopulation(new World(seed), seed, 40).map((p) => p.sessions.length);
+    expect(sessions(SEED)).to.deep.equal(sessions(SEED));
+    expect(sessions(SEED + 1)).to.not.deep.equal(sessions(SEED));
+  });
+
+  // Pending the signals of issue 4: the device limit alone challenges honest multi-device people,
+  // cookie clearers and families, and misses sharers who stay within 3 devices.
+  it.skip('challenges at most 0.5 % of honest accounts under the default preset', () => {
+    expect(figures.honest.challenged / figures.honest.accounts).to.be.at.most(0.005);
+  });
+
+  // Pending the signals of issue 4.
+  it.skip('catches at least 90 % of sharing accounts within 7 days of their first sharing access', () => {
+    expect(figures.sharing.caught / figures.sharing.judged).to.be.at.least(0.9);
+  });
+});
