@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
+import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
 import type { AttachInput, AttachResult, Store } from './store.js';
 
@@ -10,7 +11,11 @@ export interface MemoryStoreOptions {
   maxAccounts?: number;
   /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
   maxChallenges?: number;
-  /** Devices kept per account; the oldest non-attached are forgotten beyond this. Default 50. */
+  /**
+   * Devices kept per account. Beyond it the least recently used devices that no longer count and
+   * have no logout pending (`detached` or `kicked`) are forgotten; `attached` and `excluded`
+   * devices never are. Default 50.
+   */
   maxDevicesPerAccount?: number;
 }
 
@@ -152,7 +157,8 @@ export class MemoryStore implements Store {
   async updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
     const challenge = this.#challenges.get(id);
     if (!challenge || !from.includes(challenge.status)) return undefined;
-    Object.assign(challenge, structuredClone(patch), { id: challenge.id });
+    // A challenge keeps its id and stays bound to its account and device (the pending-challenge index is keyed by them).
+    Object.assign(challenge, structuredClone(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
     return structuredClone(challenge);
   }
 
@@ -181,12 +187,16 @@ export class MemoryStore implements Store {
     return account;
   }
 
-  /** Forget the least recently used devices that no longer count, beyond the per-account cap. */
+  /**
+   * Forget the least recently used devices that no longer count and have nothing left to deliver
+   * (`detached` or `kicked`, logout delivered), beyond the per-account cap. `excluded` devices are
+   * kept: forgetting one would make it count again on its next request.
+   */
   #pruneDevices(account: AccountState): void {
     if (account.devices.size <= this.#maxDevices) return;
     for (const device of account.devices.values()) {
       if (account.devices.size <= this.#maxDevices) break;
-      if (device.status === 'detached' && !device.logoutPending) account.devices.delete(device.id);
+      if ((device.status === 'detached' || device.status === 'kicked') && !device.logoutPending) account.devices.delete(device.id);
     }
   }
 }
@@ -212,7 +222,7 @@ function frozen(access: Access): Access {
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`MemoryStore: ${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+    throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryStore option \`${name}\` is invalid: got ${show(value)}; use a whole number of at least 1.`);
   }
   return value;
 }

@@ -225,7 +225,9 @@ export class RedisStore implements Store {
     const set: string[] = [];
     const del: string[] = [];
     for (const [field, value] of Object.entries(patch)) {
-      if (field === 'id') continue; // a challenge keeps its id, as in the memory store
+      // A challenge keeps its id and stays bound to its account and device: the device's pointer
+      // on the account slot names it, and would otherwise point at another account's challenge.
+      if (field === 'id' || field === 'accountId' || field === 'deviceId') continue;
       if (value === undefined) del.push(field);
       else set.push(field, JSON.stringify(value));
     }

@@ -55,7 +55,10 @@ export interface AttachResult {
 export interface Store {
   /** Attach the device if within limits (or `force`), record the access, return the account snapshot. */
   attach(input: AttachInput): Promise<AttachResult>;
-  /** Every device the store knows for the account, attached or not. */
+  /**
+   * Every device the store knows for the account, attached or not; `[]` for an unknown account.
+   * The order is unspecified (stores differ): sort the result when order matters.
+   */
   listDevices(accountId: string): Promise<DeviceRecord[]>;
   /**
    * Set a device's status. `kicked` and `detached` also mark a logout as pending. Returns the
@@ -79,10 +82,16 @@ export interface Store {
   findPendingChallenge(accountId: string, deviceId: string): Promise<ChallengeRecord | undefined>;
   /**
    * Apply `patch` only while the challenge is in one of `from` (compare-and-set), so two tabs cannot
-   * both spend the last attempt. Returns the updated challenge, or `undefined` if it did not apply.
+   * both spend the last attempt. `id`, `accountId` and `deviceId` in the patch are ignored: a
+   * challenge stays bound to its account and device. A field given as `undefined` is cleared.
+   * Returns the updated challenge, or `undefined` if it did not apply (unknown id, other status).
    */
   updateChallenge(id: string, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined>;
-  /** Count one wrong code atomically; returns the challenge after the increment. */
+  /**
+   * Count one wrong code atomically; the challenge becomes `failed` when `attempts` reaches
+   * `maxAttempts`. Returns the challenge after the increment, or `undefined` when the challenge is
+   * unknown or not `code_sent` (nothing is counted before a code was sent, nor after it failed).
+   */
   recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined>;
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { DeviceType } from '../../src/model.js';
-import { MemoryStore } from '../../src/stores/memory.js';
+import { SharelockError } from '../../src/errors.js';
+import { MemoryStore, type MemoryStoreOptions } from '../../src/stores/memory.js';
 import type { AttachInput } from '../../src/stores/store.js';
 import { describeStoreContract } from './store-contract.js';
 
-describeStoreContract('MemoryStore', () => new MemoryStore());
+describeStoreContract('MemoryStore', () => new MemoryStore(), { makeCappedStore: (maxDevicesPerAccount) => new MemoryStore({ maxDevicesPerAccount }) });
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -55,9 +56,17 @@ describe('MemoryStore bounds', () => {
     expect(await store.listDevices('acct')).to.have.length(3);
   });
 
-  it('rejects bounds that are not whole numbers of at least 1, naming the option', () => {
-    expect(() => new MemoryStore({ maxAccounts: 0 })).to.throw(/maxAccounts/);
-    expect(() => new MemoryStore({ maxDevicesPerAccount: 2.5 })).to.throw(/maxDevicesPerAccount/);
-    expect(() => new MemoryStore({ maxChallenges: -1 })).to.throw(/maxChallenges/);
+  it('rejects bounds that are not whole numbers of at least 1 with SHARELOCK_E_OPTION_INVALID, naming the option and the value', () => {
+    const cases: Array<[MemoryStoreOptions, RegExp]> = [
+      [{ maxAccounts: 0 }, /`maxAccounts` is invalid: got 0; use a whole number of at least 1/],
+      [{ maxDevicesPerAccount: 2.5 }, /`maxDevicesPerAccount` is invalid: got 2\.5/],
+      [{ maxChallenges: -1 }, /`maxChallenges` is invalid: got -1/],
+      [{ maxAccounts: '10' as unknown as number }, /`maxAccounts` is invalid: got "10"/],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => new MemoryStore(options))
+        .to.throw(SharelockError, message)
+        .with.property('code', 'SHARELOCK_E_OPTION_INVALID');
+    }
   });
 });

@@ -85,7 +85,9 @@ describe('RedisStore', () => {
     await server?.stop();
   });
 
-  describeStoreContract('RedisStore', () => new RedisStore({ client, prefix: freshPrefix() }));
+  describeStoreContract('RedisStore', () => new RedisStore({ client, prefix: freshPrefix() }), {
+    makeCappedStore: (maxDevicesPerAccount) => new RedisStore({ client, prefix: freshPrefix(), maxDevicesPerAccount }),
+  });
 
   describe('keys', () => {
     it('gives every key it writes a TTL, and writes no other keys', async () => {
@@ -456,7 +458,9 @@ describe('RedisStore on Redis Cluster', () => {
   });
 
   // Redis Cluster refuses any script whose keys are in different slots (CROSSSLOT), even on one node.
-  describeStoreContract('RedisStore on Cluster', () => new RedisStore({ client: cluster, prefix: freshPrefix() }));
+  describeStoreContract('RedisStore on Cluster', () => new RedisStore({ client: cluster, prefix: freshPrefix() }), {
+    makeCappedStore: (maxDevicesPerAccount) => new RedisStore({ client: cluster, prefix: freshPrefix(), maxDevicesPerAccount }),
+  });
 
   it('tells other instances about a kick through the cluster', async () => {
     const prefix = freshPrefix();

@@ -7,6 +7,11 @@ export interface StoreContractOptions {
   cleanup?: (store: Store) => Promise<void> | void;
   /** Devices racing for three slots in the race test. Default 50. */
   racers?: number;
+  /**
+   * A fresh, empty store keeping at most `maxDevicesPerAccount` devices per account; the pruning
+   * tests run only when given (the cap is each store's own option). Cleaned up like the others.
+   */
+  makeCappedStore?: (maxDevicesPerAccount: number) => Promise<Store> | Store;
 }
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -434,6 +439,44 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('pruning', () => {
+      const limits = { devices: 100 };
+      let capped: Store;
+
+      beforeEach(async function () {
+        if (!options.makeCappedStore) return this.skip();
+        capped = await options.makeCappedStore(4);
+      });
+
+      afterEach(async () => {
+        if (capped) await (options.cleanup ? options.cleanup(capped) : capped.close?.());
+      });
+
+      it('forgets kicked and detached devices beyond the cap once their logout was delivered, never excluded or attached ones', async () => {
+        for (const [i, id] of ['kicked', 'excluded', 'detached', 'kept'].entries()) await capped.attach(input({ device: id, at: T0 + i, limits }));
+        await capped.setDeviceStatus('acct-1', 'kicked', 'kicked', T0 + 10);
+        expect((await capped.attach(input({ device: 'kicked', at: T0 + 11, limits }))).outcome).to.deep.equal({ kind: 'logout', status: 'kicked' });
+        await capped.setDeviceStatus('acct-1', 'excluded', 'excluded', T0 + 12);
+        await capped.setDeviceStatus('acct-1', 'detached', 'detached', T0 + 13);
+
+        // Five devices, cap 4: the kicked device has nothing left to deliver and goes.
+        await capped.attach(input({ device: 'new-1', at: T0 + 20, limits }));
+        expect(ids(await capped.listDevices('acct-1'))).to.deep.equal(['detached', 'excluded', 'kept', 'new-1']);
+
+        // The detached device still has its logout to deliver: kept, even past the cap.
+        await capped.attach(input({ device: 'new-2', at: T0 + 21, limits }));
+        expect(ids(await capped.listDevices('acct-1'))).to.deep.equal(['detached', 'excluded', 'kept', 'new-1', 'new-2']);
+
+        expect((await capped.attach(input({ device: 'detached', at: T0 + 22, limits }))).outcome).to.deep.equal({ kind: 'logout', status: 'detached' });
+        await capped.attach(input({ device: 'new-3', at: T0 + 23, limits }));
+        const devices = await capped.listDevices('acct-1');
+        expect(ids(devices)).to.deep.equal(['excluded', 'kept', 'new-1', 'new-2', 'new-3']);
+        expect(device(devices, 'excluded').status).to.equal('excluded');
+        // Excluded means never counted: still true after all that pruning.
+        expect((await capped.attach(input({ device: 'excluded', at: T0 + 24, limits: { devices: 4 } }))).outcome).to.deep.equal({ kind: 'excluded' });
+      });
+    });
+
     describe('challenges', () => {
       it('returns a saved challenge exactly as given', async () => {
         const full = challenge({ codeHash: 'hash', codeSentAt: T0, codeExpiresAt: T0 + 5 * MINUTE, status: 'code_sent', attempts: 2 });
@@ -481,6 +524,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.updateChallenge('ch-1', ['created'], { status: 'verified', codeHash: 'h2' })).to.equal(undefined);
         expect(await store.getChallenge('ch-1')).to.deep.equal(updated);
         expect(await store.updateChallenge('ch-unknown', ['created'], { status: 'presented' })).to.equal(undefined);
+      });
+
+      it('keeps a challenge bound to its id, account and device, whatever the patch says', async () => {
+        await store.createChallenge(challenge());
+        const patch = { id: 'ch-stolen', accountId: 'acct-2', deviceId: 'dev-z', status: 'presented' as const, updatedAt: T0 + MINUTE };
+        const updated = await store.updateChallenge('ch-1', ['created'], patch);
+        expect(updated).to.deep.equal(challenge({ status: 'presented', updatedAt: T0 + MINUTE }));
+        expect(await store.getChallenge('ch-1')).to.deep.equal(updated);
+        expect(await store.getChallenge('ch-stolen')).to.equal(undefined);
+        expect(await store.findPendingChallenge('acct-1', 'dev-a')).to.deep.equal(updated);
+        expect(await store.findPendingChallenge('acct-2', 'dev-z')).to.equal(undefined);
       });
 
       it('lets only one of two racing updates win', async () => {
