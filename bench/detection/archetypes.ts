@@ -138,7 +138,8 @@ function traveller(b: AccountBuilder): void {
 function vpnUser(b: AccountBuilder): void {
   const me = resident(b, 'owner');
   const own = b.world.vpnExits.filter((e) => e.country === me.city.country);
-  const exit = (own.length > 0 && b.random.chance(0.5) ? b.random.pick(own) : b.random.pick(b.world.vpnExits)).exit;
+  // Some pick a server at home (privacy); most pick one abroad (another country's catalogue).
+  const exit = (own.length > 0 && b.random.chance(0.35) ? b.random.pick(own) : b.random.pick(b.world.vpnExits.filter((e) => e.country !== me.city.country))).exit;
   b.habits(me, adultHabits({
     phone: [b.phone(me, { vpn: { share: 0.35, exit } })],
     laptop: [b.laptop(me, { vpn: { share: 0.9, exit } })],

@@ -21,6 +21,7 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     const plans = buildPopulation(world, options.seed, options.accounts);
     const clock = { at: 0 };
     const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup);
+    // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {
       await guard.close();
       break;

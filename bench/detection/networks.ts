@@ -196,3 +196,23 @@ export class SharedNat implements Network {
     return this.addresses.length === 1 ? this.addresses[0]! : this.addresses[hash(`${link.session}|nat`) % this.addresses.length]!;
   }
 }
+
+/**
+ * A phone moving between networks during one session: home Wi-Fi to mobile data as the commuter
+ * leaves, mobile data to office or home Wi-Fi on arrival. Switches at the given times.
+ */
+export class Handover implements Network {
+  readonly kind: NetworkKind;
+  readonly label: string;
+
+  constructor(readonly legs: ReadonlyArray<{ until: number; network: Network }>) {
+    const main = legs.reduce((a, b) => (b.network.kind === 'carrier' ? b : a), legs[0]!);
+    this.kind = main.network.kind;
+    this.label = legs.map((l) => l.network.label).join(' → ');
+  }
+
+  address(link: Link): string {
+    const leg = this.legs.find((l) => link.at < l.until) ?? this.legs[this.legs.length - 1]!;
+    return leg.network.address(link);
+  }
+}

@@ -1,6 +1,6 @@
 import { DAYS, MINUTE, isWeekend, localTime, weekday, type City } from './cities.js';
 import type { Role, SimDevice } from './device.js';
-import type { Carrier, Network } from './networks.js';
+import { Handover, type Carrier, type Network } from './networks.js';
 import type { Random } from './random.js';
 
 /** A stretch of time spent in one place. */
@@ -82,7 +82,7 @@ export function sessionsOf(person: Person, random: Random, counter: Map<SimDevic
         // The first device carries the slot; the others are second screens joining a little later, for less time.
         const start = t0 + (i === 0 ? 0 : random.uniform(0, 40) * MINUTE);
         const minutes = Math.max(4, random.logNormal(habit.minutes * (i === 0 ? 1 : 0.55), 0.55));
-        sessions.push(session(device, start, minutes, networkFor(person, device, habit, stay, random), counter));
+        sessions.push(session(device, start, minutes, networkFor(person, device, habit, stay, random, start, minutes), counter));
       });
     }
   }
@@ -95,14 +95,21 @@ export function session(device: SimDevice, start: number, minutes: number, netwo
   return { key: `${device.key}#${n}`, device, start, end: start + minutes * MINUTE, network, gapMs: device.profile.type === 'tv' ? 12 * MINUTE : 5 * MINUTE };
 }
 
-function networkFor(person: Person, device: SimDevice, habit: Habit, stay: Stay | undefined, random: Random): Network {
+function networkFor(person: Person, device: SimDevice, habit: Habit, stay: Stay | undefined, random: Random, start: number, minutes: number): Network {
   if (device.always) return device.always;
   const phone = device.profile.type === 'mobile';
   let network: Network;
   if (stay) {
     network = phone && random.chance(0.5) ? (stay.localCarrier ?? person.carrier) : stay.network;
   } else if (habit.where === 'commute') {
-    network = person.carrier;
+    // Started on Wi-Fi before leaving (or finished on it after arriving), mobile data on the way.
+    const [before, after] = habit.name === 'commute-am' ? [person.home, person.work] : [person.work, person.home];
+    const edge = random.uniform(2, Math.min(10, minutes / 3)) * MINUTE;
+    network = new Handover([
+      ...(before && random.chance(0.6) ? [{ until: start + edge, network: before }] : []),
+      { until: start + minutes * MINUTE - edge, network: person.carrier },
+      ...(after && random.chance(0.5) ? [{ until: Infinity, network: after }] : []),
+    ]);
   } else if (habit.where === 'work') {
     network = person.work ? (phone && random.chance(0.5) ? person.carrier : person.work) : phone ? person.carrier : person.home;
   } else {

@@ -43,6 +43,8 @@ interface Running {
   request: number;
   random: Random;
   dodged: boolean;
+  /** This session already met a challenge (a sharer's patience counts sessions, not requests). */
+  challenged: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
   const seen = plans.map(() => new Set<string>());
   const queue = new EventQueue<Running>();
   plans.forEach((plan, account) => {
-    for (const session of plan.sessions) queue.push(session.start, { session, account, request: 0, random: new Random(session.key), dodged: false });
+    for (const session of plan.sessions) queue.push(session.start, { session, account, request: 0, random: new Random(session.key), dodged: false, challenged: false });
   });
 
   for (let event = queue.pop(); event; event = queue.pop()) {
@@ -102,7 +104,8 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
           await verifyAsOwner(guard, decision, identity, outcome, session.network.address(link(device, session, at, run.request)));
           break;
         }
-        if (!device.blocked) device.blockedSessions++;
+        if (!run.challenged) device.blockedSessions++;
+        run.challenged = true;
         device.blocked = true;
         if (device.blockedSessions >= SHARER_PATIENCE_SESSIONS) device.gaveUp = true;
         if (device.dodges && !run.dodged && !device.gaveUp) {
