@@ -5,6 +5,9 @@ import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceReco
 import { PENDING_CHALLENGE } from '../model.js';
 import type { AccountSnapshot, AttachInput, AttachOutcome, AttachResult, Store } from './store.js';
 
+// Served from `sharelock/redis`, where the apps that need it already look.
+export { FallbackStore, type FallbackStoreOptions } from './fallback.js';
+
 export interface RedisStoreOptions {
   /**
    * An ioredis client: `new Redis(...)` for a single server or Sentinel, or `new Cluster(...)`.
@@ -112,11 +115,16 @@ export class RedisStore implements Store {
    * A store over its own connection to `url` (`redis://`, `rediss://`), quit by `close()`.
    * Calls fail after one reconnection attempt while Redis is down (`maxRetriesPerRequest: 1`);
    * `redisOptions` are passed to `new Redis(url, redisOptions)` and win over that default.
+   * Connection errors are not printed: they reach you as failed calls (counted in the core's
+   * `stats().storeFailures` and logged once per outage).
    * @example const store = RedisStore.fromUrl(process.env.REDIS_URL!, { prefix: 'myapp:sharelock:' });
    */
   static fromUrl(url: string, options: Omit<RedisStoreOptions, 'client' | 'quitClientOnClose'> & { redisOptions?: RedisOptions } = {}): RedisStore {
     const { redisOptions, ...rest } = options;
     const client = new Redis(url, { maxRetriesPerRequest: 1, ...redisOptions });
+    // Connection errors surface as failed calls, which the core counts and logs once per outage;
+    // without a listener ioredis would print every reconnection attempt.
+    client.on('error', () => {});
     return new RedisStore({ ...rest, client, quitClientOnClose: true });
   }
 
