@@ -1,5 +1,6 @@
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
+import { sameHousehold } from './households.js';
 
 /**
  * `cloned_device`: this very device id, seen a moment ago from a place it cannot have travelled
@@ -15,7 +16,7 @@ export function clonedDevice(context: SignalContext): SignalResult {
       if (previous === access || previous.deviceId !== access.deviceId || previous.at >= access.at) continue;
       const elapsedMs = access.at - previous.at;
       if (elapsedMs > windowMs) break;
-      if (!isPrecise(previous.location, maxAccuracyKm)) continue;
+      if (!isPrecise(previous.location, maxAccuracyKm) || sameHousehold(context.profile, access.network, previous.network)) continue;
       const km = effectiveDistanceKm(access.location, previous.location);
       if (km < minDistanceKm) continue;
       fastest = Math.max(fastest, km / Math.max(elapsedMs / 3_600_000, 1 / 60));

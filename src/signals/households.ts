@@ -150,3 +150,13 @@ function addTo<T>(list: T[], value: T, max: number): boolean {
   if (list.length > max) list.shift();
   return true;
 }
+
+/** Whether two networks belong to one household (the same place, or places joined by a device). */
+export function sameHousehold(profile: AccountProfile, a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a === b) return true;
+  const households = householdsOf(profile);
+  const placeOf = (network: string) => profile.places.find((p) => p.networks.includes(network));
+  const [pa, pb] = [placeOf(a), placeOf(b)];
+  return pa !== undefined && pb !== undefined && households.get(pa) === households.get(pb);
+}

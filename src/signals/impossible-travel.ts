@@ -1,11 +1,13 @@
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
+import { sameHousehold } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
  * `travel.windowMs`, the certain distance (accuracy radii subtracted) is at least `minDistanceKm`
  * and the speed needed at least `minSpeedKmh`. Accesses without a precise location, or from
- * VPN/hosting or carrier networks, never raise it.
+ * VPN/hosting or carrier networks, never raise it; nor do two places of one household (a home's
+ * IPv4 and IPv6 networks that a database places in different cities).
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
   const { access, settings } = context;
@@ -17,6 +19,7 @@ export function impossibleTravel(context: SignalContext): SignalResult {
       if (device.id === access.deviceId || device.status === 'excluded') continue;
       const elapsedMs = access.at - device.lastSeen;
       if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm)) continue;
+      if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);
       if (km < minDistanceKm) continue;
       const kmh = km / Math.max(elapsedMs / 3_600_000, 1 / 60);
