@@ -157,7 +157,7 @@ async function memory(url: string): Promise<void> {
   const clock = new FakeClock();
   const guard = guardOver(store, clock, 0);
   const accounts = 200;
-  const accesses = 50; // the default historySize
+  const accesses = 100; // historySize, by default
   for (let a = 0; a < accounts; a++) {
     const devices = [0, 1].map((d) => new CoreDevice(guard, { id: `user-${String(a).padStart(6, '0')}`, metadata: { sessionId: `sess_${a}_${d}_abcdefghijklmnop` } }).at(`81.2.${a & 255}.${10 + d}`));
     for (let i = 0; i < accesses; i++) {
