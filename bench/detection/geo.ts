@@ -24,6 +24,8 @@ export interface GeoRecord {
  */
 export class GeoDb {
   readonly #blocks = new Map<string, GeoRecord>();
+  // The core may look an address up on every request; parsing it each time would show in the lab's profile.
+  readonly #answers = new Map<string, GeoRecord | null>();
 
   /** `prefix`: `'a.b.c'` (/24), `'a.b'` (/16), `'x:y:z'` (/48) or `'x:y'` (/32), hextets without leading zeros. */
   register(prefix: string, record: GeoRecord | undefined): void {
@@ -36,6 +38,16 @@ export class GeoDb {
 
   /** The record for an address in any notation the core may pass (compressed IPv6, IPv4-mapped). */
   readonly lookup = (ip: string): GeoRecord | undefined => {
+    let answer = this.#answers.get(ip);
+    if (answer === undefined) {
+      if (this.#answers.size >= 200_000) this.#answers.clear();
+      answer = this.#find(ip) ?? null;
+      this.#answers.set(ip, answer);
+    }
+    return answer ?? undefined;
+  };
+
+  #find(ip: string): GeoRecord | undefined {
     if (!ipaddr.isValid(ip)) return undefined;
     let parsed = ipaddr.parse(ip);
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
@@ -45,5 +57,5 @@ export class GeoDb {
     }
     const h = (parsed as ipaddr.IPv6).parts.map((p) => p.toString(16));
     return this.#blocks.get(`${h[0]}:${h[1]}:${h[2]}`) ?? this.#blocks.get(`${h[0]}:${h[1]}`);
-  };
+  }
 }

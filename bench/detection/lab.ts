@@ -9,6 +9,8 @@ export interface LabOptions {
   seed: number;
   /** Presets to run; those the core does not support are skipped (then only its defaults run). */
   presets: readonly Preset[];
+  /** The plan's device limit (`limits.devices`). Default 3. */
+  devices?: number;
 }
 
 /** Draw the population for the seed and play the month through a fresh core for each preset. */
@@ -20,7 +22,8 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     const world = new World(options.seed);
     const plans = buildPopulation(world, options.seed, options.accounts);
     const clock = { at: 0 };
-    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup);
+    const devices = options.devices ?? 3;
+    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices);
     // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {
       await guard.close();
@@ -28,7 +31,7 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     }
     try {
       const outcomes = await simulate(plans, guard, support, clock);
-      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, support, seconds: (performance.now() - started) / 1000 }));
+      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, devices, support, seconds: (performance.now() - started) / 1000 }));
     } finally {
       await guard.close();
     }

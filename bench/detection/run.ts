@@ -8,7 +8,7 @@ import { markdown, type Figures } from './score.js';
 
 /**
  * The detection lab: a month of a simulated population played through the real core, scored.
- * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--jobs N] [--json figures.json]`
+ * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 3] [--jobs N] [--json figures.json]`
  * Prints markdown (for BENCHMARKS.md) on stdout, timing on stderr. Presets run in parallel worker
  * threads (`--jobs`, default: one per core); each builds the same population from the seed.
  */
@@ -20,6 +20,7 @@ if (!isMainThread) {
       accounts: { type: 'string', default: '2000' },
       seed: { type: 'string', default: '1' },
       preset: { type: 'string', default: 'all' },
+      devices: { type: 'string', default: '3' },
       jobs: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'string' },
     },
@@ -27,6 +28,8 @@ if (!isMainThread) {
   const accounts = Number(values.accounts);
   const seed = Number(values.seed);
   const jobs = Number(values.jobs);
+  const devices = Number(values.devices);
+  if (!Number.isInteger(devices) || devices < 1) throw new Error(`--devices must be a whole number ≥ 1, got ${values.devices}`);
   if (!Number.isInteger(accounts) || accounts < 16) throw new Error(`--accounts must be a whole number ≥ 16, got ${values.accounts}`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number, got ${values.seed}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, got ${values.jobs}`);
@@ -40,7 +43,7 @@ if (!isMainThread) {
   presets.sort((a, b) => PRESETS.indexOf(a) - PRESETS.indexOf(b));
 
   const started = performance.now();
-  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, presets: [preset] })), jobs);
+  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, devices, presets: [preset] })), jobs);
   // The target preset first.
   figures.sort((a, b) => (a.preset === 'default' ? -1 : b.preset === 'default' ? 1 : PRESETS.indexOf(a.preset) - PRESETS.indexOf(b.preset)));
   process.stdout.write(markdown(figures));

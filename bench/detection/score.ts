@@ -30,6 +30,8 @@ export interface ArchetypeFigures {
 export interface Figures {
   preset: Preset;
   seed: number;
+  /** The plan's device limit the core was given. */
+  devices: number;
   support: CoreSupport;
   accounts: number;
   requests: number;
@@ -41,7 +43,7 @@ export interface Figures {
   seconds: number;
 }
 
-export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; support: CoreSupport; seconds: number }): Figures {
+export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; devices: number; support: CoreSupport; seconds: number }): Figures {
   const archetypes = ARCHETYPES.map((a) => archetypeFigures(a.name, a.sharing, outcomes.filter((o) => o.archetype === a.name))).filter((f) => f.accounts > 0);
   const honest = outcomes.filter((o) => !o.sharing);
   const sharing = outcomes.filter((o) => o.sharing);
@@ -121,6 +123,7 @@ export function markdown(all: Figures[]): string {
     lines.push(`### Detection lab — preset \`${s.tolerance ? f.preset : 'core defaults'}\``, '');
     lines.push(
       `Seed ${f.seed}, ${f.accounts} accounts (${f.honest.accounts} honest, ${f.sharing.accounts} sharing), 30 days, ${f.requests.toLocaleString('en')} protected requests, ${f.seconds.toFixed(0)} s. ` +
+        `Device limit ${f.devices} (family plan 10). ` +
         `Core: geolocation ${s.geo ? 'supplied' : 'not supported yet'}, tolerance presets ${s.tolerance ? 'supported' : 'not supported yet (ran the defaults)'}, people limit ${s.peopleLimit ? 'supported' : 'not supported yet'}.`,
       '',
     );
