@@ -20,7 +20,8 @@ export interface Archetype {
 }
 
 export const ARCHETYPES: readonly Archetype[] = [
-  { name: 'single', sharing: false, weight: 24, describe: 'one person, 1–3 devices', build: single },
+  { name: 'single', sharing: false, weight: 18, describe: 'one person, 1–3 devices', build: single },
+  { name: 'couple', sharing: false, weight: 8, describe: 'two adults in one home, a phone each, a shared TV, one often out', build: couple },
   { name: 'multi-device', sharing: false, weight: 6, describe: 'laptop with two browsers, desktop, phone, tablet, TV, used at once', build: multiDevice },
   { name: 'commuter', sharing: false, weight: 8, describe: 'phone on home Wi-Fi, carrier on the train, office Wi-Fi', build: commuter },
   { name: 'family', sharing: false, weight: 10, describe: 'family plan (10 devices, 5 people): 3–5 people, kids’ devices, sometimes a parent away', build: family },
@@ -43,6 +44,21 @@ export const ARCHETYPES: readonly Archetype[] = [
 function single(b: AccountBuilder): void {
   const me = resident(b, 'owner');
   b.habits(me, adultHabits(personalScreens(b, me, b.random.int(1, 3)), { commute: b.random.chance(0.3) ? 0.4 : 0 }));
+}
+
+function couple(b: AccountBuilder): void {
+  const city = pickCity(b.random);
+  const home = b.world.home(city, b.random);
+  const first = b.person('owner', city, home);
+  const second = b.person('member', city, home);
+  const tv = b.random.chance(0.65) ? [b.tv(first)] : [];
+  for (const p of [first, second]) {
+    const screens: Screens = { phone: [b.phone(p)], tv };
+    if (b.random.chance(0.4)) screens.laptop = [b.laptop(p)];
+    else if (b.random.chance(0.3)) screens.tablet = [b.tablet(p)];
+    // Each on their own phone, sometimes at once; one of them often out (commuting, evenings out).
+    b.habits(p, adultHabits(screens, { commute: p === first && b.random.chance(0.5) ? 0.6 : 0 }));
+  }
 }
 
 function multiDevice(b: AccountBuilder): void {
