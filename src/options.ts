@@ -133,6 +133,7 @@ export interface Options<Req = any, Res = any> {
   signals?: {
     activeWindowMs?: number;
     dualStackLinkMs?: number;
+    cloneWindowMs?: number;
     travel?: Partial<SignalSettings['travel']>;
     velocity?: Partial<SignalSettings['velocity']>;
     people?: Partial<SignalSettings['people']>;
@@ -214,7 +215,7 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   policies: true, monitor: true, lists: true, verifiedTrustMs: true,
 };
 const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
-const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, travel: true, velocity: true, people: true };
+const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, cloneWindowMs: true, travel: true, velocity: true, people: true };
 const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true };
 const VELOCITY_KEYS: { [K in keyof SignalSettings['velocity']]: true } = { networksPerHour: true, newDevicesPerDay: true };
 const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true };
@@ -562,6 +563,7 @@ function resolveSignals(tolerance: unknown, value: unknown): SignalSettings {
   return Object.freeze({
     activeWindowMs: wholeNumber('signals.activeWindowMs', raw.activeWindowMs, preset.activeWindowMs, 1),
     dualStackLinkMs: wholeNumber('signals.dualStackLinkMs', raw.dualStackLinkMs, preset.dualStackLinkMs, 0),
+    cloneWindowMs: wholeNumber('signals.cloneWindowMs', raw.cloneWindowMs, preset.cloneWindowMs, 0),
     travel: group('travel', TRAVEL_KEYS, preset.travel),
     velocity: group('velocity', VELOCITY_KEYS, preset.velocity),
     people: group('people', PEOPLE_KEYS, preset.people),

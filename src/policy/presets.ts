@@ -12,6 +12,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
   lenient: {
     activeWindowMs: minutes(5),
     dualStackLinkMs: minutes(30),
+    cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 800, minSpeedKmh: 1200, maxAccuracyKm: 100 },
     velocity: { networksPerHour: 12, newDevicesPerDay: 8 },
     people: { minDays: 3, minOverlapDays: 2 },
@@ -19,6 +20,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
   default: {
     activeWindowMs: minutes(5),
     dualStackLinkMs: minutes(30),
+    cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 250 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
     people: { minDays: 2, minOverlapDays: 1 },
@@ -26,6 +28,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
   strict: {
     activeWindowMs: minutes(10),
     dualStackLinkMs: minutes(60),
+    cloneWindowMs: hours(4),
     travel: { windowMs: hours(48), minDistanceKm: 300, minSpeedKmh: 800, maxAccuracyKm: 500 },
     velocity: { networksPerHour: 6, newDevicesPerDay: 4 },
     people: { minDays: 2, minOverlapDays: 1 },

@@ -1,27 +1,44 @@
+import type { Access } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { sameHousehold } from './households.js';
+import { samePlace } from './households.js';
 
 /**
- * `cloned_device`: this very device id, seen a moment ago from a place it cannot have travelled
- * from — the cookie was copied to another browser. Same thresholds as impossible travel.
+ * `cloned_device`: this very device id in use from two places at once — the cookie was copied to
+ * another browser. One device can move far once (a flight, or a network a database misplaces); a
+ * copied cookie goes back and forth. So it fires on the second impossible jump (same thresholds as
+ * impossible travel) between this device's consecutive accesses within `cloneWindowMs`.
  */
 export function clonedDevice(context: SignalContext): SignalResult {
   const { access, settings } = context;
-  const { windowMs, minDistanceKm, minSpeedKmh, maxAccuracyKm } = settings.travel;
+  const { maxAccuracyKm } = settings.travel;
+  const located = context.accesses.filter(
+    (a) => a.deviceId === access.deviceId && access.at - a.at <= settings.cloneWindowMs && a.at <= access.at && isPrecise(a.location, maxAccuracyKm),
+  );
+  if (isPrecise(access.location, maxAccuracyKm) && !located.some((a) => a.at === access.at && a.network === access.network)) located.push(access);
+  let jumps = 0;
   let fastest = 0;
-  if (isPrecise(access.location, maxAccuracyKm)) {
-    for (let i = context.accesses.length - 1; i >= 0; i--) {
-      const previous = context.accesses[i]!;
-      if (previous === access || previous.deviceId !== access.deviceId || previous.at >= access.at) continue;
-      const elapsedMs = access.at - previous.at;
-      if (elapsedMs > windowMs) break;
-      if (!isPrecise(previous.location, maxAccuracyKm) || sameHousehold(context.profile, access.network, previous.network)) continue;
-      const km = effectiveDistanceKm(access.location, previous.location);
-      if (km < minDistanceKm) continue;
-      fastest = Math.max(fastest, km / Math.max(elapsedMs / 3_600_000, 1 / 60));
-    }
+  for (let i = 1; i < located.length; i++) {
+    const kmh = jumpKmh(context, located[i - 1]!, located[i]!);
+    if (kmh === undefined) continue;
+    jumps++;
+    fastest = Math.max(fastest, kmh);
   }
-  const observed = Math.round(fastest);
-  return { check: 'cloned_device', observed, threshold: minSpeedKmh, fired: observed >= minSpeedKmh, message: `This device was just used ${observed > 0 ? `at ${observed} km/h away` : 'nearby'}.` };
+  return {
+    check: 'cloned_device',
+    observed: jumps,
+    threshold: 1,
+    fired: jumps > 1,
+    message: jumps > 0 ? `This device went back and forth between distant places ${jumps} times (up to ${Math.round(fastest)} km/h).` : 'No impossible jumps.',
+  };
+}
+
+/** The speed of an impossible move between two accesses, or `undefined` when the move is possible. */
+function jumpKmh(context: SignalContext, from: Access, to: Access): number | undefined {
+  const { minDistanceKm, minSpeedKmh } = context.settings.travel;
+  if (samePlace(context.profile, from.network, to.network)) return undefined;
+  const km = effectiveDistanceKm(from.location as Required<Pick<Access, 'location'>>['location'] & { lat: number; lon: number }, to.location as { lat: number; lon: number });
+  if (km < minDistanceKm) return undefined;
+  const kmh = km / Math.max((to.at - from.at) / 3_600_000, 1 / 60);
+  return kmh >= minSpeedKmh ? kmh : undefined;
 }

@@ -7,6 +7,8 @@ export interface SignalSettings {
   activeWindowMs: number;
   /** Moving between IPv4 and IPv6 networks within this window links them as one home. */
   dualStackLinkMs: number;
+  /** A device going back and forth between distant places within this window is a copied cookie. */
+  cloneWindowMs: number;
   travel: {
     /** Compare with accesses from other devices up to this long ago. */
     windowMs: number;

@@ -1,5 +1,5 @@
 import type { Access, DeviceRecord } from '../model.js';
-import { isPrecise } from './distance.js';
+import { haversineKm, isPrecise } from './distance.js';
 
 /**
  * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
@@ -17,6 +17,9 @@ export interface Place {
   lastSeen: number;
   lat?: number;
   lon?: number;
+  accuracyKm?: number;
+  /** The network operator, when geolocation knows it. */
+  asn?: number;
 }
 
 /** What sharelock remembers about an account between requests, to tell households apart. Plain JSON. */
@@ -70,7 +73,7 @@ export function recordAccess(
   let changed = false;
   let place = next.places.find((p) => p.networks.includes(access.network));
   if (!place) {
-    place = dualStackPartner(next, access, recent, settings);
+    place = dualStackPartner(next, access, recent, settings) ?? sameOperatorPartner(next, access);
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
@@ -84,6 +87,11 @@ export function recordAccess(
   if (isPrecise(access.location, 250) && place.lat === undefined) {
     place.lat = access.location.lat;
     place.lon = access.location.lon;
+    if (access.location.accuracyKm !== undefined) place.accuracyKm = access.location.accuracyKm;
+    changed = true;
+  }
+  if (access.location?.asn !== undefined && place.asn === undefined) {
+    place.asn = access.location.asn;
     changed = true;
   }
   place.lastSeen = Math.max(place.lastSeen, access.at);
@@ -121,6 +129,22 @@ function dualStackPartner(profile: AccountProfile, access: Access & { network: s
 }
 
 /**
+ * A dual-stack home whose devices never switch family (a TV on IPv4 only, a phone on IPv6 only):
+ * the place of the same operator nearby that has only the other family yet. Pairing one to one
+ * keeps a second home on the same ISP from joining the first.
+ */
+function sameOperatorPartner(profile: AccountProfile, access: Access & { network: string }): Place | undefined {
+  const asn = access.location?.asn;
+  if (asn === undefined || !isPrecise(access.location, 250)) return undefined;
+  const v6 = access.network.includes(':');
+  const here = access.location;
+  return profile.places
+    .filter((p) => p.asn === asn && p.lat !== undefined && p.networks.every((n) => n.includes(':') !== v6))
+    .filter((p) => haversineKm(here, { lat: p.lat!, lon: p.lon! }) <= (p.accuracyKm ?? 0) + (here.accuracyKm ?? 0) + 25)
+    .sort((a, b) => b.lastSeen - a.lastSeen)[0];
+}
+
+/**
  * Households: places joined by the devices they share (a laptop used at home and at the office
  * joins them). Returns each place's household as a shared Set of places.
  */
@@ -154,9 +178,21 @@ function addTo<T>(list: T[], value: T, max: number): boolean {
 /** Whether two networks belong to one household (the same place, or places joined by a device). */
 export function sameHousehold(profile: AccountProfile, a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  if (a === b) return true;
+  if (samePlace(profile, a, b)) return true;
   const households = householdsOf(profile);
-  const placeOf = (network: string) => profile.places.find((p) => p.networks.includes(network));
-  const [pa, pb] = [placeOf(a), placeOf(b)];
+  const [pa, pb] = [placeOf(profile, a), placeOf(profile, b)];
   return pa !== undefined && pb !== undefined && households.get(pa) === households.get(pb);
+}
+
+export function placeOf(profile: AccountProfile, network: string | undefined): Place | undefined {
+  return network === undefined ? undefined : profile.places.find((p) => p.networks.includes(network));
+}
+
+/**
+ * Whether two networks are one place: the same network, or the IPv4 and IPv6 networks of one home.
+ * (Not "one household": a copied cookie would join the places it is used from.)
+ */
+export function samePlace(profile: AccountProfile, a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return a === b || profile.places.some((p) => p.networks.includes(a) && p.networks.includes(b));
 }

@@ -6,8 +6,8 @@ import { sameHousehold } from './households.js';
  * `impossible_travel`: compared with the latest access of each *other* device within
  * `travel.windowMs`, the certain distance (accuracy radii subtracted) is at least `minDistanceKm`
  * and the speed needed at least `minSpeedKmh`. Accesses without a precise location, or from
- * VPN/hosting or carrier networks, never raise it; nor do two places of one household (a home's
- * IPv4 and IPv6 networks that a database places in different cities).
+ * VPN/hosting or carrier networks, never raise it; nor do two devices of one household (places
+ * joined by a device they share), since databases misplace some networks of a home or office.
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
   const { access, settings } = context;
