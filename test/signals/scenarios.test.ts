@@ -139,13 +139,15 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
-  it('challenges a device cookie copied to a browser on another continent', async () => {
+  it('challenges a device cookie copied to a browser on another continent once both are in use', async () => {
     const { device, clock } = setup();
     const original = device({ id: 'cloned' }).at(PLACES.parisHome.ip);
     expect(kind(await original.open())).to.equal('allow');
     clock.advance(minutes(2));
     const copy = original.clone().at(PLACES.newYork.ip);
-    const decision = await copy.open();
+    expect(kind(await copy.open()), 'one jump could be a misplaced network').to.equal('allow');
+    clock.advance(minutes(2));
+    const decision = await original.open();
     expect(kind(decision)).to.equal('challenge');
     expect(checks(decision)).to.include('cloned_device');
   });
