@@ -167,6 +167,16 @@ export class Sharelock<Req = any, Res = any> {
     } catch {
       return this.#storeFailed(route);
     }
+    // A browser whose cookies were cleared comes back as a new device: let it take its old slot.
+    const replaced = result.outcome.kind === 'over_limit' ? this.#replacedBy(input, result.snapshot.devices) : undefined;
+    if (replaced) {
+      try {
+        await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));
+        result = await this.#store('attach', (store) => store.attach(input));
+      } catch {
+        return this.#storeFailed(route);
+      }
+    }
     const { outcome, snapshot } = result;
     switch (outcome.kind) {
       case 'suspended':
@@ -349,6 +359,21 @@ export class Sharelock<Req = any, Res = any> {
       inactiveBefore: now - this.config.inactiveAfterMs,
       historySize: this.config.historySize,
     };
+  }
+
+  /**
+   * The attached device this new one most likely is, after its cookies were cleared: the same
+   * browser and OS on the same network, not in use right now. Cookie clearing never buys a free
+   * slot this way: the new device takes the old one's.
+   */
+  #replacedBy(input: AttachInput, devices: readonly DeviceRecord[]): DeviceRecord | undefined {
+    const { network, at } = input.access;
+    if (network === undefined) return undefined;
+    const sameAgent = JSON.stringify(input.agent);
+    return devices
+      .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && d.lastNetwork === network)
+      .filter((d) => at - d.lastSeen > this.config.signals.activeWindowMs && JSON.stringify(d.agent) === sameAgent)
+      .sort((a, b) => a.lastSeen - b.lastSeen)[0];
   }
 
   async #saveProfile(accountId: string, profile: AccountProfile): Promise<void> {

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { SharelockError, show } from '../errors.js';
+import type { SetDeviceStatusOptions } from './store.js';
 import type { AccountStatus, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { MemoryStore } from './memory.js';
@@ -102,8 +103,8 @@ export class FallbackStore implements Store {
     return (await this.#call('listDevices', (s) => s.listDevices(accountId))).value;
   }
 
-  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined> {
-    return (await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(accountId, deviceId, status, at))).value;
+  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number, options?: SetDeviceStatusOptions): Promise<DeviceRecord | undefined> {
+    return (await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(accountId, deviceId, status, at, options))).value;
   }
 
   async saveProfile(accountId: string, profile: unknown): Promise<void> {

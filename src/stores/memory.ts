@@ -111,11 +111,11 @@ export class MemoryStore implements Store {
     return account ? [...account.devices.values()].map((d) => structuredClone(d)) : [];
   }
 
-  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined> {
+  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number, options: { logout?: boolean } = {}): Promise<DeviceRecord | undefined> {
     const device = this.#account(accountId, false)?.devices.get(deviceId);
     if (!device) return undefined;
     device.status = status;
-    device.logoutPending = status === 'kicked' || status === 'detached';
+    device.logoutPending = (status === 'kicked' || status === 'detached') && options.logout !== false;
     if (status === 'attached') device.lastSeen = Math.max(device.lastSeen, at);
     return structuredClone(device);
   }

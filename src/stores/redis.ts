@@ -171,12 +171,12 @@ export class RedisStore implements Store {
     return decodeDevices(accountId, Object.entries(fields).flat());
   }
 
-  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined> {
+  async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number, options: { logout?: boolean } = {}): Promise<DeviceRecord | undefined> {
     const keys = this.#accountKeys(accountId);
     const raw = (await SET_DEVICE_STATUS.run(
       this.#client,
       [keys.devices, keys.history, keys.status, keys.profile],
-      [deviceId, status, String(at), String(this.#retentionMs), this.#channel, accountId],
+      [deviceId, status, String(at), String(this.#retentionMs), this.#channel, accountId, options.logout === false ? '0' : '1'],
     )) as string | null;
     return raw === null ? undefined : decodeDevice(accountId, deviceId, raw);
   }
@@ -503,7 +503,7 @@ if not raw then return false end
 local device = cjson.decode(raw)
 local status, at = ARGV[2], ARGV[3]
 device.s = status
-device.p = status == 'kicked' or status == 'detached'
+device.p = (status == 'kicked' or status == 'detached') and ARGV[7] ~= '0'
 if status == 'attached' and tonumber(at) > tonumber(device.l) then device.l = at end
 local encoded = cjson.encode(device)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)

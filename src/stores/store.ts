@@ -48,6 +48,14 @@ export interface AttachResult {
   snapshot: AccountSnapshot;
 }
 
+export interface SetDeviceStatusOptions {
+  /**
+   * `false`: detach without logging the device out (a browser whose cookies were cleared, replaced
+   * by its new cookie: the old one never comes back). Default `true`.
+   */
+  logout?: boolean;
+}
+
 /**
  * The storage contract: small atomic primitives, no policy. Every method must be atomic per
  * account, so two requests racing for the last slot can never both get it.
@@ -64,7 +72,7 @@ export interface Store {
    * Set a device's status. `kicked` and `detached` also mark a logout as pending. Returns the
    * updated device, or `undefined` when the account has no such device.
    */
-  setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number): Promise<DeviceRecord | undefined>;
+  setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number, options?: SetDeviceStatusOptions): Promise<DeviceRecord | undefined>;
   /**
    * Keep the core's per-account profile (a small JSON value, a few KB at most) until the account is
    * forgotten. Last write wins: the core re-derives anything lost.

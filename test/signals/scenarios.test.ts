@@ -152,6 +152,20 @@ describe('sharing signals, end to end through decide()', () => {
     expect(checks(decision)).to.include('cloned_device');
   });
 
+  it('lets a browser whose cookies were cleared take its old slot, and gives a sharer doing it none', async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    const phone = device({ id: 'clearer' }, IPHONE).at(PLACES.parisHome.ip);
+    expect(kind(await phone.open())).to.equal('allow');
+    for (let day = 0; day < 4; day++) {
+      // Private browsing: a new cookie jar every evening, same browser, same home.
+      expect(kind(await device({ id: 'clearer' }).at(PLACES.parisHome.ip).open()), `day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+    expect((await guard.devices('clearer')).filter((d) => d.status === 'attached')).to.have.length(2);
+    const friend = device({ id: 'clearer' }).at(PLACES.parisNeighbour.ip);
+    expect(kind(await friend.open()), 'another network: no slot to take').to.equal('challenge');
+  });
+
   it('in monitor mode records what it would do and challenges no one', async () => {
     const { guard, device, clock } = setup({ monitor: true, limits: { devices: 1 } });
     expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');

@@ -317,6 +317,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.attach(input({ at: T0 + 2 * MINUTE }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
       });
 
+      it('detaches without a logout when asked (a browser replaced after clearing cookies)', async () => {
+        await store.attach(input());
+        expect(await store.setDeviceStatus('acct-1', 'dev-a', 'detached', T0, { logout: false })).to.include({ status: 'detached', logoutPending: false });
+        expect((await store.attach(input({ at: T0 + MINUTE }))).outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
+      });
+
       it('does not log out a device that was attached again before its next request', async () => {
         await store.attach(input());
         await store.setDeviceStatus('acct-1', 'dev-a', 'kicked', T0);
