@@ -20,6 +20,7 @@ export interface Place {
   accuracyKm?: number;
   /** The network operator, when geolocation knows it. */
   asn?: number;
+  country?: string;
 }
 
 /** What sharelock remembers about an account between requests, to tell households apart. Plain JSON. */
@@ -94,6 +95,10 @@ export function recordAccess(
     place.asn = access.location.asn;
     changed = true;
   }
+  if (access.location?.country !== undefined && place.country === undefined) {
+    place.country = access.location.country;
+    changed = true;
+  }
   place.lastSeen = Math.max(place.lastSeen, access.at);
 
   // Use at the same time from a place of another household is the evidence of a second person.
@@ -134,13 +139,18 @@ function dualStackPartner(profile: AccountProfile, access: Access & { network: s
  * keeps a second home on the same ISP from joining the first.
  */
 function sameOperatorPartner(profile: AccountProfile, access: Access & { network: string }): Place | undefined {
-  const asn = access.location?.asn;
-  if (asn === undefined || !isPrecise(access.location, 250)) return undefined;
-  const v6 = access.network.includes(':');
   const here = access.location;
+  if (here?.asn === undefined) return undefined;
+  const v6 = access.network.includes(':');
+  const precise = isPrecise(here, 250);
   return profile.places
-    .filter((p) => p.asn === asn && p.lat !== undefined && p.networks.every((n) => n.includes(':') !== v6))
-    .filter((p) => haversineKm(here, { lat: p.lat!, lon: p.lon! }) <= (p.accuracyKm ?? 0) + (here.accuracyKm ?? 0) + 25)
+    .filter((p) => p.asn === here.asn && p.networks.every((n) => n.includes(':') !== v6))
+    // Near each other when both are placed precisely; else (a country-level answer) the same country.
+    .filter((p) =>
+      precise && p.lat !== undefined
+        ? haversineKm(here, { lat: p.lat, lon: p.lon! }) <= (p.accuracyKm ?? 0) + (here.accuracyKm ?? 0) + 25
+        : p.country === undefined || here.country === undefined || p.country === here.country,
+    )
     .sort((a, b) => b.lastSeen - a.lastSeen)[0];
 }
 
