@@ -1,7 +1,7 @@
 import type { Access } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { samePlace } from './households.js';
+import { maybeDualStack, samePlace } from './households.js';
 
 /**
  * `cloned_device`: this very device id in use from two places at once — the cookie was copied to
@@ -36,7 +36,7 @@ export function clonedDevice(context: SignalContext): SignalResult {
 /** The speed of an impossible move between two accesses, or `undefined` when the move is possible. */
 function jumpKmh(context: SignalContext, from: Access, to: Access): number | undefined {
   const { minDistanceKm, minSpeedKmh } = context.settings.travel;
-  if (samePlace(context.profile, from.network, to.network)) return undefined;
+  if (samePlace(context.profile, from.network, to.network) || maybeDualStack(from, to)) return undefined;
   const km = effectiveDistanceKm(from.location as Required<Pick<Access, 'location'>>['location'] & { lat: number; lon: number }, to.location as { lat: number; lon: number });
   if (km < minDistanceKm) return undefined;
   const kmh = km / Math.max((to.at - from.at) / 3_600_000, 1 / 60);

@@ -199,6 +199,15 @@ export function placeOf(profile: AccountProfile, network: string | undefined): P
 }
 
 /**
+ * Whether two accesses may be one dual-stack home that a database places apart: one IPv4 and one
+ * IPv6 network of the same operator.
+ */
+export function maybeDualStack(a: Pick<Access, 'network' | 'location'>, b: Pick<Access, 'network' | 'location'>): boolean {
+  if (a.network === undefined || b.network === undefined || a.location?.asn === undefined) return false;
+  return a.location.asn === b.location?.asn && a.network.includes(':') !== b.network.includes(':');
+}
+
+/**
  * Whether two networks are one place: the same network, or the IPv4 and IPv6 networks of one home.
  * (Not "one household": a copied cookie would join the places it is used from.)
  */

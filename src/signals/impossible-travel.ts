@@ -1,6 +1,6 @@
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { sameHousehold } from './households.js';
+import { maybeDualStack, sameHousehold } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
@@ -20,6 +20,7 @@ export function impossibleTravel(context: SignalContext): SignalResult {
       const elapsedMs = access.at - device.lastSeen;
       if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm)) continue;
       if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
+      if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);
       if (km < minDistanceKm) continue;
       const kmh = km / Math.max(elapsedMs / 3_600_000, 1 / 60);
