@@ -49,7 +49,10 @@ export interface Options<Req = any, Res = any> {
   protect?: ProtectRule | ProtectRule[];
   /** Paths never protected by `protect` patterns (not by an explicit `guard.protect()`). Default: none. */
   exclude?: string | string[];
-  /** Device limits. Default `{ devices: 3 }`, no per-type limit. */
+  /**
+   * Device limits. Default `{ devices: 10 }` (registered devices, as streaming services count them),
+   * no per-type limit, one person (`people: 1`): sharing shows in the people signals, not in the count.
+   */
   limits?: Limits;
   /** Attached devices unused for this long stop counting (auto-detach). Default 7 days. */
   inactiveAfterMs?: number;
@@ -235,6 +238,8 @@ const ROUTE_KEYS: { [K in keyof Required<RouteOptions>]: true } = { limits: true
 const LIMIT_KEYS: { [K in keyof Required<Limits>]: true } = { devices: true, computer: true, tablet: true, mobile: true, tv: true, other: true, people: true };
 
 export const MIN_SECRET_LENGTH = 32;
+/** Registered devices per account by default: generous, like the 10 of the big streaming services. */
+export const DEFAULT_DEVICE_LIMIT = 10;
 
 const invalid = (option: string, value: unknown, fix: string) =>
   new SharelockError('SHARELOCK_E_OPTION_INVALID', `Invalid \`${option}\`: ${show(value)}. ${fix}`);
@@ -449,7 +454,7 @@ export function resolveOptions(options: Options): Config {
 
   const secrets = Object.freeze(resolveSecrets(raw.secret, production, logger));
   const failure = storeFailure('storeFailure', raw.storeFailure, 'allow');
-  const limits = { devices: 3, ...resolveLimits('limits', raw.limits) };
+  const limits = { devices: DEFAULT_DEVICE_LIMIT, ...resolveLimits('limits', raw.limits) };
   const defaultRoute: ResolvedRouteOptions = Object.freeze({ limits: Object.freeze(limits), storeFailure: failure, key: routeKey(limits, failure) });
 
   const urlsRaw = raw.urls === undefined ? {} : checkKeys('urls', raw.urls, URL_KEYS);

@@ -50,7 +50,7 @@ describe('options', () => {
     const options: Options = { ...base, limits: { mobile: 1 } };
     const copy = structuredClone({ ...options, identify: undefined, logger: undefined });
     const { config } = createSharelock(options);
-    expect(config.defaultRoute.limits).to.deep.equal({ devices: 3, mobile: 1 });
+    expect(config.defaultRoute.limits).to.deep.equal({ devices: 10, mobile: 1 });
     expect(config.inactiveAfterMs).to.equal(days(7));
     expect(config.challenge).to.include({ basePath: '/sharelock', codeLength: 6, maxAttempts: 5 });
     expect(Object.isFrozen(config)).to.equal(true);
