@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createSharelock, MemoryStore, SharelockError, type Identity, type Sharelock, type Store } from '../../src/index.js';
 import { FallbackStore, RedisStore } from '../../src/stores/redis.js';
 import type { ChallengeRecord } from '../../src/model.js';
 import type { AttachInput } from '../../src/stores/store.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
+import { startSilentServer } from '../support/silent-server.js';
 import { freePort } from '../support/process.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { describeStoreContract } from '../stores/store-contract.js';
@@ -197,20 +197,15 @@ describe('FallbackStore', function () {
   });
 
   describe('a Redis that never answers', () => {
-    let silent: Server;
-    const sockets: Socket[] = [];
+    let silent: Awaited<ReturnType<typeof startSilentServer>>;
     let url: string;
 
     before(async () => {
-      silent = createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      url = `redis://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      silent = await startSilentServer();
+      url = silent.url;
     });
 
-    after(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    after(() => silent.close());
 
     it('answers from memory after primaryTimeoutMs, leaves the primary alone for retryAfterMs, then tries it once', async () => {
       const clock = new FakeClock(T0);

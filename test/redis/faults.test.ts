@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createSharelock, type Decision, type Identity, type Options, type Sharelock, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { CoreDevice } from '../support/core-device.js';
+import { startSilentServer } from '../support/silent-server.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
@@ -105,20 +105,15 @@ describe('sharelock over Redis when Redis fails', function () {
   });
 
   describe('a Redis that accepts connections and never answers', () => {
-    let silent: Server;
-    const sockets: Socket[] = [];
+    let silent: Awaited<ReturnType<typeof startSilentServer>>;
     let url: string;
 
     before(async () => {
-      silent = createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      url = `redis://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      silent = await startSilentServer();
+      url = silent.url;
     });
 
-    after(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    after(() => silent.close());
 
     it('finishes every decision within the budget, failing open', async () => {
       const store = RedisStore.fromUrl(url);
@@ -130,7 +125,7 @@ describe('sharelock over Redis when Redis fails', function () {
           expect(checks(decision)).to.deep.equal(['store_unavailable']);
           expect(ms).to.be.within(BUDGET_MS - 10, 1000);
         }
-        expect(sockets.length).to.be.greaterThan(0); // it did connect, and was left waiting
+        expect(silent.connections()).to.be.greaterThan(0); // it did connect, and was left waiting
         expect(guard.stats().storeFailures).to.equal(3);
         expect(logged.filter((l) => l.level === 'error')).to.have.length(1);
         expect(logged[0]!.message).to.include('The store failed');
