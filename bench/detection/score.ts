@@ -40,6 +40,8 @@ export interface Figures {
   /** Check names of honest challenges (owner side of sharing accounts before sharing included) → accounts. */
   honestReasons: Array<[string, number]>;
   archetypes: ArchetypeFigures[];
+  /** Owner verifications the headless challenge API did not let through (should be 0). */
+  failedVerifications: number;
   seconds: number;
 }
 
@@ -62,6 +64,7 @@ export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: 
     },
     honestReasons,
     archetypes,
+    failedVerifications: sum(outcomes.map((o) => o.failedVerifications)),
   };
 }
 
@@ -145,6 +148,7 @@ export function markdown(all: Figures[]): string {
     lines.push(`Top reasons of honest challenges (accounts): ${f.honestReasons.map(([c, n]) => `\`${c}\` ${n}`).join(', ') || 'none'}.`);
     const unjudged = f.sharing.accounts - f.sharing.judged;
     if (unjudged > 0) lines.push(`${unjudged} sharing accounts not judged on 7 days (first sharing access less than 7 days before the month ends${f.sharing.notSharing ? `, or ${f.sharing.notSharing} with no sharing access at all` : ''}).`);
+    if (f.failedVerifications > 0) lines.push(`${f.failedVerifications} owner verifications could not be completed through the challenge API.`);
     for (const note of s.notes) lines.push(`Note: ${note}`);
     lines.push('');
   }

@@ -47,13 +47,7 @@ interface Running {
   challenged: boolean;
 }
 
-/**
- * Plays every session of every account through one core, in global time order (one shared verdict
- * cache, store and clock, as in production; hotels and campuses are shared across accounts), and models
- * how people respond to verdicts: an honest owner verifies by email code and logs out the least recently
- * used devices until within the limit; a sharer has no code, so a challenged sharer device stays stuck
- * (a sharer who dodges clears cookies and retries once per session), and gives up after a few sessions.
- */
+/** One request as the core saw it, for `inspect.ts`. */
 export interface RequestTrace {
   at: number;
   session: Session;
@@ -62,6 +56,13 @@ export interface RequestTrace {
   checks: string[];
 }
 
+/**
+ * Plays every session of every account through one core, in global time order (one shared verdict
+ * cache, store and clock, as in production; hotels and campuses are shared across accounts), and models
+ * how people respond to verdicts: an honest owner verifies by email code and logs out the least recently
+ * used devices until within the limit; a sharer has no code, so a challenged sharer device stays stuck
+ * (a sharer who dodges clears cookies and retries once per session), and gives up after a few sessions.
+ */
 export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>, support: CoreSupport, clock: { at: number }, trace?: (event: RequestTrace) => void): Promise<AccountOutcome[]> {
   const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0 }));
   const identities = plans.map((p) => identityOf(p, support));

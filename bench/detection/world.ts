@@ -1,4 +1,4 @@
-import { CITIES, COUNTRIES, citiesOf, country, type City, type Place } from './cities.js';
+import { CITIES, COUNTRIES, citiesOf, country, distanceKm, type City, type Place } from './cities.js';
 import { GeoDb, type GeoRecord } from './geo.js';
 import { IpSpace, v4Blocks24, v4Host } from './ip-space.js';
 import { Carrier, CorporateEgress, Home, Inflight, SharedNat, VpnExit, type HomeIspProfile } from './networks.js';
@@ -140,8 +140,10 @@ export class World {
       case 'city':
         return { ...base, ...jitter(city, r, 15), accuracyKm: r.pick([5, 10, 20, 20, 50, 100]), city: city.name };
       case 'other-city': {
-        const others = [...citiesOf(city.country).filter((c) => c.name !== city.name), ...country(city.country).hubs.filter((h) => h.name !== city.name)];
-        const other = others.length > 0 ? r.pick(others) : city;
+        // Mostly a neighbouring city (the ISP's regional hub); sometimes wherever the block is registered.
+        const others = [...citiesOf(city.country), ...country(city.country).hubs].filter((c) => c.name !== city.name);
+        const near = others.filter((c) => distanceKm(c, city) < 500);
+        const other = near.length > 0 && r.chance(0.7) ? r.pick(near) : others.length > 0 ? r.pick(others) : city;
         return { ...base, lat: other.lat, lon: other.lon, accuracyKm: r.pick([20, 50, 100, 200]), city: other.name };
       }
       case 'country': {
