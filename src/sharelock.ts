@@ -23,6 +23,9 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 
+/** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
+const REPLACE_AFTER_IDLE_MS = 3_600_000;
+
 /** The verdict for one request, and the device cookie to set with the response. */
 export interface Decision {
   verdict: Verdict;
@@ -363,7 +366,7 @@ export class Sharelock<Req = any, Res = any> {
 
   /**
    * The attached device this new one most likely is, after its cookies were cleared: the same
-   * browser and OS on the same network, not in use right now. Cookie clearing never buys a free
+   * browser and OS on the same network, unused for an hour. Cookie clearing never buys a free
    * slot this way: the new device takes the old one's.
    */
   #replacedBy(input: AttachInput, devices: readonly DeviceRecord[]): DeviceRecord | undefined {
@@ -372,7 +375,7 @@ export class Sharelock<Req = any, Res = any> {
     const sameAgent = JSON.stringify(input.agent);
     return devices
       .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && d.lastNetwork === network)
-      .filter((d) => at - d.lastSeen > this.config.signals.activeWindowMs && JSON.stringify(d.agent) === sameAgent)
+      .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS && JSON.stringify(d.agent) === sameAgent)
       .sort((a, b) => a.lastSeen - b.lastSeen)[0];
   }
 

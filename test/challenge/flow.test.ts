@@ -14,7 +14,8 @@ function setup(options: Partial<Options<Identity | null>> = {}) {
 /** The account's first device is in; a second one is challenged. Returns the challenged device and its challenge id. */
 async function challenged(guard: ReturnType<typeof setup>['guard'], identity: Identity) {
   await new CoreDevice(guard, identity).open();
-  const device = new CoreDevice(guard, identity);
+  // Another browser (a Mac), so it cannot be taken for the first one with its cookies cleared.
+  const device = new CoreDevice(guard, identity, { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' });
   const decision = await device.open();
   if (decision.verdict.kind !== 'challenge') throw new Error(`expected a challenge, got ${decision.verdict.kind}`);
   return { id: decision.verdict.challenge.id, deviceId: decision.deviceId!, device };
@@ -141,6 +142,7 @@ describe('challenge flow (headless API)', () => {
     expect(again.verdict.kind === 'challenge' && again.verdict.challenge.id).to.equal(id);
     clock.advance(minutes(30));
     const fresh = await device.open();
+    expect(fresh.verdict.kind).to.equal('challenge');
     expect(fresh.verdict.kind === 'challenge' && fresh.verdict.challenge.id).not.to.equal(id);
     expect((await guard.config.store.getChallenge(id))!.status).to.equal('overridden');
   });
