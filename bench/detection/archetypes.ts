@@ -24,7 +24,7 @@ export const ARCHETYPES: readonly Archetype[] = [
   { name: 'couple', sharing: false, weight: 8, describe: 'two adults in one home, a phone each, a shared TV, one often out', build: couple },
   { name: 'multi-device', sharing: false, weight: 6, describe: 'laptop with two browsers, desktop, phone, tablet, TV, used at once', build: multiDevice },
   { name: 'commuter', sharing: false, weight: 8, describe: 'phone on home Wi-Fi, carrier on the train, office Wi-Fi', build: commuter },
-  { name: 'family', sharing: false, weight: 10, describe: 'family plan (10 devices, 5 people): 3–5 people, kids’ devices, sometimes a parent away', build: family },
+  { name: 'family', sharing: false, weight: 10, describe: 'family plan (15 devices, 5 people): 3–5 people, kids’ devices, sometimes a parent away', build: family },
   { name: 'phone-replaced', sharing: false, weight: 4, describe: 'new phone, old one still used for a day or two', build: phoneReplaced },
   { name: 'cookie-clearer', sharing: false, weight: 4, describe: 'clears cookies every few days or browses privately', build: cookieClearer },
   { name: 'traveller', sharing: false, weight: 6, describe: 'flights, hotel Wi-Fi, roaming, in-flight Wi-Fi', build: traveller },
@@ -78,7 +78,7 @@ function commuter(b: AccountBuilder): void {
 }
 
 function family(b: AccountBuilder): void {
-  b.plan('family', { devices: 10 }, 5);
+  b.plan('family', { devices: 15 }, 5);
   const city = pickCity(b.random);
   const home = b.world.home(city, b.random);
   const size = b.random.int(3, 5);

@@ -1,3 +1,4 @@
+import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
 import { createSharelock, SharelockError, type Identity, type Options, type Sharelock } from '../../src/index.js';
 import type { GeoRecord } from './geo.js';
 
@@ -24,11 +25,11 @@ export interface Core {
 }
 
 /**
- * The real core as an app would configure it for a paid plan of `devices` devices (3, the documented default), with the lab's clock and
+ * The real core as an app would configure it for a paid plan of `devices` devices (sharelock's default, 10), with the lab's clock and
  * geolocation. Options the core does not know yet are dropped (unknown options throw
  * `SHARELOCK_E_OPTION_UNKNOWN`), so the lab runs against today's core and picks up new ones as they land.
  */
-export async function createCore(preset: Preset, now: () => number, lookup: (ip: string) => GeoRecord | undefined, devices = 3): Promise<Core> {
+export async function createCore(preset: Preset, now: () => number, lookup: (ip: string) => GeoRecord | undefined, devices = DEFAULT_DEVICE_LIMIT): Promise<Core> {
   const notes: string[] = [];
   const extras: Record<string, unknown> = { geo: { lookup }, tolerance: preset };
   const base = { secret: SECRET, identify: (identity: Identity) => identity, limits: { devices }, now, trustProxy: true, cache: { allowTtlMs: 30_000 }, logger: silent, production: false };

@@ -1,3 +1,4 @@
+import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
 import { createCore, PRESETS, type Preset } from './core.js';
 import { buildPopulation } from './population.js';
 import { score, type Figures } from './score.js';
@@ -9,7 +10,7 @@ export interface LabOptions {
   seed: number;
   /** Presets to run; those the core does not support are skipped (then only its defaults run). */
   presets: readonly Preset[];
-  /** The plan's device limit (`limits.devices`). Default 3. */
+  /** The plan's device limit (`limits.devices`). Default: sharelock's, 10. */
   devices?: number;
 }
 
@@ -22,7 +23,7 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     const world = new World(options.seed);
     const plans = buildPopulation(world, options.seed, options.accounts);
     const clock = { at: 0 };
-    const devices = options.devices ?? 3;
+    const devices = options.devices ?? DEFAULT_DEVICE_LIMIT;
     const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices);
     // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {

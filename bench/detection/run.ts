@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createCore } from './core.js';
 import { PRESETS, runLab, type LabOptions, type Preset } from './lab.js';
@@ -8,7 +9,7 @@ import { markdown, type Figures } from './score.js';
 
 /**
  * The detection lab: a month of a simulated population played through the real core, scored.
- * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 3] [--jobs N] [--json figures.json]`
+ * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json]`
  * Prints markdown (for BENCHMARKS.md) on stdout, timing on stderr. Presets run in parallel worker
  * threads (`--jobs`, default: one per core); each builds the same population from the seed.
  */
@@ -20,7 +21,7 @@ if (!isMainThread) {
       accounts: { type: 'string', default: '2000' },
       seed: { type: 'string', default: '1' },
       preset: { type: 'string', default: 'all' },
-      devices: { type: 'string', default: '3' },
+      devices: { type: 'string', default: String(DEFAULT_DEVICE_LIMIT) },
       jobs: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'string' },
     },

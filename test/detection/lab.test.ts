@@ -5,8 +5,8 @@ import { buildPopulation } from '../../bench/detection/population.js';
 import type { Figures } from '../../bench/detection/score.js';
 import { World } from '../../bench/detection/world.js';
 
-// The small form of `npm run bench:detection`: one seeded month of 300 accounts under the default preset.
-const ACCOUNTS = 300;
+// The small form of `npm run bench:detection`: one seeded month of 240 accounts under the default preset.
+const ACCOUNTS = 240;
 const SEED = 7;
 
 /** Everything but the wall-clock time. */
@@ -28,10 +28,10 @@ describe('detection lab', function () {
   });
 
   it('gives the same figures for the same seed, and another month for another seed', async () => {
-    const [again] = (await runLab({ accounts: 40, seed: SEED, presets: ['default'] })) as [Figures];
-    const [twice] = (await runLab({ accounts: 40, seed: SEED, presets: ['default'] })) as [Figures];
+    const [again] = (await runLab({ accounts: 24, seed: SEED, presets: ['default'] })) as [Figures];
+    const [twice] = (await runLab({ accounts: 24, seed: SEED, presets: ['default'] })) as [Figures];
     expect(stable(twice)).to.deep.equal(stable(again));
-    const sessions = (seed: number) => buildPopulation(new World(seed), seed, 40).map((p) => p.sessions.length);
+    const sessions = (seed: number) => buildPopulation(new World(seed), seed, 24).map((p) => p.sessions.length);
     expect(sessions(SEED)).to.deep.equal(sessions(SEED));
     expect(sessions(SEED + 1)).to.not.deep.equal(sessions(SEED));
   });
