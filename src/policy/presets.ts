@@ -15,7 +15,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 800, minSpeedKmh: 1200, maxAccuracyKm: 100 },
     velocity: { networksPerHour: 12, newDevicesPerDay: 8 },
-    people: { minDays: 3, minOverlapDays: 2 },
+    people: { minDays: 4, minOverlapDays: 3 },
   },
   default: {
     activeWindowMs: minutes(5),
@@ -23,7 +23,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 250 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
-    people: { minDays: 2, minOverlapDays: 1 },
+    people: { minDays: 3, minOverlapDays: 2 },
   },
   strict: {
     activeWindowMs: minutes(10),
