@@ -5,7 +5,7 @@ import { ChallengeFlow } from './challenge/flow.js';
 import type { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError } from './errors.js';
 import { checkIdentity, type PayingIdentity } from './identify.js';
-import type { AccountStatus, DeviceRecord, DeviceStatus, Limits, Reason } from './model.js';
+import type { AccountStatus, DeviceRecord, DeviceStatus, Reason } from './model.js';
 import { clientIp } from './net/ip.js';
 import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';

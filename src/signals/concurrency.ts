@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess } from './households.js';
+import { householdsOf, isPlaceAccess, placeOf as placeOfNetwork } from './households.js';
 
 /**
  * `concurrent_sessions`: devices of this device's type in use at once (within `activeWindowMs`)
@@ -8,9 +8,9 @@ import { householdsOf, isPlaceAccess } from './households.js';
  * devices of one home, whatever IPv6 address each shows; carrier and VPN networks are no place.
  */
 export function concurrentSessions(context: SignalContext): SignalResult {
-  const { access, profile, settings } = context;
+  const { access, profile } = context;
   const households = householdsOf(profile);
-  const placeOf = (network: string | undefined) => (network === undefined ? undefined : profile.places.find((p) => p.networks.includes(network)));
+  const placeOf = (network: string | undefined) => placeOfNetwork(profile, network);
   const here = isPlaceAccess(access) ? placeOf(access.network) : undefined;
   const mine = here && households.get(here);
   const elsewhere = new Set<unknown>();

@@ -36,14 +36,21 @@ describe('detection lab', function () {
     expect(sessions(SEED + 1)).to.not.deep.equal(sessions(SEED));
   });
 
-  // Pending the signals of issue 4: the device limit alone challenges honest multi-device people,
-  // cookie clearers and families, and misses sharers who stay within 3 devices.
+  // Regression bounds on this seed: the signals must not slide back towards the textbook rules
+  // (26 % of honest accounts challenged, 67 % of sharers caught). The issue's targets are below.
+  it('challenges few honest accounts and catches most sharers', () => {
+    expect(figures.honest.challenged / figures.honest.accounts, 'honest accounts challenged').to.be.at.most(0.04);
+    expect(figures.sharing.caught / figures.sharing.judged, 'sharers caught within 7 days').to.be.at.least(0.8);
+  });
+
+  // Not met yet under the default preset (see BENCHMARKS.md for the figures per archetype): a few
+  // honest accounts still look like two households (a home whose IPv4 and IPv6 prefixes both change
+  // while its browsers clear cookies) or travel impossibly (networks a database misplaces).
   it.skip('challenges at most 0.5 % of honest accounts under the default preset', () => {
     expect(figures.honest.challenged / figures.honest.accounts).to.be.at.most(0.005);
   });
 
-  // Pending the signals of issue 4.
-  it.skip('catches at least 90 % of sharing accounts within 7 days of their first sharing access', () => {
+  it('catches at least 90 % of sharing accounts within 7 days of their first sharing access', () => {
     expect(figures.sharing.caught / figures.sharing.judged).to.be.at.least(0.9);
   });
 });
