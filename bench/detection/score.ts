@@ -126,7 +126,7 @@ export function markdown(all: Figures[]): string {
     lines.push(`### Detection lab — preset \`${s.tolerance ? f.preset : 'core defaults'}\``, '');
     lines.push(
       `Seed ${f.seed}, ${f.accounts} accounts (${f.honest.accounts} honest, ${f.sharing.accounts} sharing), 30 days, ${f.requests.toLocaleString('en')} protected requests, ${f.seconds.toFixed(0)} s. ` +
-        `Device limit ${f.devices} (family plan 10). ` +
+        `Device limit ${f.devices} (family plan 15 devices, 5 people). ` +
         `Core: geolocation ${s.geo ? 'supplied' : 'not supported yet'}, tolerance presets ${s.tolerance ? 'supported' : 'not supported yet (ran the defaults)'}, people limit ${s.peopleLimit ? 'supported' : 'not supported yet'}.`,
       '',
     );
