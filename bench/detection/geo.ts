@@ -1,3 +1,4 @@
+import type { Location } from '../../src/model.js';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -5,18 +6,7 @@ import ipaddr from 'ipaddr.js';
  * Deliberately imperfect: carriers at a hub or the country centre, some home blocks in the wrong city,
  * VPN exits not always flagged. The simulator knows where people really are; the core only sees this.
  */
-export interface GeoRecord {
-  lat?: number;
-  lon?: number;
-  accuracyKm?: number;
-  country?: string;
-  city?: string;
-  asn?: number;
-  /** VPN, hosting, proxy or in-flight egress. */
-  hosting?: boolean;
-  /** A carrier (cellular) network. */
-  mobile?: boolean;
-}
+export type GeoRecord = Location;
 
 /**
  * Address blocks → records, longest prefix first: IPv4 /24 then /16, IPv6 /48 then /32

@@ -23,7 +23,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 250 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
-    people: { minDays: 3, minOverlapDays: 2 },
+    people: { minDays: 3, minOverlapDays: 1 },
   },
   strict: {
     activeWindowMs: minutes(10),

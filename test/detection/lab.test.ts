@@ -50,9 +50,9 @@ describe('detection lab', function () {
     expect(figures.honest.challenged / figures.honest.accounts).to.be.at.most(0.005);
   });
 
-  // Not met under the default preset either (79.5 % on the full run): it waits for 3 days of use,
-  // 2 of them overlapping, before calling a household a second person. The strict preset catches
-  // 90.2 % at 2.1 % honest accounts challenged; see BENCHMARKS.md.
+  // Not met under the default preset either (89.8 % on the full run): it waits for 3 days of use
+  // before calling a household a second person, which a weekend friend may not reach in 7 days.
+  // The strict preset catches 90.2 % at 2.1 % honest accounts challenged; see BENCHMARKS.md.
   it.skip('catches at least 90 % of sharing accounts within 7 days of their first sharing access', () => {
     expect(figures.sharing.caught / figures.sharing.judged).to.be.at.least(0.9);
   });
