@@ -157,7 +157,7 @@ ${device.current
 
 function deviceName(ctx: PageContext, device: DeviceView): string {
   const { browser, os, model } = device.agent;
-  const what = [browser, os && `${os}`].filter(Boolean).join(' · ');
+  const what = [browser, os].filter(Boolean).join(' · ');
   return `${t(ctx, TYPE_LABEL[device.type])}${model ? ` ${model}` : ''}${what ? ` — ${what}` : ''}`;
 }
 

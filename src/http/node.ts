@@ -3,7 +3,7 @@ import type { ResolvedRouteOptions } from '../options.js';
 import type { Decision, Sharelock } from '../sharelock.js';
 import { ChallengeRoutes } from './challenge-routes.js';
 import { readForm } from './form.js';
-import { fromNodeRequest } from './request.js';
+import { fromNodeRequest, type RequestLike } from './request.js';
 import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
 
@@ -24,7 +24,7 @@ export function appMiddleware<Req extends IncomingMessage, Res extends ServerRes
       if (response) return write(res, response, request.method);
       const route = core.match(request.method, request.path);
       if (!route) return next();
-      await guard(core, req as Req, res as Res, route, next);
+      await guard(core, request, req as Req, res as Res, route, next);
     };
     run().catch(next);
   };
@@ -33,17 +33,23 @@ export function appMiddleware<Req extends IncomingMessage, Res extends ServerRes
 /** A per-route guard with its own options. */
 export function routeMiddleware<Req extends IncomingMessage, Res extends ServerResponse>(core: Sharelock<Req, Res>, route: ResolvedRouteOptions): NodeMiddleware {
   return (req, res, next) => {
-    guard(core, req as Req, res as Res, route, next).catch(next);
+    guard(core, fromNodeRequest(req, core.config.trustProxy), req as Req, res as Res, route, next).catch(next);
   };
 }
 
-async function guard<Req extends IncomingMessage, Res extends ServerResponse>(core: Sharelock<Req, Res>, req: Req, res: Res, route: ResolvedRouteOptions, next: (error?: unknown) => void): Promise<void> {
+async function guard<Req extends IncomingMessage, Res extends ServerResponse>(
+  core: Sharelock<Req, Res>,
+  request: RequestLike,
+  req: Req,
+  res: Res,
+  route: ResolvedRouteOptions,
+  next: (error?: unknown) => void,
+): Promise<void> {
   const seen = decided.get(req) ?? new Set<string>();
   if (seen.has(route.key)) return next();
   seen.add(route.key);
   decided.set(req, seen);
 
-  const request = fromNodeRequest(req, core.config.trustProxy);
   const decision: Decision = await core.decide(request, req, route);
   if (decision.setCookie) appendSetCookie(res, decision.setCookie);
   const response = await verdictResponse(core.config, decision.verdict, request, { req, res });

@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, placeOf as placeOfNetwork } from './households.js';
+import { householdsOf, isPlaceAccess, placeOf } from './households.js';
 
 /**
  * `concurrent_sessions`: devices of this device's type in use at once (within `activeWindowMs`)
@@ -10,14 +10,13 @@ import { householdsOf, isPlaceAccess, placeOf as placeOfNetwork } from './househ
 export function concurrentSessions(context: SignalContext): SignalResult {
   const { access, profile } = context;
   const households = householdsOf(profile);
-  const placeOf = (network: string | undefined) => placeOfNetwork(profile, network);
-  const here = isPlaceAccess(access) ? placeOf(access.network) : undefined;
+  const here = isPlaceAccess(access) ? placeOf(profile, access.network) : undefined;
   const mine = here && households.get(here);
   const elsewhere = new Set<unknown>();
   if (mine) {
     for (const device of context.devices) {
       if (!isConcurrent(device, context)) continue;
-      const place = device.lastLocation?.mobile || device.lastLocation?.hosting ? undefined : placeOf(device.lastNetwork);
+      const place = device.lastLocation?.mobile || device.lastLocation?.hosting ? undefined : placeOf(profile, device.lastNetwork);
       const theirs = place && households.get(place);
       if (theirs && theirs !== mine) elsewhere.add(theirs);
     }

@@ -72,7 +72,7 @@ export function recordAccess(
   const next: AccountProfile = structuredClone(profile);
   const day = dayOf(access.at);
   let changed = false;
-  let place = next.places.find((p) => p.networks.includes(access.network));
+  let place = placeOf(next, access.network);
   if (!place) {
     place = dualStackPartner(next, access, recent, settings) ?? sameOperatorPartner(next, access);
     if (place) {
@@ -100,6 +100,10 @@ export function recordAccess(
     changed = true;
   }
   place.lastSeen = Math.max(place.lastSeen, access.at);
+  if (next.places.length > MAX_PLACES) {
+    next.places.sort((a, b) => b.lastSeen - a.lastSeen);
+    next.places.length = MAX_PLACES;
+  }
 
   // Use at the same time from a place of another household is the evidence of a second person.
   const clusters = householdsOf(next);
@@ -107,16 +111,12 @@ export function recordAccess(
   for (const other of devices) {
     if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.activeWindowMs) continue;
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting ? undefined : other.lastNetwork;
-    const otherPlace = otherNetwork === undefined ? undefined : next.places.find((p) => p.networks.includes(otherNetwork));
+    const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
     changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
   }
 
-  if (next.places.length > MAX_PLACES) {
-    next.places.sort((a, b) => b.lastSeen - a.lastSeen);
-    next.places.length = MAX_PLACES;
-  }
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
 }
@@ -159,6 +159,9 @@ function sameOperatorPartner(profile: AccountProfile, access: Access & { network
  * joins them). Returns each place's household as a shared Set of places.
  */
 export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
+  // Every signal of a decision asks; the grouping is computed once per profile.
+  const known = memo.get(profile);
+  if (known) return known;
   const places = profile.places;
   const parent = places.map((_, i) => i);
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
@@ -175,8 +178,12 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
     groups.get(r)!.add(place);
     result.set(place, groups.get(r)!);
   });
+  memo.set(profile, result);
   return result;
 }
+
+/** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */
+const memo = new WeakMap<AccountProfile, Map<Place, Set<Place>>>();
 
 function addTo<T>(list: T[], value: T, max: number): boolean {
   if (list.includes(value)) return false;

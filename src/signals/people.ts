@@ -1,5 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, type Place } from './households.js';
+import { householdsOf, isPlaceAccess, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -17,7 +17,7 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays);
   const observed = Math.max(1, established.length);
   const threshold = limits.people ?? 1;
-  const here = isPlaceAccess(context.access) ? profile.places.find((p) => p.networks.includes(context.access.network!)) : undefined;
+  const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
   const main = mainHousehold(households, context);
   // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
   const primary = !here || !main || main.has(here) || !established.some((h) => h.has(here));
