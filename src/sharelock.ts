@@ -151,7 +151,8 @@ export class Sharelock<Req = any, Res = any> {
 
     const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
     const verdict = await this.#judge(request, identity, input, route);
-    if (verdict.kind === 'allow' && verdict.reasons.every((r) => r.monitor)) this.#cache.allow(cacheKey, identity.id);
+    // An allow is reused, unless it only let the request through because the store failed.
+    if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id);
     return decided(verdict);
   }
 
