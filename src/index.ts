@@ -3,6 +3,7 @@ export type { Options, RouteOptions, ProtectRule, Logger, StoreFailure } from '.
 export type { Identity, Limits, DeviceType, DeviceRecord, DeviceStatus, Agent, Location, Access, AccountStatus, ChallengeRecord, ChallengeKind, ChallengeStatus, ChallengeResolution, Reason } from './model.js';
 export { DEVICE_TYPES } from './model.js';
 export { assertNever, type Verdict, type VerdictKind } from './verdict.js';
+export type { SharelockEvents, EventName, Listener } from './events/emitter.js';
 export type { ChallengeFlow, ChallengeError, ChallengeResult, ChallengeView, DeviceListing, DeviceView } from './challenge/flow.js';
 export { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
 export type { CodeMessage, CodeSender } from './challenge/senders/sender.js';

@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
+import { Events, type EventName, type Listener } from './events/emitter.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = 3_600_000;
@@ -77,6 +78,7 @@ export class Sharelock<Req = any, Res = any> {
   readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
   readonly #monitoredAccounts = new Set<string>();
   readonly #geo: GeoResolver;
+  readonly #events = new Events((name, error) => this.#once(`event:${name}`, () => this.config.logger.error(`A '${name}' event listener failed; the request was not affected (logged once).`, error)));
   readonly #warned = new Set<string>();
   #storeDown = false;
   #closed = false;
@@ -87,7 +89,7 @@ export class Sharelock<Req = any, Res = any> {
     this.#devices = new DeviceIdentity(this.config);
     this.#geo = new GeoResolver(this.config.geo, (error) => this.#once('geo', () => this.config.logger.error('A geo lookup failed; continuing without a location (logged once).', error)));
     this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
-    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId));
+    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId), this.#events);
     this.outbox = this.config.outbox;
     this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
   }
@@ -151,6 +153,7 @@ export class Sharelock<Req = any, Res = any> {
 
     const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
     const verdict = await this.#judge(request, identity, input, route);
+    if (this.#events.has('decision')) this.#events.emit('decision', { at: input.access.at, accountId: identity.id, deviceId: input.deviceId, verdict, ...(input.access.ip ? { ip: input.access.ip } : {}) });
     // An allow is reused, unless it only let the request through because the store failed.
     if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id);
     return decided(verdict);
@@ -241,7 +244,7 @@ export class Sharelock<Req = any, Res = any> {
     }
     if (action === 'deny') return { kind: 'deny', status: 403, reasons };
     if (action === 'logout') {
-      await this.#setDevice(identity.id, input.deviceId, 'detached').catch(() => undefined);
+      await this.#setDevice(identity.id, input.deviceId, 'detached', 'policy').catch(() => undefined);
       return { kind: 'logout', url: this.config.urls.logout, reasons };
     }
     if (action === 'suspend') {
@@ -264,6 +267,20 @@ export class Sharelock<Req = any, Res = any> {
     } catch {
       return this.#storeFailed(route);
     }
+  }
+
+  /**
+   * Listen to what sharelock decides: \`decision\` (judged requests, with reasons), \`challenge\`
+   * (opened, code sent, verified, completed, failed, expired), \`device\` (logged out, detached,
+   * excluded). Returns a function that stops listening.
+   * @example guard.on('decision', ({ accountId, verdict }) => verdict.kind !== 'allow' && audit(accountId, verdict.reasons))
+   */
+  on<E extends EventName>(name: E, listener: Listener<E>): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  off<E extends EventName>(name: E, listener: Listener<E>): void {
+    this.#events.off(name, listener);
   }
 
   // ---- Admin API: act on an account's devices from the app (support tools, account settings). ----
@@ -306,14 +323,17 @@ export class Sharelock<Req = any, Res = any> {
     this.#closed = true;
     this.#stopInvalidation?.();
     this.#cache.clear();
+    this.#events.clear();
     if (this.#ownsStore) await this.config.store.close?.();
     if (this.outbox) return;
     await Promise.all(Object.values(this.config.senders).map((sender) => sender?.close?.()));
   }
 
-  async #setDevice(accountId: string, deviceId: string, status: DeviceStatus): Promise<boolean> {
-    const device = await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, status, this.config.now()));
+  async #setDevice(accountId: string, deviceId: string, status: DeviceStatus, by: 'admin' | 'policy' = 'admin'): Promise<boolean> {
+    const at = this.config.now();
+    const device = await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, status, at));
     this.#cache.invalidate(accountId);
+    if (device) this.#events.emit('device', { at, accountId, deviceId, status, by });
     return device !== undefined;
   }
 

@@ -9,7 +9,8 @@ import { markdown, type Figures } from './score.js';
 
 /**
  * The detection lab: a month of a simulated population played through the real core, scored.
- * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json]`
+ * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json] [--list]`
+ * (`--list` also prints, on stderr, the accounts behind the misses, to look at with `inspect.js --account`).
  * Prints markdown (for BENCHMARKS.md) on stdout, timing on stderr. Presets run in parallel worker
  * threads (`--jobs`, default: one per core); each builds the same population from the seed.
  */
@@ -24,6 +25,7 @@ if (!isMainThread) {
       devices: { type: 'string', default: String(DEFAULT_DEVICE_LIMIT) },
       jobs: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'string' },
+      list: { type: 'boolean', default: false },
     },
   });
   const accounts = Number(values.accounts);
@@ -49,6 +51,12 @@ if (!isMainThread) {
   figures.sort((a, b) => (a.preset === 'default' ? -1 : b.preset === 'default' ? 1 : PRESETS.indexOf(a.preset) - PRESETS.indexOf(b.preset)));
   process.stdout.write(markdown(figures));
   process.stderr.write(`detection lab: ${figures.length} preset(s), ${accounts} accounts, seed ${seed}, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  if (values.list) {
+    for (const f of figures) {
+      for (const m of f.misses.honest) process.stderr.write(`${f.preset} honest challenged: ${m.id} ${m.archetype} [${m.checks.join(', ')}]\n`);
+      for (const m of f.misses.sharing) process.stderr.write(`${f.preset} sharer missed: ${m.id} ${m.archetype}\n`);
+    }
+  }
   if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 }
 

@@ -43,6 +43,15 @@ export interface Figures {
   /** Owner verifications the headless challenge API did not let through (should be 0). */
   failedVerifications: number;
   seconds: number;
+  /** The accounts behind the misses, for `inspect.js --account`: honest ones challenged, sharers not caught in 7 days. */
+  misses: { honest: Miss[]; sharing: Miss[] };
+}
+
+export interface Miss {
+  id: string;
+  archetype: string;
+  /** Check names of the account's challenges (none for a missed sharer). */
+  checks: string[];
 }
 
 export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; devices: number; support: CoreSupport; seconds: number }): Figures {
@@ -65,8 +74,16 @@ export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: 
     honestReasons,
     archetypes,
     failedVerifications: sum(outcomes.map((o) => o.failedVerifications)),
+    misses: {
+      honest: honest.filter((o) => o.challenges.length > 0).map(miss),
+      sharing: sharing.filter((o) => judgedOn7Days(o) && !caughtWithin7Days(o)).map(miss),
+    },
   };
 }
+
+const miss = (o: AccountOutcome): Miss => ({ id: o.id, archetype: o.archetype, checks: [...new Set(o.challenges.flatMap((c) => c.checks))] });
+const judgedOn7Days = (o: AccountOutcome) => o.firstShareAt !== undefined && o.firstShareAt + WINDOW_MS <= MONTH_END;
+const caughtWithin7Days = (o: AccountOutcome) => o.challenges.some((c) => c.at >= o.firstShareAt! && c.at < o.firstShareAt! + WINDOW_MS);
 
 function archetypeFigures(archetype: string, sharing: boolean, outcomes: AccountOutcome[]): ArchetypeFigures {
   const base = { archetype, sharing, accounts: outcomes.length, kicked: sum(outcomes.map((o) => o.kicked)) / Math.max(1, outcomes.length), requests: sum(outcomes.map((o) => o.requests)) };
@@ -82,7 +99,7 @@ function archetypeFigures(archetype: string, sharing: boolean, outcomes: Account
       reasons: tally(outcomes.map((o) => o.challenges)),
     };
   }
-  const judged = outcomes.filter((o) => o.firstShareAt !== undefined && o.firstShareAt + WINDOW_MS <= MONTH_END);
+  const judged = outcomes.filter(judgedOn7Days);
   const after = (o: AccountOutcome) => o.challenges.filter((c) => c.at >= o.firstShareAt!);
   const within = (o: AccountOutcome) => after(o).filter((c) => c.at < o.firstShareAt! + WINDOW_MS);
   const firstAfter = outcomes.filter((o) => o.firstShareAt !== undefined && after(o).length > 0);

@@ -9,6 +9,7 @@ import { format } from './strings.js';
 import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
+import type { Events } from '../events/emitter.js';
 
 export type ChallengeError =
   | 'not_found'
@@ -89,12 +90,14 @@ export class ChallengeFlow {
   readonly #call: StoreCall;
   readonly #hasher: CodeHasher;
   readonly #changed: (accountId: string) => void;
+  readonly #events: Events;
 
-  constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void) {
+  constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void, events: Events) {
     this.#config = config;
     this.#call = call;
     this.#hasher = new CodeHasher(config.secrets[0]!);
     this.#changed = onDevicesChanged;
+    this.#events = events;
   }
 
   /** The device's pending challenge of this kind, or a new one (which overrides an older one of another kind). */
@@ -119,6 +122,7 @@ export class ChallengeFlow {
       expiresAt: now + this.#config.challenge.ttlMs,
     };
     await this.#call('createChallenge', (s) => s.createChallenge(challenge));
+    this.#emit(challenge);
     return challenge;
   }
 
@@ -208,6 +212,7 @@ export class ChallengeFlow {
       return verified ? { ok: true, value: this.#view(verified) } : { ok: false, error: 'closed' };
     }
     const after = await this.#call('recordFailedAttempt', (s) => s.recordFailedAttempt(challenge.id, this.#config.challenge.maxAttempts));
+    if (after?.status === 'failed') this.#emit(after);
     if (!after || after.status === 'failed') return { ok: false, error: 'too_many_attempts' };
     const view = this.#view(after);
     return { ok: false, error: 'wrong_code', view, attemptsLeft: view.attemptsLeft };
@@ -230,6 +235,7 @@ export class ChallengeFlow {
     if (!devices.some((d) => d.id === targetId && d.status === 'attached')) return { ok: false, error: 'unknown_device' };
     await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
     this.#changed(challenge.accountId);
+    this.#events.emit('device', { at: this.#config.now(), accountId: challenge.accountId, deviceId: targetId, status: 'kicked', by: 'owner' });
     return { ok: true, value: await this.#listing(challenge) };
   }
 
@@ -291,8 +297,16 @@ export class ChallengeFlow {
     return found;
   }
 
-  #update(challenge: ChallengeRecord, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
-    return this.#call('updateChallenge', (s) => s.updateChallenge(challenge.id, from, { ...patch, updatedAt: this.#config.now() }));
+  async #update(challenge: ChallengeRecord, from: readonly ChallengeStatus[], patch: Partial<ChallengeRecord>): Promise<ChallengeRecord | undefined> {
+    const updated = await this.#call('updateChallenge', (s) => s.updateChallenge(challenge.id, from, { ...patch, updatedAt: this.#config.now() }));
+    if (updated && updated.status !== challenge.status) this.#emit(updated);
+    return updated;
+  }
+
+  #emit(challenge: ChallengeRecord): void {
+    if (!this.#events.has('challenge')) return;
+    const { id: challengeId, accountId, deviceId, kind, status, resolution } = challenge;
+    this.#events.emit('challenge', { at: challenge.updatedAt, accountId, deviceId, challengeId, kind, status, ...(resolution ? { resolution } : {}) });
   }
 
   #channels(challenge: ChallengeRecord): Array<{ channel: 'email' | 'sms'; to: string }> {
