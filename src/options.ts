@@ -5,12 +5,14 @@ import { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
 import type { CodeSender } from './challenge/senders/sender.js';
 import { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError, show } from './errors.js';
-import { DEVICE_TYPES, type Identity, type Limits } from './model.js';
+import { DEVICE_TYPES, type Identity, type Limits, type Location } from './model.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/store.js';
 import { days, minutes, seconds, type Clock } from './time.js';
-import type { GeoHeaderSource } from './geo/headers.js';
+import { CDN_HEADERS, type GeoHeaderNames, type GeoHeaderSource } from './geo/headers.js';
 import { geoipLiteLookup } from './geo/geoip-lite.js';
+import { mmdbLookup } from './geo/maxmind.js';
+import { mergedLookup } from './geo/merge.js';
 import type { GeoConfig, GeoLookup } from './geo/resolver.js';
 import { AccessList, type ListSpec } from './policy/lists.js';
 import type { Condition, Policy, PolicyAction } from './policy/policy.js';
@@ -121,14 +123,22 @@ export interface Options<Req = any, Res = any> {
   now?: Clock;
   /** Where accesses come from. Default: no geolocation (travel checks stay silent). */
   geo?: {
-    /** CDN location headers to read, honoured only from a trusted proxy (`trustProxy`). Default none. */
+    /**
+     * Location headers to read, honoured only from a trusted proxy (`trustProxy`), first with a value
+     * wins: `'cloudflare'`, `'cloudfront'`, `'fastly'`, or your own names `{ lat, lon, country?, city? }`.
+     * Default none.
+     */
     headers?: GeoHeaderSource[];
     /** Accuracy radius assumed for header locations (CDNs send none). Default 50 km. */
     headerAccuracyKm?: number;
-    /** Your own IP → location lookup (e.g. over a MaxMind `.mmdb` with the `maxmind` package). Sync or async. */
+    /** Your own IP → location lookup. Sync or async. */
     lookup?: GeoLookup;
-    /** An offline database, after `lookup`: `'geoip-lite'` (optional peer dependency `geoip-lite@^1`). */
-    database?: 'geoip-lite';
+    /**
+     * An offline database, after `lookup`: `'geoip-lite'` (optional peer dependency `geoip-lite@^1`) or
+     * a MaxMind file `{ mmdb: '/path/GeoLite2-City.mmdb' }` (optional peer dependency `maxmind@^5`),
+     * read at creation. A list is merged field by field, e.g. a City and an ASN database.
+     */
+    database?: 'geoip-lite' | { mmdb: string } | ('geoip-lite' | { mmdb: string })[];
   };
   /** How much evidence a sharing verdict needs: `'lenient'`, `'default'` or `'strict'`. */
   tolerance?: Tolerance;
@@ -538,21 +548,71 @@ export function resolveOptions(options: Options): Config {
 function resolveGeo(value: unknown): GeoConfig {
   const raw = value === undefined ? {} : checkKeys('geo', value, GEO_KEYS);
   const headers = raw.headers ?? [];
-  if (!Array.isArray(headers) || !headers.every((h) => h === 'cloudflare' || h === 'cloudfront')) {
-    throw invalid('geo.headers', headers, "List CDNs whose headers to trust: ['cloudflare'] or ['cloudfront'].");
-  }
+  if (!Array.isArray(headers)) throw invalid('geo.headers', headers, `List the sources of location headers to trust, e.g. ['cloudflare']. ${HEADER_SOURCES}`);
+  const names = headers.map((source: unknown, i) => resolveGeoHeaders(`geo.headers[${i}]`, source));
   const lookups: GeoLookup[] = [];
   const lookup = fn<GeoLookup>('geo.lookup', raw.lookup);
   if (lookup) lookups.push(lookup);
-  if (raw.database !== undefined) {
-    if (raw.database !== 'geoip-lite') throw invalid('geo.database', raw.database, "Use 'geoip-lite', or pass a `geo.lookup` function over your own database.");
-    try {
-      lookups.push(geoipLiteLookup());
-    } catch (error) {
-      throw invalid('geo.database', raw.database, (error as Error).message);
-    }
+  const database = resolveGeoDatabase(raw.database);
+  if (database) lookups.push(database);
+  return Object.freeze({
+    headers: Object.freeze(names),
+    headerAccuracyKm: wholeNumber('geo.headerAccuracyKm', raw.headerAccuracyKm, 50, 0, 20_000),
+    lookups: Object.freeze(lookups),
+  });
+}
+
+const HEADER_SOURCES = "Use 'cloudflare', 'cloudfront', 'fastly', or your own header names { lat: 'x-geo-lat', lon: 'x-geo-lon', country?: ..., city?: ... }.";
+const GEO_HEADER_KEYS: { [K in keyof Required<GeoHeaderNames>]: true } = { lat: true, lon: true, country: true, city: true };
+// RFC 9110 token: what Node accepts as a header name.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/i;
+
+function resolveGeoHeaders(option: string, source: unknown): GeoHeaderNames {
+  if (typeof source === 'string') {
+    if (!Object.hasOwn(CDN_HEADERS, source)) throw invalid(option, source, HEADER_SOURCES);
+    return CDN_HEADERS[source as keyof typeof CDN_HEADERS];
   }
-  return Object.freeze({ headers: Object.freeze([...headers]), headerAccuracyKm: wholeNumber('geo.headerAccuracyKm', raw.headerAccuracyKm, 50, 0, 20_000), lookups: Object.freeze(lookups) });
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) throw invalid(option, source, HEADER_SOURCES);
+  const raw = checkKeys(option, source, GEO_HEADER_KEYS);
+  const names: GeoHeaderNames = { lat: '', lon: '' };
+  for (const key of Object.keys(GEO_HEADER_KEYS) as (keyof GeoHeaderNames)[]) {
+    const name = raw[key];
+    if (name === undefined && (key === 'country' || key === 'city')) continue;
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
+      throw invalid(`${option}.${key}`, name, `Give the name of the request header that carries the ${key === 'lat' ? 'latitude' : key === 'lon' ? 'longitude' : key}, e.g. 'x-geo-${key}'.`);
+    }
+    names[key] = name.toLowerCase();
+  }
+  if (names.lat === names.lon) throw invalid(`${option}.lon`, raw.lon, 'Latitude and longitude come in two different headers.');
+  return Object.freeze(names);
+}
+
+const DATABASES = "Use 'geoip-lite' or { mmdb: '/path/GeoLite2-City.mmdb' }, or a list of them to merge (e.g. City + ASN).";
+
+/** `geo.database` as one lookup, each database opened now so a missing file fails at creation. */
+function resolveGeoDatabase(value: unknown): ((ip: string) => Location | undefined) | undefined {
+  if (value === undefined) return undefined;
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  const lookups = list.map((entry, i) => {
+    const option = Array.isArray(value) ? `geo.database[${i}]` : 'geo.database';
+    if (entry === 'geoip-lite') {
+      try {
+        return geoipLiteLookup();
+      } catch (error) {
+        throw invalid(option, entry, (error as Error).message);
+      }
+    }
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalid(option, entry, `${DATABASES} Or pass a \`geo.lookup\` function over your own.`);
+    const path = checkKeys(option, entry, { mmdb: true }).mmdb;
+    if (typeof path !== 'string' || path.length === 0) throw invalid(`${option}.mmdb`, path, "Give the path of a MaxMind database file, e.g. '/var/lib/GeoIP/GeoLite2-City.mmdb'.");
+    try {
+      return mmdbLookup(path);
+    } catch (error) {
+      throw invalid(`${option}.mmdb`, path, (error as Error).message);
+    }
+  });
+  if (lookups.length === 0) return undefined;
+  return lookups.length === 1 ? lookups[0] : mergedLookup(lookups);
 }
 
 function resolveSignals(tolerance: unknown, value: unknown): SignalSettings {

@@ -1,28 +1,40 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Location } from '../model.js';
 
-/** CDNs whose location headers sharelock reads (only from a trusted proxy). */
-export type GeoHeaderSource = 'cloudflare' | 'cloudfront';
+/** Request headers that carry a location, named in lower case. */
+export interface GeoHeaderNames {
+  lat: string;
+  lon: string;
+  /** ISO 3166-1 alpha-2. */
+  country?: string;
+  city?: string;
+}
 
-const NAMES: Record<GeoHeaderSource, { lat: string; lon: string; country: string; city: string }> = {
+/** A CDN whose location headers sharelock knows, or your own header names. Read only from a trusted proxy. */
+export type GeoHeaderSource = 'cloudflare' | 'cloudfront' | 'fastly' | GeoHeaderNames;
+
+export const CDN_HEADERS: Readonly<Record<Extract<GeoHeaderSource, string>, Readonly<Required<GeoHeaderNames>>>> = Object.freeze({
   // Cloudflare "Add visitor location headers" managed transform.
-  cloudflare: { lat: 'cf-iplatitude', lon: 'cf-iplongitude', country: 'cf-ipcountry', city: 'cf-ipcity' },
+  cloudflare: Object.freeze({ lat: 'cf-iplatitude', lon: 'cf-iplongitude', country: 'cf-ipcountry', city: 'cf-ipcity' }),
   // CloudFront origin request policy "CloudFront-Viewer-*" headers.
-  cloudfront: { lat: 'cloudfront-viewer-latitude', lon: 'cloudfront-viewer-longitude', country: 'cloudfront-viewer-country', city: 'cloudfront-viewer-city' },
-};
+  cloudfront: Object.freeze({ lat: 'cloudfront-viewer-latitude', lon: 'cloudfront-viewer-longitude', country: 'cloudfront-viewer-country', city: 'cloudfront-viewer-city' }),
+  // Fastly sends none by default; these are the names of its "Tag requests with geolocation data" example.
+  fastly: Object.freeze({ lat: 'client-geo-latitude', lon: 'client-geo-longitude', country: 'client-geo-country', city: 'client-geo-city' }),
+});
 
 /** The location a trusted CDN put in the headers, or `undefined`. Garbage values are ignored. */
-export function headerLocation(headers: IncomingHttpHeaders, sources: readonly GeoHeaderSource[], accuracyKm: number): Location | undefined {
-  for (const source of sources) {
-    const names = NAMES[source];
-    const lat = coordinate(headers[names.lat], 90);
-    const lon = coordinate(headers[names.lon], 180);
-    const country = countryCode(headers[names.country]);
+export function headerLocation(headers: IncomingHttpHeaders, sources: readonly GeoHeaderNames[], accuracyKm: number): Location | undefined {
+  for (const names of sources) {
+    let lat = coordinate(headers[names.lat], 90);
+    let lon = coordinate(headers[names.lon], 180);
+    // 0,0 is how Fastly (and geo databases) say "reserved or unknown address", not a place.
+    if (lat === 0 && lon === 0) lat = lon = undefined;
+    const country = names.country === undefined ? undefined : countryCode(headers[names.country]);
     if (lat === undefined || lon === undefined) {
       if (country) return { country };
       continue;
     }
-    const city = text(headers[names.city]);
+    const city = names.city === undefined ? undefined : text(headers[names.city]);
     return { lat, lon, accuracyKm, ...(country ? { country } : {}), ...(city ? { city } : {}) };
   }
   return undefined;
@@ -40,6 +52,7 @@ function countryCode(value: string | string[] | undefined): string | undefined {
 }
 
 function text(value: string | string[] | undefined): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 100) return undefined;
-  return value.replace(/[\u0000-\u001f\u007f]/g, '');
+  // Fastly sends "?" for absent data.
+  if (typeof value !== 'string' || value.length === 0 || value.length > 100 || value === '?') return undefined;
+  return value.replace(/[\u0000-\u001f\u007f]/g, '') || undefined;
 }

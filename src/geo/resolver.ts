@@ -2,12 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { Location } from '../model.js';
 import { isLocalIp } from '../net/network.js';
-import { headerLocation, type GeoHeaderSource } from './headers.js';
+import { headerLocation, type GeoHeaderNames } from './headers.js';
 
 export type GeoLookup = (ip: string) => Location | undefined | Promise<Location | undefined>;
 
 export interface GeoConfig {
-  headers: readonly GeoHeaderSource[];
+  /** Resolved header names (CDN presets expanded), in lower case. */
+  headers: readonly GeoHeaderNames[];
   headerAccuracyKm: number;
   lookups: readonly GeoLookup[];
 }

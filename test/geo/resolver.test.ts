@@ -1,18 +1,19 @@
 import { expect } from 'chai';
 import { GeoResolver } from '../../src/geo/resolver.js';
+import { CDN_HEADERS } from '../../src/geo/headers.js';
 import { networkOf } from '../../src/net/network.js';
 
 const cloudflare = { 'cf-iplatitude': '48.85', 'cf-iplongitude': '2.35', 'cf-ipcountry': 'FR', 'cf-ipcity': 'Paris' };
 
 describe('geolocation', () => {
   it('reads trusted CDN headers, and only from a trusted proxy', async () => {
-    const geo = new GeoResolver({ headers: ['cloudflare'], headerAccuracyKm: 50, lookups: [] }, () => {});
+    const geo = new GeoResolver({ headers: [CDN_HEADERS.cloudflare], headerAccuracyKm: 50, lookups: [] }, () => {});
     expect(await geo.locate('81.2.69.160', cloudflare, true)).to.deep.equal({ lat: 48.85, lon: 2.35, accuracyKm: 50, country: 'FR', city: 'Paris' });
     expect(await geo.locate('81.2.69.160', cloudflare, false), 'a client can send these headers itself').to.equal(undefined);
   });
 
   it('ignores garbage in the headers', async () => {
-    const geo = new GeoResolver({ headers: ['cloudflare'], headerAccuracyKm: 50, lookups: [] }, () => {});
+    const geo = new GeoResolver({ headers: [CDN_HEADERS.cloudflare], headerAccuracyKm: 50, lookups: [] }, () => {});
     expect(await geo.locate(undefined, { 'cf-iplatitude': '91', 'cf-iplongitude': 'x', 'cf-ipcountry': 'T1' }, true)).to.equal(undefined);
     expect(await geo.locate(undefined, { 'cf-iplatitude': '', 'cf-iplongitude': '', 'cf-ipcountry': 'de' }, true)).to.deep.equal({ country: 'DE' });
   });
