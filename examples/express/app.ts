@@ -1,7 +1,8 @@
 import express from 'express';
 import session from 'express-session';
-import { createSharelock, type Options, type Store } from 'sharelock';
+import { createSharelock, type Options, type Policy, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
+import { DecisionLog, DevClock, parseDuration } from './dev.js';
 import { findUser, type User } from './users.js';
 import { escape, layout, loginForm } from './views.js';
 
@@ -11,6 +12,8 @@ declare module 'express-session' {
   }
 }
 
+const MAX_ADVANCE_MS = 400 * 86_400_000;
+
 export interface ExampleOptions {
   store?: Store;
   /** Another Express (e.g. Express 4, for tests). Default: the installed `express`. */
@@ -19,18 +22,30 @@ export interface ExampleOptions {
   sharelock?: Partial<Options<express.Request, express.Response>>;
 }
 
+/** The family plan: more screens, but no more than two of them phones. */
+const FAMILY_LIMITS = { devices: 4, mobile: 2 };
+
+/**
+ * The default `concurrent_sessions` policy acts only once a second household is established, and
+ * `second_household` (higher priority) already decides those requests; this records every
+ * sighting too, so the example shows the signal (nobody is challenged for it).
+ */
+const CONCURRENT_SESSIONS_SEEN: Policy = { name: 'concurrent_sessions_seen', priority: 1, when: { signal: 'concurrent_sessions' }, action: 'monitor' };
+
 /**
  * "Streamly": a small streaming site with a paid area at `/watch/:id`, limited to 2 devices per
- * account. Everything sharelock-specific is in `createSharelock()` and the two `use` lines.
+ * account (the family plan: 4, at most 2 phones). Everything sharelock-specific is in
+ * `createSharelock()` and the two `use` lines; `/dev/*` are development aids.
  */
 export function createExampleApp(options: ExampleOptions = {}) {
   const framework = options.express ?? express;
   const app = framework();
+  const clock = new DevClock(options.sharelock?.now);
   const guard = createSharelock<express.Request, express.Response>({
     secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
     identify: (req) => {
       const user = req.session.user;
-      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, metadata: { sessionId: req.sessionID } };
+      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, limits: user.plan === 'family' ? FAMILY_LIMITS : undefined, metadata: { sessionId: req.sessionID } };
     },
     protect: ['/watch/*'],
     limits: { devices: 2 },
@@ -41,9 +56,14 @@ export function createExampleApp(options: ExampleOptions = {}) {
     trustProxy: 'loopback',
     geo: { headers: ['cloudflare'] },
     branding: { appName: 'Streamly' },
+    policies: (defaults) => [...defaults, CONCURRENT_SESSIONS_SEEN],
     ...(options.store ? { store: options.store } : {}),
     ...options.sharelock,
+    // Real time unless /dev/clock moved it forward (development only).
+    now: clock.now,
   });
+  const decisions = new DecisionLog();
+  if (!guard.config.production) guard.on('decision', decisions.add);
 
   app.disable('x-powered-by');
   app.use(session({ secret: 'streamly-session-secret', resave: false, saveUninitialized: false, name: 'streamly.sid' }));
@@ -72,12 +92,27 @@ export function createExampleApp(options: ExampleOptions = {}) {
   );
   app.get('/suspended', (req, res) => res.status(403).send(layout('Account suspended', req.session.user, '<p>Contact support.</p>')));
   app.get('/watch/:id', (req, res) => {
-    res.send(layout(`Episode ${escape(req.params.id ?? '')}`, req.session.user, '<p>▶ Now playing. Only paying accounts get here, on at most 2 devices.</p>'));
+    res.send(layout(`Episode ${escape(req.params.id ?? '')}`, req.session.user, '<p>▶ Now playing. Only paying accounts get here, on at most 2 devices (4 on the family plan).</p>'));
   });
   app.get('/dev/outbox', (req, res) => {
     if (!guard.outbox) return void res.status(404).send(layout('No outbox', req.session.user, '<p>Codes are sent by the configured senders.</p>'));
     const rows = [...guard.outbox.messages].reverse().map((m) => `<li><code>${escape(m.code)}</code> to ${escape(m.to)} (${m.channel}) at ${new Date(m.expiresAt - guard.config.challenge.codeTtlMs).toISOString()}</li>`);
     res.send(layout('Development outbox', req.session.user, `<p>Verification codes sharelock "sent" (development only).</p><ul>${rows.join('') || '<li>None yet.</li>'}</ul>`));
   });
-  return { app, guard };
+  if (!guard.config.production) {
+    // Development only: move the clock forward (`advance=1d`, `3h`, `90m`), and see the latest verdicts with their reasons.
+    app.get('/dev/clock', (_req, res) => void res.json(clock));
+    app.post('/dev/clock', (req, res) => {
+      const ms = parseDuration(req.body?.advance);
+      if (ms === undefined || ms > MAX_ADVANCE_MS) return void res.status(400).json({ error: 'Send advance=<n><d|h|m|s|ms>, e.g. advance=1d or advance=3h30m, at most 400 days.' });
+      clock.advance(ms);
+      res.json(clock);
+    });
+    app.get('/dev/decisions', (req, res) => {
+      const account = typeof req.query.account === 'string' ? req.query.account : undefined;
+      const after = typeof req.query.after === 'string' ? Number(req.query.after) || 0 : 0;
+      res.json({ now: new Date(clock.now()).toISOString(), decisions: decisions.list({ ...(account ? { account } : {}), after }) });
+    });
+  }
+  return { app, guard, clock };
 }

@@ -23,6 +23,13 @@ export class Device {
     return response;
   }
 
+  /** Another browser holding a copy of this one's cookies (a copied device cookie), with its own headers. */
+  copy(headers: Record<string, string> = this.headers): Device {
+    const copy = new Device(this.base, headers);
+    for (const [name, value] of this.#cookies) copy.#cookies.set(name, value);
+    return copy;
+  }
+
   login(user: string): Promise<Response> {
     return this.request('/login', { form: { user } });
   }

@@ -1,4 +1,7 @@
-/** The example's accounts: alice and carol pay, bob is free; any other name is a new account (free when it starts with "free"). */
+/**
+ * The example's accounts: alice and carol pay, bob is free; any other name is a new paying account
+ * (free when it starts with "free", on the family plan when it starts with "family").
+ */
 export interface User {
   id: string;
   name: string;
@@ -20,5 +23,5 @@ export function findUser(input: unknown): User | undefined {
   if (typeof input !== 'string') return undefined;
   const name = input.trim().toLowerCase();
   if (!NAME.test(name)) return undefined;
-  return KNOWN[name] ?? { id: name, name, email: `${name}@example.com`, plan: name.startsWith('free') ? 'free' : 'premium' };
+  return KNOWN[name] ?? { id: name, name, email: `${name}@example.com`, plan: name.startsWith('free') ? 'free' : name.startsWith('family') ? 'family' : 'premium' };
 }

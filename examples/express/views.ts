@@ -13,6 +13,6 @@ export function layout(title: string, user: User | undefined, body: string): str
 }
 
 export const loginForm = `<form method="post" action="/login"><label>Name <input name="user" autocomplete="username" required></label> <button>Log in</button></form>
-<p>Try <code>alice</code> or <code>carol</code> (paying) and <code>bob</code> (free). Any other name is a new paying account; names starting with <code>free</code> are free.</p>`;
+<p>Try <code>alice</code> or <code>carol</code> (paying) and <code>bob</code> (free). Any other name is a new paying account; names starting with <code>free</code> are free, with <code>family</code> on the family plan (4 devices, at most 2 phones).</p>`;
 
 export { escape };
