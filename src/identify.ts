@@ -1,14 +1,19 @@
 import { SharelockError, show } from './errors.js';
-import type { Identity, Limits } from './model.js';
+import type { Group, Identity, Limits } from './model.js';
 import { resolveLimits } from './options.js';
 
 /** A paying identity, checked, with its limit overrides validated. */
-export interface PayingIdentity extends Identity {
+export interface PayingIdentity extends Omit<Identity, 'groups'> {
   limits: Limits;
+  /** Group ids, for policies. */
+  groups: string[];
+  /** The groups with pooled limits. */
+  pools: Array<Required<Group>>;
 }
 
 const MAX_ID_LENGTH = 256;
 const MAX_CONTACT_LENGTH = 320;
+const MAX_GROUPS = 16;
 
 /**
  * What `identify()` returned, as a paying identity, or `undefined` when the request is not protected
@@ -37,8 +42,32 @@ export function checkIdentity(value: unknown): PayingIdentity | undefined {
   } catch (error) {
     throw new SharelockError('SHARELOCK_E_IDENTITY_INVALID', (error as Error).message);
   }
+  const { groups, pools } = checkGroups(identity.groups);
   // Empty contacts mean "none": no code can be sent there.
-  return { ...identity, id, email: identity.email || undefined, phone: identity.phone || undefined, limits };
+  return { ...identity, id, email: identity.email || undefined, phone: identity.phone || undefined, limits, groups, pools };
+}
+
+function checkGroups(value: Identity['groups']): Pick<PayingIdentity, 'groups' | 'pools'> {
+  if (value === undefined || value === null) return { groups: [], pools: [] };
+  if (!Array.isArray(value) || value.length > MAX_GROUPS) throw wrong(value, `\`groups\` must be an array of at most ${MAX_GROUPS} group ids or \`{ id, limits }\` objects.`);
+  const groups: string[] = [];
+  const pools: Array<Required<Group>> = [];
+  for (const entry of value) {
+    const group: Group = typeof entry === 'string' ? { id: entry } : entry;
+    if (!group || typeof group !== 'object' || typeof group.id !== 'string' || group.id.length === 0 || group.id.length > MAX_ID_LENGTH) {
+      throw wrong(entry, `Each group is a non-empty id of at most ${MAX_ID_LENGTH} characters, or \`{ id, limits }\`.`);
+    }
+    if (group.limits !== undefined && group.limits !== null && 'people' in group.limits) throw wrong(entry, 'A group limits devices, not people: `people` applies to one account.');
+    let limits: Limits;
+    try {
+      limits = resolveLimits(`identify().groups[${groups.length}].limits`, group.limits);
+    } catch (error) {
+      throw new SharelockError('SHARELOCK_E_IDENTITY_INVALID', (error as Error).message);
+    }
+    groups.push(group.id);
+    if (Object.keys(limits).length > 0) pools.push({ id: group.id, limits });
+  }
+  return { groups, pools };
 }
 
 function wrong(value: unknown, fix: string): SharelockError {

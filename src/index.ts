@@ -1,6 +1,6 @@
 export { createSharelock, Sharelock, type Decision, type Stats } from './sharelock.js';
 export type { Options, RouteOptions, ProtectRule, Logger, StoreFailure } from './options.js';
-export type { Identity, Limits, DeviceType, DeviceRecord, DeviceStatus, Agent, Location, Access, AccountStatus, ChallengeRecord, ChallengeKind, ChallengeStatus, ChallengeResolution, Reason } from './model.js';
+export type { Identity, Group, Limits, DeviceType, DeviceRecord, DeviceStatus, Agent, Location, Access, AccountStatus, ChallengeRecord, ChallengeKind, ChallengeStatus, ChallengeResolution, Reason } from './model.js';
 export { DEVICE_TYPES } from './model.js';
 export { assertNever, type Verdict, type VerdictKind } from './verdict.js';
 export type { SharelockEvents, EventName, Listener } from './events/emitter.js';
@@ -21,4 +21,4 @@ export type { Policy, PolicyAction, Condition } from './policy/policy.js';
 export type { ListSpec, ListEntry } from './policy/lists.js';
 export type { SignalSettings, SignalResult } from './signals/context.js';
 export type { GeoLookup } from './geo/resolver.js';
-export type { GeoHeaderSource } from './geo/headers.js';
+export type { GeoHeaderSource, GeoHeaderNames } from './geo/headers.js';

@@ -15,6 +15,15 @@ export interface Limits {
   people?: number;
 }
 
+/**
+ * A group the account belongs to, e.g. the company on a team plan. Its `limits` are pooled: devices
+ * attached across all its member accounts (`people` does not apply to groups).
+ */
+export interface Group {
+  id: string;
+  limits?: Omit<Limits, 'people'>;
+}
+
 /** What `identify(req)` returns for a signed-in user. */
 export interface Identity {
   /** The paying unit (an account, a subscription, a team). */
@@ -28,6 +37,8 @@ export interface Identity {
   /** Per-account overrides, e.g. a family plan's larger device limit. Win over route and global limits. */
   limits?: Limits;
   plan?: string;
+  /** Groups (a team, a company) as ids or `{ id, limits }`; policies can match them with `{ group }`. */
+  groups?: Array<string | Group>;
   /** Merged into the device record (e.g. the app's session id) so the app can act on it later. */
   metadata?: Record<string, unknown>;
 }
@@ -132,6 +143,8 @@ export interface ChallengeRecord {
   resolution?: ChallengeResolution;
   /** The limits in force when the challenge was created; the owner must get within them. */
   limits: Required<Pick<Limits, 'devices'>> & Limits;
+  /** The account's groups with pooled limits, which the device must also fit in. */
+  groups?: Array<Required<Group>>;
   /** The device waiting to be attached: its type and agent, known before it is in the store. */
   device: { type: DeviceType; agent: Agent; ip?: string; metadata?: Record<string, unknown> };
   contact: { email?: string; phone?: string };

@@ -229,7 +229,7 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
 };
 const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
 const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, cloneWindowMs: true, travel: true, velocity: true, people: true };
-const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true };
+const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true, minPlaceDays: true };
 const VELOCITY_KEYS: { [K in keyof SignalSettings['velocity']]: true } = { networksPerHour: true, newDevicesPerDay: true };
 const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true };
 const LISTS_KEYS = { allow: true, deny: true };
@@ -664,6 +664,7 @@ function resolvePolicies(value: unknown): readonly Policy[] {
 export const KNOWN_CHECKS = new Set([
   'device_count', 'computer_device_count', 'tablet_device_count', 'mobile_device_count', 'tv_device_count', 'other_device_count',
   'concurrent_sessions', 'impossible_travel', 'cloned_device', 'networks_per_hour', 'new_devices_per_day', 'people_count',
+  'group_device_count', 'group_computer_device_count', 'group_tablet_device_count', 'group_mobile_device_count', 'group_tv_device_count', 'group_other_device_count',
 ]);
 
 function checkCondition(option: string, value: unknown): asserts value is Condition {
@@ -677,8 +678,12 @@ function checkCondition(option: string, value: unknown): asserts value is Condit
     checkCondition(`${option}.not`, c.not);
   } else if ('signal' in c) {
     if (typeof c.signal !== 'string' || !KNOWN_CHECKS.has(c.signal)) throw invalid(`${option}.signal`, c.signal, `Known checks: ${[...KNOWN_CHECKS].join(', ')}.`);
-  } else if (!('plan' in c || 'metadata' in c || 'country' in c || 'primary' in c || 'verified' in c)) {
-    throw invalid(option, value, 'Use all, any, not, signal, plan, metadata, country, primary or verified.');
+  } else if ('plan' in c || 'group' in c || 'country' in c) {
+    const key = 'plan' in c ? 'plan' : 'group' in c ? 'group' : 'country';
+    const names = [c[key]].flat();
+    if (names.length === 0 || !names.every((name) => typeof name === 'string' && name.length > 0)) throw invalid(`${option}.${key}`, c[key], `Give a ${key} name or a list of them.`);
+  } else if (!('metadata' in c || 'primary' in c || 'verified' in c)) {
+    throw invalid(option, value, 'Use all, any, not, signal, plan, group, metadata, country, primary or verified.');
   }
 }
 

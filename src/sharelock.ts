@@ -23,6 +23,7 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
+import { attachToPools, poolId, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = 3_600_000;
@@ -189,6 +190,8 @@ export class Sharelock<Req = any, Res = any> {
       case 'suspended':
         return this.#suspended('store');
       case 'logout':
+        // Its account logged it out: it leaves its groups' pools too.
+        if (identity.pools.length > 0) void releaseFromPools((w, run) => this.#store(w, run), input.deviceId, identity.pools.map((p) => p.id), input.access.at).catch(() => undefined);
         return {
           kind: 'logout',
           url: this.config.urls.logout,
@@ -203,6 +206,14 @@ export class Sharelock<Req = any, Res = any> {
     if (allowed) return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
 
     const overLimit = outcome.kind === 'over_limit';
+    let groups: GroupUsage[] = [];
+    if (!overLimit && identity.pools.length > 0) {
+      try {
+        groups = await attachToPools((w, run) => this.#store(w, run), input, identity.pools);
+      } catch {
+        return this.#storeFailed(route);
+      }
+    }
     const device = snapshot.devices.find((d) => d.id === input.deviceId);
     const context: SignalContext = {
       now: input.access.at,
@@ -213,6 +224,7 @@ export class Sharelock<Req = any, Res = any> {
       profile: readProfile(snapshot.profile),
       limits: input.limits,
       settings: this.config.signals,
+      ...(groups.length > 0 ? { groups } : {}),
     };
     if (!overLimit) {
       const recorded = recordAccess(context.profile, input.access, snapshot.devices, snapshot.accesses, this.config.signals);
@@ -223,6 +235,7 @@ export class Sharelock<Req = any, Res = any> {
       context,
       overLimit,
       ...(identity.plan ? { plan: identity.plan } : {}),
+      groups: identity.groups,
       ...(identity.metadata ? { metadata: identity.metadata } : {}),
       verifiedTrustMs: this.config.verifiedTrustMs,
       monitorAll: this.config.monitor,
@@ -233,9 +246,11 @@ export class Sharelock<Req = any, Res = any> {
 
     if (action === 'allow' || action === 'monitor') {
       // The store refused the device, but no enforcing policy wants it out: let it in after all.
-      if (overLimit) {
+      const refusedBy = groups.filter((g) => g.exceeded.length > 0).map((g) => identity.pools.find((p) => p.id === g.id)!);
+      if (overLimit || refusedBy.length > 0) {
         try {
-          await this.#store('attach', (store) => store.attach({ ...input, force: true }));
+          if (overLimit) await this.#store('attach', (store) => store.attach({ ...input, force: true }));
+          await attachToPools((w, run) => this.#store(w, run), input, refusedBy, true);
         } catch {
           return this.#storeFailed(route);
         }
@@ -259,6 +274,7 @@ export class Sharelock<Req = any, Res = any> {
         kind: action.challenge,
         reasons,
         limits: input.limits,
+        ...(identity.pools.length > 0 ? { groups: identity.pools } : {}),
         device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
         contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
         ...(returnTo ? { returnTo } : {}),
@@ -288,6 +304,11 @@ export class Sharelock<Req = any, Res = any> {
   /** Every device known for the account, attached or not, most recently used last. */
   devices(accountId: string): Promise<DeviceRecord[]> {
     return this.#store('listDevices', (store) => store.listDevices(accountId));
+  }
+
+  /** The devices in a group's pool (members' devices counted against its pooled limits); `metadata.accountId` names the member. */
+  groupDevices(groupId: string): Promise<DeviceRecord[]> {
+    return this.#store('listDevices', (store) => store.listDevices(poolId(groupId)));
   }
 
   /** Log a device out: its next request goes to `urls.logout`, and it stops counting. */

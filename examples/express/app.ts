@@ -1,6 +1,6 @@
 import express from 'express';
 import session from 'express-session';
-import { createSharelock, type Options, type Policy, type Store } from 'sharelock';
+import { createSharelock, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
 import { DecisionLog, DevClock, parseDuration } from './dev.js';
 import { findUser, type User } from './users.js';
@@ -26,13 +26,6 @@ export interface ExampleOptions {
 const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 
 /**
- * The default `concurrent_sessions` policy acts only once a second household is established, and
- * `second_household` (higher priority) already decides those requests; this records every
- * sighting too, so the example shows the signal (nobody is challenged for it).
- */
-const CONCURRENT_SESSIONS_SEEN: Policy = { name: 'concurrent_sessions_seen', priority: 1, when: { signal: 'concurrent_sessions' }, action: 'monitor' };
-
-/**
  * "Streamly": a small streaming site with a paid area at `/watch/:id`, limited to 2 devices per
  * account (the family plan: 4, at most 2 phones). Everything sharelock-specific is in
  * `createSharelock()` and the two `use` lines; `/dev/*` are development aids.
@@ -56,7 +49,6 @@ export function createExampleApp(options: ExampleOptions = {}) {
     trustProxy: 'loopback',
     geo: { headers: ['cloudflare'] },
     branding: { appName: 'Streamly' },
-    policies: (defaults) => [...defaults, CONCURRENT_SESSIONS_SEEN],
     ...(options.store ? { store: options.store } : {}),
     ...options.sharelock,
     // Real time unless /dev/clock moved it forward (development only).

@@ -10,6 +10,7 @@ import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
+import { attachToPools, poolId, poolLimits, releaseFromPools } from '../groups.js';
 
 export type ChallengeError =
   | 'not_found'
@@ -73,6 +74,7 @@ export interface NewChallenge {
   kind: ChallengeKind;
   reasons: Reason[];
   limits: ChallengeRecord['limits'];
+  groups?: ChallengeRecord['groups'];
   device: ChallengeRecord['device'];
   contact: ChallengeRecord['contact'];
   returnTo?: string;
@@ -113,6 +115,7 @@ export class ChallengeFlow {
       reasons: input.reasons,
       status: 'created',
       limits: input.limits,
+      ...(input.groups ? { groups: input.groups } : {}),
       device: input.device,
       contact: input.contact,
       attempts: 0,
@@ -234,6 +237,7 @@ export class ChallengeFlow {
     const devices = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
     if (!devices.some((d) => d.id === targetId && d.status === 'attached')) return { ok: false, error: 'unknown_device' };
     await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
+    if (challenge.groups) await releaseFromPools(this.#call, targetId, challenge.groups.map((g) => g.id), this.#config.now());
     this.#changed(challenge.accountId);
     this.#events.emit('device', { at: this.#config.now(), accountId: challenge.accountId, deviceId: targetId, status: 'kicked', by: 'owner' });
     return { ok: true, value: await this.#listing(challenge) };
@@ -259,10 +263,12 @@ export class ChallengeFlow {
         verified: challenge.status === 'verified',
       }),
     );
-    if (result.outcome.kind === 'over_limit') {
-      const toLogOut = Math.max(...result.outcome.exceeded.map((e) => e.observed - e.threshold));
-      return { ok: false, error: 'over_limit', toLogOut };
+    const exceeded = result.outcome.kind === 'over_limit' ? result.outcome.exceeded : [];
+    if (exceeded.length === 0 && challenge.groups) {
+      const usage = await attachToPools(this.#call, { accountId: challenge.accountId, deviceId: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, access: { at: now, deviceId: challenge.deviceId }, limits: challenge.limits, inactiveBefore: now - this.#config.inactiveAfterMs, historySize: 1 }, challenge.groups);
+      exceeded.push(...usage.flatMap((g) => g.exceeded));
     }
+    if (exceeded.length > 0) return { ok: false, error: 'over_limit', toLogOut: Math.max(...exceeded.map((e) => e.observed - e.threshold)) };
     await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });
     this.#changed(challenge.accountId);
     return { ok: true, value: { redirect: safeReturnTo(challenge.returnTo) ?? this.#config.urls.success } };
@@ -321,6 +327,10 @@ export class ChallengeFlow {
     const all = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
     const attached = all.filter((d) => d.status === 'attached' && d.id !== challenge.deviceId);
     const exceeded = exceededLimits(attached, challenge.device.type, challenge.limits);
+    for (const group of challenge.groups ?? []) {
+      const pool = await this.#call('listDevices', (s) => s.listDevices(poolId(group.id)));
+      exceeded.push(...exceededLimits(pool.filter((d) => d.id !== challenge.deviceId), challenge.device.type, poolLimits(group)));
+    }
     const current: DeviceView = { id: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, lastSeen: this.#config.now(), current: true };
     const network = challenge.device.ip === undefined ? undefined : maskIp(challenge.device.ip);
     if (network) current.network = network;

@@ -3,6 +3,7 @@ import { clonedDevice } from '../signals/cloned-device.js';
 import { concurrentSessions } from '../signals/concurrency.js';
 import type { SignalContext, SignalResult } from '../signals/context.js';
 import { deviceCounts } from '../signals/device-count.js';
+import { groupDeviceCounts } from '../signals/group-device-count.js';
 import { impossibleTravel } from '../signals/impossible-travel.js';
 import { peopleCount } from '../signals/people.js';
 import { highVelocity } from '../signals/velocity.js';
@@ -24,6 +25,7 @@ export interface EvaluationInput {
   /** The store refused to attach the device: it is over a limit. */
   overLimit: boolean;
   plan?: string;
+  groups?: readonly string[];
   metadata?: Record<string, unknown>;
   verifiedTrustMs: number;
   /** Monitor the whole app: every policy only records. */
@@ -36,6 +38,7 @@ export function evaluate(policies: readonly Policy[], input: EvaluationInput): E
   const people = peopleCount(context);
   const signals: SignalResult[] = [
     ...deviceCounts(context, input.overLimit),
+    ...groupDeviceCounts(context),
     concurrentSessions(context),
     impossibleTravel(context),
     clonedDevice(context),
@@ -46,6 +49,7 @@ export function evaluate(policies: readonly Policy[], input: EvaluationInput): E
   const facts: Facts = {
     fired: new Map(signals.map((s) => [s.check, s])),
     ...(input.plan !== undefined ? { plan: input.plan } : {}),
+    groups: input.groups ?? [],
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     ...(context.access.location?.country ? { country: context.access.location.country } : {}),
     primary: people.primary,

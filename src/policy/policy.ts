@@ -11,6 +11,8 @@ export type Condition =
   | { signal: string; gte?: number; lte?: number }
   /** The account's plan (from `identify()`) is one of these. */
   | { plan: string | string[] }
+  /** The account belongs to one of these groups (`identify().groups`). */
+  | { group: string | string[] }
   /** `identify().metadata[key]` equals the value. */
   | { metadata: string; equals: string | number | boolean }
   /** The access's country (ISO code) is one of these. */
@@ -39,6 +41,7 @@ export interface Policy {
 export interface Facts {
   fired: ReadonlyMap<string, { observed: number; fired: boolean }>;
   plan?: string;
+  groups: readonly string[];
   metadata?: Record<string, unknown>;
   country?: string;
   primary: boolean;
@@ -56,6 +59,7 @@ export function matches(condition: Condition, facts: Facts): boolean {
     return (condition.gte === undefined || signal.observed >= condition.gte) && (condition.lte === undefined || signal.observed <= condition.lte);
   }
   if ('plan' in condition) return facts.plan !== undefined && [condition.plan].flat().includes(facts.plan);
+  if ('group' in condition) return [condition.group].flat().some((group) => facts.groups.includes(group));
   if ('metadata' in condition) return facts.metadata?.[condition.metadata] === condition.equals;
   if ('country' in condition) return facts.country !== undefined && [condition.country].flat().includes(facts.country);
   if ('primary' in condition) return facts.primary === condition.primary;

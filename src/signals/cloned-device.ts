@@ -3,6 +3,8 @@ import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
 import { maybeDualStack, samePlace } from './households.js';
 
+const CLONE_MAX_ACCURACY_KM = 250;
+
 /**
  * `cloned_device`: this very device id in use from two places at once — the cookie was copied to
  * another browser. One device can move far once (a flight, or a network a database misplaces); a
@@ -11,7 +13,8 @@ import { maybeDualStack, samePlace } from './households.js';
  */
 export function clonedDevice(context: SignalContext): SignalResult {
   const { access, settings } = context;
-  const { maxAccuracyKm } = settings.travel;
+  // A copied cookie shows between precisely placed networks; coarse ones jump by themselves.
+  const maxAccuracyKm = Math.min(settings.travel.maxAccuracyKm, CLONE_MAX_ACCURACY_KM);
   const located = context.accesses.filter(
     (a) => a.deviceId === access.deviceId && access.at - a.at <= settings.cloneWindowMs && a.at <= access.at && isPrecise(a.location, maxAccuracyKm),
   );

@@ -1,5 +1,6 @@
 import type { Access, DeviceRecord, DeviceType, Limits } from '../model.js';
 import type { AccountProfile } from './households.js';
+import type { GroupUsage } from '../groups.js';
 
 /** Thresholds of every signal, with units. Tolerance presets set them together. */
 export interface SignalSettings {
@@ -16,6 +17,11 @@ export interface SignalSettings {
     minSpeedKmh: number;
     /** Locations less precise than this never count (carrier hubs, country centres). */
     maxAccuracyKm: number;
+    /**
+     * Both places must have been in use on this many days: one odd access from a network a
+     * database misplaces (an unflagged VPN or carrier) is not travel. 0 counts any access.
+     */
+    minPlaceDays: number;
   };
   velocity: {
     /** Distinct networks per account within an hour. */
@@ -44,6 +50,8 @@ export interface SignalContext {
   profile: AccountProfile;
   limits: Limits & { devices: number; people?: number };
   settings: SignalSettings;
+  /** The account's groups with pooled limits, and whether their pools took this device. */
+  groups?: readonly GroupUsage[];
 }
 
 /** One check's result: the value observed and the threshold it was held to. */

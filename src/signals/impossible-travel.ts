@@ -1,6 +1,6 @@
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { maybeDualStack, sameHousehold } from './households.js';
+import { maybeDualStack, placeOf, sameHousehold } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
@@ -11,14 +11,15 @@ import { maybeDualStack, sameHousehold } from './households.js';
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
   const { access, settings } = context;
-  const { windowMs, minDistanceKm, minSpeedKmh, maxAccuracyKm } = settings.travel;
+  const { windowMs, minDistanceKm, minSpeedKmh, maxAccuracyKm, minPlaceDays } = settings.travel;
   let fastest = 0;
   let distance = 0;
-  if (isPrecise(access.location, maxAccuracyKm)) {
+  const established = (network: string | undefined) => minPlaceDays === 0 || (placeOf(context.profile, network)?.days.length ?? 0) >= minPlaceDays;
+  if (isPrecise(access.location, maxAccuracyKm) && established(access.network)) {
     for (const device of context.devices) {
       if (device.id === access.deviceId || device.status === 'excluded') continue;
       const elapsedMs = access.at - device.lastSeen;
-      if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm)) continue;
+      if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm) || !established(device.lastNetwork)) continue;
       if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
       if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);

@@ -64,7 +64,7 @@ describe('npm run demo:signals against the example', () => {
   it('records a friend watching in Lille at the same time as the owner, and challenges no one (concurrent_sessions)', () => {
     const { key, steps } = scenario('concurrent_sessions');
     expect(steps.every((s) => s.status === 200)).to.equal(true);
-    expect(reasons(key)).to.deep.equal(['concurrent_sessions_seen:concurrent_sessions:monitor']);
+    expect(reasons(key)).to.deep.equal(['concurrent_sessions:concurrent_sessions:monitor']);
   });
 
   it("asks a second home in use alongside the owner's to prove it is the owner once established, never the owner (people_count)", () => {

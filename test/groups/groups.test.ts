@@ -1,0 +1,134 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { createSharelock, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import { FakeClock } from '../support/clock.js';
+import { CoreDevice } from '../support/core-device.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
+const AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0',
+];
+
+let makeStore: () => Store = () => new MemoryStore();
+const opened: Array<{ close(): Promise<void> | void }> = [];
+
+function setup(options: Partial<Options<Identity | null>> = {}) {
+  const clock = new FakeClock();
+  const store = makeStore();
+  const guard = createSharelock<Identity | null>({ secret: SECRET, identify: (i) => i, now: clock.now, store, logger: { warn: () => {}, error: () => {} }, ...options });
+  opened.push(guard, { close: async () => await store.close?.() });
+  return { guard, clock };
+}
+
+
+/** Members of the team "acme", whose plan pools 3 devices. */
+const member = (id: string, limits = { devices: 3 }): Identity => ({ id, email: `${id}@acme.example`, groups: [{ id: 'acme', limits }] });
+const device = (guard: ReturnType<typeof setup>['guard'], identity: Identity, n: number) => new CoreDevice(guard, identity, { 'user-agent': AGENTS[n % AGENTS.length]! }).at(`81.2.${69 + n}.10`);
+
+describe('groups (team plans)', () => {
+  afterEach(async () => {
+    for (const thing of opened.splice(0)) await thing.close();
+  });
+
+  describe('on the memory store', () => describeGroups());
+
+  describe('on Redis', function () {
+    this.timeout(30_000);
+    let redis: RedisServer;
+    let client: Redis;
+    let prefix = 0;
+    before(async () => {
+      redis = await startRedisServer();
+      client = new Redis(redis.url);
+      makeStore = () => new RedisStore({ client, prefix: `groups-${++prefix}:` });
+    });
+    after(async () => {
+      makeStore = () => new MemoryStore();
+      client?.disconnect();
+      await redis?.stop();
+    });
+    describeGroups();
+  });
+});
+
+function describeGroups(): void {
+  it('pools the device limit across the members: the team’s fourth device is challenged, with the group named', async () => {
+    const { guard } = setup();
+    expect((await device(guard, member('ann'), 0).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, member('ann'), 1).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, member('ben'), 2).open()).verdict.kind).to.equal('allow');
+    const fourth = await device(guard, member('ben'), 3).open();
+    expect(fourth.verdict.kind).to.equal('challenge');
+    expect(fourth.verdict.reasons).to.deep.equal([
+      { check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit' },
+    ]);
+    const pool = await guard.groupDevices('acme');
+    expect(pool.filter((d) => d.status === 'attached').map((d) => d.metadata?.accountId)).to.have.members(['ann', 'ann', 'ben']);
+  });
+
+  it('lets devices already in the pool back in, and members of another team are not counted', async () => {
+    const { guard } = setup();
+    const devices = [0, 1, 2].map((n) => device(guard, member('ann'), n));
+    for (const d of devices) await d.open();
+    const other = { id: 'zed', groups: [{ id: 'globex', limits: { devices: 3 } }] };
+    expect((await device(guard, other, 4).open()).verdict.kind).to.equal('allow');
+    for (const d of devices) expect((await d.open()).verdict.kind).to.equal('allow');
+  });
+
+  it('frees a slot when the member logs one of their devices out in the challenge', async () => {
+    const { guard } = setup();
+    const annLaptop = device(guard, member('ann'), 0);
+    const annId = (await annLaptop.open()).deviceId!;
+    await device(guard, member('ann'), 1).open();
+    await device(guard, member('ben'), 2).open();
+    const newcomer = device(guard, member('ann'), 3);
+    const decision = await newcomer.open();
+    if (decision.verdict.kind !== 'challenge') throw new Error('expected a challenge');
+    const [id, deviceId] = [decision.verdict.challenge.id, decision.deviceId!];
+    await guard.challenges.claimOwnership(id, deviceId);
+    await guard.challenges.verifyCode(id, deviceId, guard.outbox!.latest()!.code);
+    const listing = await guard.challenges.devices(id, deviceId);
+    expect(listing.ok && listing.value.toLogOut).to.equal(1);
+    expect((await guard.challenges.complete(id, deviceId)).ok, 'still over the team limit').to.equal(false);
+    await guard.challenges.kick(id, deviceId, annId);
+    const done = await guard.challenges.complete(id, deviceId);
+    expect(done.ok).to.equal(true);
+    expect((await newcomer.open()).verdict.kind).to.equal('allow');
+    expect((await annLaptop.open()).verdict.kind, 'the logged-out laptop').to.equal('logout');
+  });
+
+  it('frees the slot of a device the app logged out, at its next request', async () => {
+    const { guard } = setup();
+    const laptop = device(guard, member('ann'), 0);
+    const laptopId = (await laptop.open()).deviceId!;
+    await device(guard, member('ann'), 1).open();
+    await device(guard, member('ben'), 2).open();
+    await guard.kick('ann', laptopId);
+    expect((await laptop.open()).verdict.kind).to.equal('logout');
+    expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('allow');
+  });
+
+  it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
+    const { guard } = setup({ limits: { devices: 1 }, policies: (defaults) => [...defaults, { name: 'qa', priority: 100, when: { group: ['qa', 'staff'] }, action: 'allow' }] });
+    const tester = { id: 'tess', groups: ['qa'] };
+    for (let n = 0; n < 3; n++) expect((await device(guard, tester, n).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, { id: 'carl' }, 0).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, { id: 'carl' }, 1).open()).verdict.kind).to.equal('challenge');
+  });
+
+  it('lets a malformed group through (fail open), counted as an identify failure', async () => {
+    const { guard } = setup({ limits: { devices: 1 } });
+    for (const groups of [[''], [{ id: 'acme', limits: { devices: -1 } }], [{ id: 'acme', limits: { people: 2 } }], 'acme']) {
+      expect((await device(guard, { id: 'ann', groups } as unknown as Identity, 0).open()).verdict.kind).to.equal('allow');
+    }
+    expect(guard.stats().identifyFailures).to.equal(4);
+  });
+
+  it('rejects a group condition that is not a list of names when sharelock is created', () => {
+    expect(() => setup({ policies: [{ name: 'x', priority: 1, when: { group: 3 } as never, action: 'allow' }] })).to.throw(/policies\[0\]\.when\.group/);
+  });
+}
