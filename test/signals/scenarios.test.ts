@@ -102,6 +102,32 @@ describe('sharing signals, end to end through decide()', () => {
     }
   });
 
+  it('counts a country-level location by its certain distance: India against Paris fires, France against Paris does not', async () => {
+    const { device, clock } = setup();
+    expect(kind(await device(carol).at(PLACES.indiaCoarse.ip).open())).to.equal('allow');
+    clock.advance(minutes(30));
+    expect(checks(await device(carol).at(PLACES.parisHome.ip).open())).to.include('impossible_travel');
+
+    const { device: other, clock: otherClock } = setup();
+    const dana = { id: 'dana' };
+    expect(kind(await other(dana).at(PLACES.franceCoarse.ip).open())).to.equal('allow');
+    otherClock.advance(minutes(1));
+    expect(kind(await other(dana).at(PLACES.parisHome.ip).open())).to.equal('allow');
+  });
+
+  it('with travel.minPlaceDays, waits until both places have been in use on that many days', async () => {
+    const { device, clock } = setup({ signals: { travel: { minPlaceDays: 2 } } });
+    const paris = device(carol).at(PLACES.parisHome.ip);
+    const newYork = device(carol, MAC).at(PLACES.newYork.ip);
+    expect(kind(await paris.open())).to.equal('allow');
+    clock.advance(minutes(1));
+    expect(kind(await newYork.open()), 'one access from a new place is not travel yet').to.equal('allow');
+    clock.advance(hours(24));
+    expect(kind(await paris.open())).to.equal('allow');
+    clock.advance(minutes(1));
+    expect(checks(await newYork.open()), 'both places in use on a second day').to.include('impossible_travel');
+  });
+
   it('lets a traveller fly from Paris to New York (8 h)', async () => {
     const { device, clock } = setup();
     const laptop = device({ id: 'flyer' }).at(PLACES.parisHome.ip);
