@@ -43,7 +43,8 @@ describe('detection lab', function () {
     expect(figures.sharing.caught / figures.sharing.judged, 'sharers caught within 7 days').to.be.at.least(0.8);
   });
 
-  // Not met yet under the default preset (see BENCHMARKS.md for the figures per archetype): a few
+  // Skipped because the target is not met yet under the default preset (1.1 % on the full run; see
+  // BENCHMARKS.md for the figures per archetype): a few
   // honest accounts still look like two households (a TV on the home's IPv4 only and a phone on its
   // IPv6 only, the database unable to pair them) or travel impossibly on their first days (networks
   // a database misplaces; `travel.minPlaceDays: 2` removes those but delays catching sharers).
