@@ -182,6 +182,28 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   return result;
 }
 
+/**
+ * Whether two households may be one dual-stack home whose IPv4 and IPv6 networks are not linked
+ * yet: neither has a place linked across IP families, one has a place on IPv6 only (a phone that
+ * has not fallen back to IPv4 there yet), the other a place on IPv4 only (a TV without IPv6), and
+ * nothing says those two are apart: not two different operators, not two different countries, not
+ * placed certainly more than `apartKm` apart. Databases place a home's IPv4 and IPv6 networks
+ * separately, often hundreds of kilometres apart or not at all. Once a device shows the other IP
+ * family somewhere, the question is settled by the places it links.
+ */
+export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boolean {
+  const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
+  if ([...a, ...b].some((p) => family(p) === 'dual')) return false;
+  return [...a].some((p) => [...b].some((q) => family(p) !== family(q) && mayBeTogether(p, q, apartKm)));
+}
+
+function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
+  if (p.asn !== undefined && q.asn !== undefined && p.asn !== q.asn) return false;
+  if (p.country !== undefined && q.country !== undefined && p.country !== q.country) return false;
+  if (p.lat === undefined || q.lat === undefined) return true;
+  return haversineKm({ lat: p.lat, lon: p.lon! }, { lat: q.lat, lon: q.lon! }) - (p.accuracyKm ?? 0) - (q.accuracyKm ?? 0) <= apartKm;
+}
+
 /** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */
 const memo = new WeakMap<AccountProfile, Map<Place, Set<Place>>>();
 

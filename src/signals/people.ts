@@ -1,5 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, placeOf, type Place } from './households.js';
+import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -15,12 +15,14 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const { profile, settings, limits } = context;
   const households = [...new Set(householdsOf(profile).values())];
   const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays);
-  const observed = Math.max(1, established.length);
+  const partners = dualStackPairs(established, settings.travel.minDistanceKm);
+  const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
   const main = mainHousehold(households, context);
   // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
-  const primary = !here || !main || main.has(here) || !established.some((h) => h.has(here));
+  const mine = established.find((h) => h.has(here!));
+  const primary = !here || !main || main.has(here) || !mine || partners.get(mine) === main;
   return {
     check: 'people_count',
     observed,
@@ -29,6 +31,20 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
     primary,
     message: `${observed} households in use on separate networks; the plan allows ${threshold}.`,
   };
+}
+
+/**
+ * Established households that may be one dual-stack home (see `mayBeOneHome`), paired one to one:
+ * each pair counts as one person until a device links or separates them.
+ */
+function dualStackPairs(households: Array<Set<Place>>, apartKm: number): Map<Set<Place>, Set<Place>> {
+  const partners = new Map<Set<Place>, Set<Place>>();
+  for (const a of households) {
+    if (partners.has(a)) continue;
+    const b = households.find((h) => h !== a && !partners.has(h) && mayBeOneHome(a, h, apartKm));
+    if (b) partners.set(a, b).set(b, a);
+  }
+  return partners;
 }
 
 function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {
