@@ -1,4 +1,5 @@
 import type { Access, DeviceRecord } from '../model.js';
+import { networkOf } from '../net/network.js';
 import { haversineKm, isPrecise } from './distance.js';
 
 /**
@@ -21,12 +22,16 @@ export interface Place {
   /** The network operator, when geolocation knows it. */
   asn?: number;
   country?: string;
+  /** The latest distinct IPv4 addresses seen here, each with when it was first seen (see `EGRESS_ADDRESSES`). */
+  addresses?: Array<[ip: string, at: number]>;
 }
 
 /** What sharelock remembers about an account between requests, to tell households apart. Plain JSON. */
 export interface AccountProfile {
   v: 1;
   places: Place[];
+  /** IPv4 networks shown to be shared egress (VPN exits, proxies, NAT pools): never places. */
+  egress?: string[];
 }
 
 export interface HouseholdSettings {
@@ -41,6 +46,15 @@ const MAX_NETWORKS = 8;
 const MAX_DEVICES = 16;
 const MAX_DAYS = 31;
 const DAY_MS = 86_400_000;
+const MAX_EGRESS = 8;
+/**
+ * A home has one IPv4 address, renewed every few days at most. A network that shows this many
+ * different addresses within `EGRESS_WINDOW_MS` is a shared egress — a VPN exit giving each
+ * session another address, a corporate proxy or carrier NAT pool rotating them — and says nothing
+ * about where anyone is, even when the database does not flag it.
+ */
+const EGRESS_ADDRESSES = 3;
+const EGRESS_WINDOW_MS = 3 * DAY_MS;
 
 export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
@@ -68,7 +82,7 @@ export function recordAccess(
   recent: readonly Access[],
   settings: HouseholdSettings,
 ): { profile: AccountProfile; changed: boolean } {
-  if (!isPlaceAccess(access)) return { profile, changed: false };
+  if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
   const next: AccountProfile = structuredClone(profile);
   const day = dayOf(access.at);
   let changed = false;
@@ -99,6 +113,8 @@ export function recordAccess(
     place.country = access.location.country;
     changed = true;
   }
+  if (access.ip !== undefined && !access.network.includes(':')) changed = noteAddress(place, access.ip, access.at) || changed;
+  if (showsEgress(place, access.network)) return { profile: asEgress(next, place, access.network), changed: true };
   place.lastSeen = Math.max(place.lastSeen, access.at);
   if (next.places.length > MAX_PLACES) {
     next.places.sort((a, b) => b.lastSeen - a.lastSeen);
@@ -119,6 +135,33 @@ export function recordAccess(
 
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
+}
+
+function noteAddress(place: Place, ip: string, at: number): boolean {
+  const addresses = (place.addresses ??= []);
+  if (addresses.some(([known]) => known === ip)) return false;
+  addresses.push([ip, at]);
+  if (addresses.length > EGRESS_ADDRESSES) addresses.shift();
+  return true;
+}
+
+function showsEgress(place: Place, network: string): boolean {
+  const recent = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+  return recent.length >= EGRESS_ADDRESSES && recent.at(-1)![1] - recent[0]![1] <= EGRESS_WINDOW_MS;
+}
+
+/** The network leaves its place (the place goes when it has no other network) and joins the egress list. */
+function asEgress(profile: AccountProfile, place: Place, network: string): AccountProfile {
+  place.networks = place.networks.filter((n) => n !== network);
+  place.addresses = place.addresses!.filter(([ip]) => networkOf(ip) !== network);
+  if (place.networks.length === 0) profile.places = profile.places.filter((p) => p !== place);
+  profile.egress = [...(profile.egress ?? []), network].slice(-MAX_EGRESS);
+  return profile;
+}
+
+/** Whether a network was shown to be a shared egress (see `EGRESS_ADDRESSES`). */
+export function isEgress(profile: AccountProfile, network: string | undefined): boolean {
+  return network !== undefined && (profile.egress?.includes(network) ?? false);
 }
 
 /** The place of this device's access on the other IP family a moment ago, if any: the same dual-stack home. */

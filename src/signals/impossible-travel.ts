@@ -1,12 +1,13 @@
+import type { Location } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { maybeDualStack, placeOf, sameHousehold } from './households.js';
+import { isEgress, maybeDualStack, placeOf, sameHousehold } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
  * `travel.windowMs`, the certain distance (accuracy radii subtracted) is at least `minDistanceKm`
  * and the speed needed at least `minSpeedKmh`. Accesses without a precise location, or from
- * VPN/hosting or carrier networks, never raise it; nor do two devices of one household (places
+ * VPN/hosting or carrier networks or a shared egress (see `isEgress`), never raise it; nor do two devices of one household (places
  * joined by a device they share), since databases misplace some networks of a home or office.
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
@@ -15,11 +16,13 @@ export function impossibleTravel(context: SignalContext): SignalResult {
   let fastest = 0;
   let distance = 0;
   const established = (network: string | undefined) => minPlaceDays === 0 || (placeOf(context.profile, network)?.days.length ?? 0) >= minPlaceDays;
-  if (isPrecise(access.location, maxAccuracyKm) && established(access.network)) {
+  const located = (network: string | undefined, location: Location | undefined): location is Location & { lat: number; lon: number } =>
+    isPrecise(location, maxAccuracyKm) && established(network) && !isEgress(context.profile, network);
+  if (located(access.network, access.location)) {
     for (const device of context.devices) {
       if (device.id === access.deviceId || device.status === 'excluded') continue;
       const elapsedMs = access.at - device.lastSeen;
-      if (elapsedMs > windowMs || !isPrecise(device.lastLocation, maxAccuracyKm) || !established(device.lastNetwork)) continue;
+      if (elapsedMs > windowMs || !located(device.lastNetwork, device.lastLocation)) continue;
       if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
       if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);

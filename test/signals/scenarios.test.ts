@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createSharelock, hours, minutes, type Decision, type Identity, type Options } from '../../src/index.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
-import { lookup, PLACES } from '../support/places.js';
+import { lookup, nextAddress, PLACES } from '../support/places.js';
 
 const IPHONE = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
 const MAC = { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' };
@@ -150,6 +150,39 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await phone.open())).to.equal('allow');
   });
 
+  it('counts an unflagged VPN exit that gives each session another address as no place: a laptop always on it and a phone at home are one person', async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'vpn-always' });
+    const phone = device({ id: 'vpn-always' }, IPHONE).at(PLACES.dallasHomeV6.ip);
+    for (let day = 0; day < 6; day++) {
+      expect(kind(await laptop.at(nextAddress(PLACES.dallasVpnUnflagged.ip, 10 + day)).open()), `laptop, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      expect(kind(await phone.open()), `phone, day ${day}`).to.equal('allow');
+      expect(kind(await laptop.open()), `laptop again, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it("counts a company proxy rotating its addresses as no place: no travel between it and an employee's home", async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'employee' });
+    for (const host of [241, 92, 191]) {
+      expect(kind(await laptop.at(nextAddress(PLACES.mumbaiProxy.ip, host)).open())).to.equal('allow');
+      clock.advance(minutes(40));
+    }
+    expect(kind(await device({ id: 'employee' }, IPHONE).at(PLACES.seoulHome.ip).open()), 'Seoul, 40 min after the Mumbai proxy').to.equal('allow');
+  });
+
+  it('still sees travel from a network with one address (a home) far from another', async () => {
+    const { device, clock } = setup();
+    const laptop = device({ id: 'employee' }).at(PLACES.mumbaiProxy.ip);
+    for (let i = 0; i < 3; i++) {
+      expect(kind(await laptop.open())).to.equal('allow');
+      clock.advance(minutes(40));
+    }
+    expect(checks(await device({ id: 'employee' }, IPHONE).at(PLACES.seoulHome.ip).open())).to.include('impossible_travel');
+  });
+
   it('challenges a second household in the same city once it is in use alongside the first, never the owner', async () => {
     const { device, clock } = setup();
     const owner = [device({ id: 'shared' }).at(PLACES.parisHome.ip), device({ id: 'shared' }, IPHONE).at(PLACES.parisHome.ip)];
@@ -176,6 +209,15 @@ describe('sharing signals, end to end through decide()', () => {
     const decision = await original.open();
     expect(kind(decision)).to.equal('challenge');
     expect(checks(decision)).to.include('cloned_device');
+  });
+
+  it('lets one phone hop between three distant places within two hours (corporate proxy, misplaced carrier, home): no copy goes back and forth', async () => {
+    const { device, clock } = setup();
+    const phone = device({ id: 'hopper' }, IPHONE);
+    for (const place of [PLACES.dallasOffice, PLACES.montrealUnflaggedCarrier, PLACES.vancouverHome]) {
+      expect(kind(await phone.at(place.ip).open()), place.location.city).to.equal('allow');
+      clock.advance(minutes(45));
+    }
   });
 
   it('lets a browser whose cookies were cleared take its old slot, and gives a sharer doing it none', async () => {

@@ -12,9 +12,28 @@ export const PLACES = {
   indiaCoarse: { ip: '49.36.10.4', location: { lat: 22.0, lon: 79.0, accuracyKm: 500, country: 'IN' } },
   /** The same country answer for Lyon, 400 km from Paris. */
   franceCoarse: { ip: '90.90.1.1', location: { lat: 46.6, lon: 2.4, accuracyKm: 500, country: 'FR' } },
+  /** A company's egress proxy in Dallas, used by its staff wherever they are. */
+  dallasOffice: { ip: '133.92.77.46', location: { lat: 32.78, lon: -96.8, accuracyKm: 10, country: 'US', city: 'Dallas' } },
+  /** A carrier network the database misplaces in Montreal and does not flag as mobile. */
+  montrealUnflaggedCarrier: { ip: '206.204.240.194', location: { lat: 45.5, lon: -73.57, accuracyKm: 50, country: 'CA', city: 'Montreal' } },
+  /** A VPN exit the database places in Dallas and does not flag: each session gets another address of its /24. */
+  dallasVpnUnflagged: { ip: '109.157.100.199', location: { lat: 32.78, lon: -96.8, accuracyKm: 10, country: 'US', city: 'Dallas', asn: 9009 } },
+  dallasHomeV6: { ip: '2604:2e9e:710a:7100::17b3', location: { lat: 32.9, lon: -96.7, accuracyKm: 20, country: 'US', city: 'Dallas', asn: 7922 } },
+  /** A company's egress proxy in Mumbai, rotating its addresses, used by staff in Seoul. */
+  mumbaiProxy: { ip: '31.61.232.241', location: { lat: 19.07, lon: 72.88, accuracyKm: 20, country: 'IN', city: 'Mumbai' } },
+  seoulHome: { ip: '186.60.213.135', location: { lat: 37.57, lon: 126.98, accuracyKm: 20, country: 'KR', city: 'Seoul' } },
+  vancouverHome: { ip: '2605:c3c3:13fa:7200::99c0', location: { lat: 49.28, lon: -123.12, accuracyKm: 50, country: 'CA', city: 'Vancouver' } },
   vpnUs: { ip: '104.28.5.9', location: { lat: 37.77, lon: -122.41, accuracyKm: 50, country: 'US', hosting: true } },
 } satisfies Record<string, { ip: string; location: Location }>;
 
+/** What the database says about an address: the place with that address, else (IPv4) the place in its /24. */
 export function lookup(ip: string): Location | undefined {
-  return Object.values(PLACES).find((p) => p.ip === ip)?.location;
+  const places = Object.values(PLACES);
+  const block = (address: string) => address.split('.').slice(0, 3).join('.');
+  return (places.find((p) => p.ip === ip) ?? (ip.includes('.') ? places.find((p) => p.ip.includes('.') && block(p.ip) === block(ip)) : undefined))?.location;
+}
+
+/** Another address in the /24 of a place's IPv4 address (a VPN exit's or a proxy's next address). */
+export function nextAddress(ip: string, host: number): string {
+  return `${ip.split('.').slice(0, 3).join('.')}.${host}`;
 }
