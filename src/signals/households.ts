@@ -227,17 +227,21 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
 
 /**
  * Whether two households may be one dual-stack home whose IPv4 and IPv6 networks are not linked
- * yet: neither has a place linked across IP families, one has a place on IPv6 only (a phone that
- * has not fallen back to IPv4 there yet), the other a place on IPv4 only (a TV without IPv6), and
+ * yet: one household's most used place with IPv6 has IPv6 only (a phone that has not fallen back
+ * to IPv4 there yet), the other's most used place with IPv4 has IPv4 only (a TV without IPv6), and
  * nothing says those two are apart: not two different operators, not two different countries, not
  * placed certainly more than `apartKm` apart. Databases place a home's IPv4 and IPv6 networks
- * separately, often hundreds of kilometres apart or not at all. Once a device shows the other IP
- * family somewhere, the question is settled by the places it links.
+ * separately, often hundreds of kilometres apart or not at all. A second household whose home is
+ * linked across families already (its own dual-stack home) never pairs.
  */
 export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
-  if ([...a, ...b].some((p) => family(p) === 'dual')) return false;
-  return [...a].some((p) => [...b].some((q) => family(p) !== family(q) && mayBeTogether(p, q, apartKm)));
+  const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6)).sort((x, y) => y.days.length - x.days.length)[0];
+  for (const [six, four] of [[a, b], [b, a]] as const) {
+    const [p, q] = [main(six, true), main(four, false)];
+    if (p && q && family(p) === 'v6' && family(q) === 'v4' && mayBeTogether(p, q, apartKm)) return true;
+  }
+  return false;
 }
 
 function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {

@@ -25,6 +25,7 @@ export function impossibleTravel(context: SignalContext): SignalResult {
       if (elapsedMs > windowMs || !located(device.lastNetwork, device.lastLocation)) continue;
       if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
       if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
+      if (sameCountryAtCountryLevel(access.location, device.lastLocation)) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);
       if (km < minDistanceKm) continue;
       const kmh = km / Math.max(elapsedMs / 3_600_000, 1 / 60);
@@ -40,3 +41,15 @@ export function impossibleTravel(context: SignalContext): SignalResult {
     message: observed > 0 ? `${Math.round(distance)} km from another device's last access, at ${observed} km/h.` : 'No travel between precise locations.',
   };
 }
+
+/**
+ * A country-level answer (radius ≥ 1000 km, a country's centre) means "somewhere in this country":
+ * its radius understates large countries (the United States, Australia, Brazil), so against a place
+ * in the same country it is no evidence of travel.
+ */
+function sameCountryAtCountryLevel(a: Location, b: Location): boolean {
+  const countryLevel = (l: Location) => (l.accuracyKm ?? 0) >= COUNTRY_LEVEL_KM;
+  return (countryLevel(a) || countryLevel(b)) && a.country !== undefined && a.country === b.country;
+}
+
+const COUNTRY_LEVEL_KM = 1000;

@@ -115,6 +115,16 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await other(dana).at(PLACES.parisHome.ip).open())).to.equal('allow');
   });
 
+  it('counts a country-level location as "somewhere in this country": no travel within the country, travel abroad', async () => {
+    const { device, clock } = setup();
+    const phone = device({ id: 'us' }, IPHONE).at(PLACES.usCountryLevel.ip);
+    expect(kind(await phone.open())).to.equal('allow');
+    clock.advance(minutes(1));
+    expect(kind(await device({ id: 'us' }).at(PLACES.losAngeles.ip).open()), 'Los Angeles, 2,000 km from the centre of the US').to.equal('allow');
+    clock.advance(minutes(1));
+    expect(checks(await device({ id: 'us' }, MAC).at(PLACES.parisHome.ip).open()), 'Paris').to.include('impossible_travel');
+  });
+
   it('with travel.minPlaceDays, waits until both places have been in use on that many days', async () => {
     const { device, clock } = setup({ signals: { travel: { minPlaceDays: 2 } } });
     const paris = device(carol).at(PLACES.parisHome.ip);

@@ -23,6 +23,9 @@ export const PLACES = {
   mumbaiProxy: { ip: '31.61.232.241', location: { lat: 19.07, lon: 72.88, accuracyKm: 20, country: 'IN', city: 'Mumbai' } },
   seoulHome: { ip: '186.60.213.135', location: { lat: 37.57, lon: 126.98, accuracyKm: 20, country: 'KR', city: 'Seoul' } },
   vancouverHome: { ip: '2605:c3c3:13fa:7200::99c0', location: { lat: 49.28, lon: -123.12, accuracyKm: 50, country: 'CA', city: 'Vancouver' } },
+  /** A home network the database knows only as "United States" (its centre, ± 1000 km). */
+  usCountryLevel: { ip: '24.0.0.1', location: { lat: 37.75, lon: -97.82, accuracyKm: 1000, country: 'US' } },
+  losAngeles: { ip: '76.1.1.1', location: { lat: 34.05, lon: -118.24, accuracyKm: 20, country: 'US', city: 'Los Angeles' } },
   vpnUs: { ip: '104.28.5.9', location: { lat: 37.77, lon: -122.41, accuracyKm: 50, country: 'US', hosting: true } },
 } satisfies Record<string, { ip: string; location: Location }>;
 
