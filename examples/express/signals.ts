@@ -223,7 +223,9 @@ export const SCENARIOS: readonly Scenario[] = [
       await p.wait(2 * MINUTE);
       await p.open(copy, NEW_YORK); // one jump alone could be a misplaced network
       await p.wait(2 * MINUTE);
-      p.key = await p.open(laptop, PARIS_HOME);
+      await p.open(laptop, PARIS_HOME); // and so could one jump back
+      await p.wait(2 * MINUTE);
+      p.key = await p.open(copy, NEW_YORK);
     },
   },
   {

@@ -9,9 +9,11 @@ const CLONE_MAX_ACCURACY_KM = 250;
  * `cloned_device`: this very device id in use from two places at once — the cookie was copied to
  * another browser. One device can move far (a flight, or a network a database misplaces; a phone
  * hopping from a corporate VPN to an unflagged carrier to home can chain several such moves); a
- * copied cookie goes back and forth. So it fires when an impossible jump (same thresholds as
- * impossible travel) between this device's consecutive accesses within `cloneWindowMs` lands back
- * where an earlier impossible jump left from.
+ * copied cookie goes back and forth, again and again while both are in use. An impossible jump
+ * (same thresholds as impossible travel) between this device's consecutive accesses within
+ * `cloneWindowMs` that lands back where an earlier one left from is a return; it fires on the
+ * second return (A → B → A → B). One return can still be a carrier network the database misplaces
+ * for a few minutes.
  */
 export function clonedDevice(context: SignalContext): SignalResult {
   const { access, settings } = context;
@@ -37,8 +39,8 @@ export function clonedDevice(context: SignalContext): SignalResult {
   return {
     check: 'cloned_device',
     observed: returns,
-    threshold: 0,
-    fired: returns > 0,
+    threshold: 1,
+    fired: returns > 1,
     message: returns > 0 ? `This device went back and forth between distant places ${returns} times (up to ${Math.round(fastest)} km/h).` : 'No impossible jumps back and forth.',
   };
 }

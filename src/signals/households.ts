@@ -1,6 +1,6 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
-import { haversineKm, isPrecise } from './distance.js';
+import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
 
 /**
  * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
@@ -61,7 +61,8 @@ export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 /** A profile read back from a store: anything unexpected becomes an empty profile, never an error. */
 export function readProfile(value: unknown): AccountProfile {
   if (!value || typeof value !== 'object' || (value as AccountProfile).v !== 1 || !Array.isArray((value as AccountProfile).places)) return emptyProfile();
-  return value as AccountProfile;
+  const profile = value as AccountProfile;
+  return profile.egress === undefined || Array.isArray(profile.egress) ? profile : { v: 1, places: profile.places };
 }
 
 export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
@@ -248,7 +249,7 @@ function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.asn !== undefined && q.asn !== undefined && p.asn !== q.asn) return false;
   if (p.country !== undefined && q.country !== undefined && p.country !== q.country) return false;
   if (p.lat === undefined || q.lat === undefined) return true;
-  return haversineKm({ lat: p.lat, lon: p.lon! }, { lat: q.lat, lon: q.lon! }) - (p.accuracyKm ?? 0) - (q.accuracyKm ?? 0) <= apartKm;
+  return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
 }
 
 /** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */

@@ -7,8 +7,9 @@ import { isEgress, maybeDualStack, placeOf, sameHousehold } from './households.j
  * `impossible_travel`: compared with the latest access of each *other* device within
  * `travel.windowMs`, the certain distance (accuracy radii subtracted) is at least `minDistanceKm`
  * and the speed needed at least `minSpeedKmh`. Accesses without a precise location, or from
- * VPN/hosting or carrier networks or a shared egress (see `isEgress`), never raise it; nor do two devices of one household (places
- * joined by a device they share), since databases misplace some networks of a home or office.
+ * VPN/hosting or carrier networks or a shared egress (see `isEgress`), never raise it; nor do two
+ * devices of one household (places joined by a device they share), since databases misplace some
+ * networks of a home or office.
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
   const { access, settings } = context;

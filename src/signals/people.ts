@@ -21,7 +21,7 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
   const main = mainHousehold(households, context);
   // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
-  const mine = established.find((h) => h.has(here!));
+  const mine = here && established.find((h) => h.has(here));
   const primary = !here || !main || main.has(here) || !mine || partners.get(mine) === main;
   return {
     check: 'people_count',
