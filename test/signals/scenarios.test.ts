@@ -5,6 +5,7 @@ import { CoreDevice } from '../support/core-device.js';
 import { lookup, nextAddress, PLACES } from '../support/places.js';
 
 const IPHONE = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
+const TV = { 'user-agent': 'Mozilla/5.0 (SMART-TV; LINUX; Tizen 7.0) AppleWebKit/537.36 (KHTML, like Gecko) 94.0.4606.31/7.0 TV Safari/537.36' };
 const MAC = { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' };
 
 function setup(options: Partial<Options<Identity | null>> = {}) {
@@ -78,6 +79,30 @@ describe('sharing signals, end to end through decide()', () => {
       mac.at(PLACES.parisHomeV6a.ip);
       clock.advance(hours(24));
     }
+  });
+
+  it("counts a TV on the home's IPv4 only and a phone on its IPv6 only as one person, though the database places them 360 km apart", async () => {
+    const { device, clock } = setup();
+    const tv = device({ id: 'rio' }, TV).at(PLACES.rioHomeV4.ip);
+    const phone = device({ id: 'rio' }, IPHONE).at(PLACES.rioHomeV6.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      expect(kind(await phone.open()), `phone, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it("still counts a second home of another operator, on IPv6, in use alongside an IPv4-only home", async () => {
+    const { device, clock } = setup();
+    const tv = device({ id: 'rio2' }, TV).at(PLACES.rioHomeV4.ip);
+    const friend = device({ id: 'rio2' }, IPHONE).at(PLACES.rioOtherHomeV6.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      verdicts.push(kind(await friend.open()));
+      clock.advance(hours(24));
+    }
+    expect(verdicts).to.include('challenge');
   });
 
   it('lets a household of four devices behind one IP watch at once', async () => {

@@ -26,6 +26,11 @@ export const PLACES = {
   /** A home network the database knows only as "United States" (its centre, ± 1000 km). */
   usCountryLevel: { ip: '24.0.0.1', location: { lat: 37.75, lon: -97.82, accuracyKm: 1000, country: 'US' } },
   losAngeles: { ip: '76.1.1.1', location: { lat: 34.05, lon: -118.24, accuracyKm: 20, country: 'US', city: 'Los Angeles' } },
+  /** One home in Rio whose IPv4 the database places in São Paulo (360 km away) and its IPv6 in Rio. */
+  rioHomeV4: { ip: '96.253.216.113', location: { lat: -23.55, lon: -46.63, accuracyKm: 100, country: 'BR', city: 'São Paulo', asn: 28573 } },
+  rioHomeV6: { ip: '2602:633c:5202:9d00::2ac5', location: { lat: -22.91, lon: -43.17, accuracyKm: 10, country: 'BR', city: 'Rio de Janeiro', asn: 28573 } },
+  /** Another operator's home in Rio, on IPv6. */
+  rioOtherHomeV6: { ip: '2804:14c:1a0:4e00::1', location: { lat: -22.9, lon: -43.2, accuracyKm: 10, country: 'BR', city: 'Rio de Janeiro', asn: 26599 } },
   vpnUs: { ip: '104.28.5.9', location: { lat: 37.77, lon: -122.41, accuracyKm: 50, country: 'US', hosting: true } },
 } satisfies Record<string, { ip: string; location: Location }>;
 
