@@ -57,13 +57,13 @@ function checkGroups(value: Identity['groups']): Pick<PayingIdentity, 'groups' |
     if (!group || typeof group !== 'object' || typeof group.id !== 'string' || group.id.length === 0 || group.id.length > MAX_ID_LENGTH) {
       throw wrong(entry, `Each group is a non-empty id of at most ${MAX_ID_LENGTH} characters, or \`{ id, limits }\`.`);
     }
-    if (group.limits !== undefined && group.limits !== null && 'people' in group.limits) throw wrong(entry, 'A group limits devices, not people: `people` applies to one account.');
     let limits: Limits;
     try {
       limits = resolveLimits(`identify().groups[${groups.length}].limits`, group.limits);
     } catch (error) {
       throw new SharelockError('SHARELOCK_E_IDENTITY_INVALID', (error as Error).message);
     }
+    if (limits.people !== undefined) throw wrong(entry, 'A group limits devices, not people: `people` applies to one account.');
     groups.push(group.id);
     if (Object.keys(limits).length > 0) pools.push({ id: group.id, limits });
   }

@@ -128,6 +128,14 @@ function describeGroups(): void {
     expect(guard.stats().identifyFailures).to.equal(4);
   });
 
+  it('names the group whose limits are not an object, instead of failing on them', async () => {
+    const logged: string[] = [];
+    const { guard } = setup({ logger: { warn: () => {}, error: (message: string) => logged.push(message) } });
+    const identity = { id: 'ann', groups: [{ id: 'acme', limits: 5 }] } as unknown as Identity;
+    expect((await device(guard, identity, 0).open()).verdict.kind).to.equal('allow');
+    expect(logged.join('\n')).to.match(/groups\[0\]\.limits/);
+  });
+
   it('rejects a group condition that is not a list of names when sharelock is created', () => {
     expect(() => setup({ policies: [{ name: 'x', priority: 1, when: { group: 3 } as never, action: 'allow' }] })).to.throw(/policies\[0\]\.when\.group/);
   });
