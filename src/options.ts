@@ -18,6 +18,7 @@ import { AccessList, type ListSpec } from './policy/lists.js';
 import type { Condition, Policy, PolicyAction } from './policy/policy.js';
 import { DEFAULT_POLICIES, PRESETS, VERIFIED_TRUST_MS, type Tolerance } from './policy/presets.js';
 import type { SignalSettings } from './signals/context.js';
+import { MAX_DAYS } from './signals/households.js';
 
 /** What to do when the store fails or exceeds `storeTimeoutMs`. */
 export type StoreFailure = 'allow' | 'deny';
@@ -229,6 +230,8 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
 };
 const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
 const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, cloneWindowMs: true, travel: true, velocity: true, people: true };
+/** Upper bounds beyond which a signal setting would silently switch its signal off. */
+const MAX_SIGNAL_VALUES: Record<string, number> = { 'travel.minPlaceDays': MAX_DAYS };
 const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true, minPlaceDays: true };
 const VELOCITY_KEYS: { [K in keyof SignalSettings['velocity']]: true } = { networksPerHour: true, newDevicesPerDay: true };
 const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true };
@@ -622,7 +625,7 @@ function resolveSignals(tolerance: unknown, value: unknown): SignalSettings {
   const group = <T extends object>(name: 'travel' | 'velocity' | 'people', keys: object, base: T): T => {
     const given = raw[name] === undefined ? {} : checkKeys(`signals.${name}`, raw[name], keys);
     const out = { ...base };
-    for (const [key, v] of Object.entries(given)) (out as Record<string, number>)[key] = wholeNumber(`signals.${name}.${key}`, v, 0, 0);
+    for (const [key, v] of Object.entries(given)) (out as Record<string, number>)[key] = wholeNumber(`signals.${name}.${key}`, v, 0, 0, MAX_SIGNAL_VALUES[`${name}.${key}`]);
     return Object.freeze(out);
   };
   return Object.freeze({

@@ -29,6 +29,8 @@ describe('options', () => {
     expect(() => createSharelock({ ...base, storeFailure: 'open' as 'allow' })).to.throw(/Use 'allow' \(fail open\) or 'deny'/);
     expect(() => createSharelock({ ...base, branding: { colors: { accent: 'red;}body{display:none' } } })).to.throw(/Invalid `branding.colors.accent`/);
     expect(codeOf(() => createSharelock({ secret: SECRET } as Options))).to.equal('SHARELOCK_E_IDENTIFY_MISSING');
+    // Places remember 31 days of use: more would switch impossible travel off without a word.
+    expect(() => createSharelock({ ...base, signals: { travel: { minPlaceDays: 32 } } })).to.throw(/Invalid `signals.travel.minPlaceDays`: 32. It must be a whole number from 0 to 31/);
   });
 
   it('requires a long secret and senders in production', () => {

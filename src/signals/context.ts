@@ -15,7 +15,10 @@ export interface SignalSettings {
     windowMs: number;
     minDistanceKm: number;
     minSpeedKmh: number;
-    /** Locations less precise than this never count (carrier hubs, country centres). */
+    /**
+     * Locations less precise than this never count. At 1000 km (the default) a country-level answer
+     * still counts against a place in another country, never within its own.
+     */
     maxAccuracyKm: number;
     /**
      * Both places must have been in use on this many days: one odd access from a network a

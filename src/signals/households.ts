@@ -1,5 +1,6 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
+import { days } from '../time.js';
 import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
 
 /**
@@ -44,8 +45,9 @@ export interface HouseholdSettings {
 const MAX_PLACES = 16;
 const MAX_NETWORKS = 8;
 const MAX_DEVICES = 16;
-const MAX_DAYS = 31;
-const DAY_MS = 86_400_000;
+/** Days of use remembered per place (so `travel.minPlaceDays` can ask for at most this many). */
+export const MAX_DAYS = 31;
+const DAY_MS = days(1);
 const MAX_EGRESS = 8;
 /**
  * A home has one IPv4 address, renewed every few days at most. A network that shows this many
@@ -54,7 +56,7 @@ const MAX_EGRESS = 8;
  * about where anyone is, even when the database does not flag it.
  */
 const EGRESS_ADDRESSES = 3;
-const EGRESS_WINDOW_MS = 3 * DAY_MS;
+const EGRESS_WINDOW_MS = days(3);
 
 export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
@@ -114,8 +116,11 @@ export function recordAccess(
     place.country = access.location.country;
     changed = true;
   }
-  if (access.ip !== undefined && !access.network.includes(':')) changed = noteAddress(place, access.ip, access.at) || changed;
-  if (showsEgress(place, access.network)) return { profile: asEgress(next, place, access.network), changed: true };
+  // Only a new address can make a network an egress.
+  if (access.ip !== undefined && !access.network.includes(':') && noteAddress(place, access.ip, access.at)) {
+    if (showsEgress(place, access.network)) return { profile: asEgress(next, place, access.network), changed: true };
+    changed = true;
+  }
   place.lastSeen = Math.max(place.lastSeen, access.at);
   if (next.places.length > MAX_PLACES) {
     next.places.sort((a, b) => b.lastSeen - a.lastSeen);
