@@ -664,10 +664,11 @@ function resolvePolicies(value: unknown): readonly Policy[] {
   );
 }
 
+const DEVICE_COUNT_CHECKS = ['device_count', ...DEVICE_TYPES.map((type) => `${type}_device_count`)];
 export const KNOWN_CHECKS = new Set([
-  'device_count', 'computer_device_count', 'tablet_device_count', 'mobile_device_count', 'tv_device_count', 'other_device_count',
+  ...DEVICE_COUNT_CHECKS,
   'concurrent_sessions', 'impossible_travel', 'cloned_device', 'networks_per_hour', 'new_devices_per_day', 'people_count',
-  'group_device_count', 'group_computer_device_count', 'group_tablet_device_count', 'group_mobile_device_count', 'group_tv_device_count', 'group_other_device_count',
+  ...DEVICE_COUNT_CHECKS.map((check) => `group_${check}`),
 ]);
 
 function checkCondition(option: string, value: unknown): asserts value is Condition {

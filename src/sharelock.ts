@@ -1,3 +1,4 @@
+import { hours } from './time.js';
 import { AgentParser } from './device/agent.js';
 import { DeviceIdentity } from './device/identity.js';
 import { VerdictCache } from './cache.js';
@@ -26,7 +27,7 @@ import { Events, type EventName, type Listener } from './events/emitter.js';
 import { attachToPools, poolId, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
-const REPLACE_AFTER_IDLE_MS = 3_600_000;
+const REPLACE_AFTER_IDLE_MS = hours(1);
 
 /** The verdict for one request, and the device cookie to set with the response. */
 export interface Decision {

@@ -1,6 +1,6 @@
 import express from 'express';
 import session from 'express-session';
-import { createSharelock, type Options, type Store } from 'sharelock';
+import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
 import { DecisionLog, DevClock, parseDuration } from './dev.js';
 import { findUser, type User } from './users.js';
@@ -12,7 +12,7 @@ declare module 'express-session' {
   }
 }
 
-const MAX_ADVANCE_MS = 400 * 86_400_000;
+const MAX_ADVANCE_MS = days(400);
 
 export interface ExampleOptions {
   store?: Store;

@@ -1,6 +1,6 @@
-import type { ChallengeKind, Reason, SharelockEvents, VerdictKind } from 'sharelock';
+import { days, hours, minutes, seconds, type ChallengeKind, type Reason, type SharelockEvents, type VerdictKind } from 'sharelock';
 
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const UNIT_MS: Record<string, number> = { d: days(1), h: hours(1), m: minutes(1), s: seconds(1), ms: 1 };
 const DURATION = /^(?:\d{1,12}(?:d|h|ms|m|s))+$/;
 
 /** "1d", "3h", "90m", "30s", "500ms", or several at once ("1d12h"), in ms; `undefined` when unreadable. */
