@@ -595,6 +595,7 @@ const DATABASES = "Use 'geoip-lite' or { mmdb: '/path/GeoLite2-City.mmdb' }, or 
 /** `geo.database` as one lookup, each database opened now so a missing file fails at creation. */
 function resolveGeoDatabase(value: unknown): ((ip: string) => Location | undefined) | undefined {
   if (value === undefined) return undefined;
+  if (Array.isArray(value) && value.length === 0) throw invalid('geo.database', value, `An empty list would look nothing up. ${DATABASES}`);
   const list: unknown[] = Array.isArray(value) ? value : [value];
   const lookups = list.map((entry, i) => {
     const option = Array.isArray(value) ? `geo.database[${i}]` : 'geo.database';
@@ -614,7 +615,6 @@ function resolveGeoDatabase(value: unknown): ((ip: string) => Location | undefin
       throw invalid(`${option}.mmdb`, path, (error as Error).message);
     }
   });
-  if (lookups.length === 0) return undefined;
   return lookups.length === 1 ? lookups[0] : mergedLookup(lookups);
 }
 

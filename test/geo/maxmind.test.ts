@@ -123,6 +123,7 @@ describe('MaxMind databases', () => {
     expect(fails([{ mmdb: file('city.mmdb', buildMmdb(CITY)) }, { mmdb: missing }])).to.throw(/Invalid `geo.database\[1\].mmdb`/);
     expect(fails({ mmdb: '' })).to.throw(/Invalid `geo.database.mmdb`: "". Give the path of a MaxMind database file/);
     expect(fails({ path: missing })).to.throw(/SHARELOCK_E_OPTION_UNKNOWN: Unknown option `geo.database.path`/);
+    expect(fails([])).to.throw(/Invalid `geo.database`: \[\]. An empty list would look nothing up/);
     expect(fails('maxmind')).to.throw(/Invalid `geo.database`: "maxmind". Use 'geoip-lite' or \{ mmdb: /);
     expect(fails([{ mmdb: file('city.mmdb', buildMmdb(CITY)) }, 42])).to.throw(/Invalid `geo.database\[1\]`: 42/);
   });
