@@ -181,6 +181,8 @@ export class Sharelock<Req = any, Res = any> {
     if (replaced) {
       try {
         await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));
+        // Its cookie is gone, so it never comes back to leave its groups' pools by itself.
+        await this.#releaseFromPools(identity, replaced.id, input.access.at);
         result = await this.#store('attach', (store) => store.attach(input));
       } catch {
         return this.#storeFailed(route);
@@ -192,7 +194,7 @@ export class Sharelock<Req = any, Res = any> {
         return this.#suspended('store');
       case 'logout':
         // Its account logged it out: it leaves its groups' pools too.
-        if (identity.pools.length > 0) void releaseFromPools((w, run) => this.#store(w, run), input.deviceId, identity.pools.map((p) => p.id), input.access.at).catch(() => undefined);
+        void this.#releaseFromPools(identity, input.deviceId, input.access.at).catch(() => undefined);
         return {
           kind: 'logout',
           url: this.config.urls.logout,
@@ -362,6 +364,11 @@ export class Sharelock<Req = any, Res = any> {
   async #setAccount(accountId: string, status: AccountStatus): Promise<void> {
     await this.#store('setAccountStatus', (store) => store.setAccountStatus(accountId, status));
     this.#cache.invalidate(accountId);
+  }
+
+  /** Free a device's slots in the account's group pools. */
+  async #releaseFromPools(identity: PayingIdentity, deviceId: string, at: number): Promise<void> {
+    if (identity.pools.length > 0) await releaseFromPools((w, run) => this.#store(w, run), deviceId, identity.pools.map((p) => p.id), at);
   }
 
   async #identify(appRequest: Req): Promise<PayingIdentity | undefined> {

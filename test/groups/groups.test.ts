@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createSharelock, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
+import { createSharelock, days, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
@@ -99,6 +99,17 @@ function describeGroups(): void {
     expect(done.ok).to.equal(true);
     expect((await newcomer.open()).verdict.kind).to.equal('allow');
     expect((await annLaptop.open()).verdict.kind, 'the logged-out laptop').to.equal('logout');
+  });
+
+  it("frees the pool slot of a browser whose cookies were cleared, when its new cookie takes the old one's place", async () => {
+    const { guard, clock } = setup({ limits: { devices: 1 } });
+    const ann = member('ann', { devices: 2 });
+    expect((await device(guard, ann, 0).open()).verdict.kind).to.equal('allow');
+    clock.advance(days(1));
+    // The same browser, same network, a fresh cookie: it takes its own old slot, in the team's pool too.
+    expect((await device(guard, ann, 0).open()).verdict.kind).to.equal('allow');
+    expect((await guard.groupDevices('acme')).filter((d) => d.status === 'attached')).to.have.length(1);
+    expect((await device(guard, member('ben', { devices: 2 }), 1).open()).verdict.kind, "a teammate's device fits").to.equal('allow');
   });
 
   it('frees the slot of a device the app logged out, at its next request', async () => {
