@@ -20,23 +20,22 @@ type StoreCall = <T>(what: string, run: (store: Store) => Promise<T>) => Promise
 export const poolLimits = (group: Required<Group>): Limits & { devices: number } => ({ devices: Number.MAX_SAFE_INTEGER, ...group.limits });
 
 /**
- * Attach the device to each group's pool (one atomic store call per group). A device the pools
- * already hold is only touched. Pools keep no access history.
+ * Attach the device to each group's pool (one atomic store call per group, all at once); the
+ * usage comes back in the order of `pools`. A device the pools already hold is only touched.
+ * Pools keep no access history.
  */
 export async function attachToPools(call: StoreCall, input: AttachInput, pools: ReadonlyArray<Required<Group>>, force = input.force === true): Promise<GroupUsage[]> {
-  const usage: GroupUsage[] = [];
-  for (const group of pools) {
-    const { outcome } = await call('attach', (store) =>
-      store.attach({ ...input, accountId: poolId(group.id), limits: poolLimits(group), force, historySize: 1, metadata: { accountId: input.accountId } }),
-    );
-    usage.push({ id: group.id, exceeded: outcome.kind === 'over_limit' ? outcome.exceeded : [] });
-  }
-  return usage;
+  return Promise.all(
+    pools.map(async (group) => {
+      const { outcome } = await call('attach', (store) =>
+        store.attach({ ...input, accountId: poolId(group.id), limits: poolLimits(group), force, historySize: 1, metadata: { accountId: input.accountId } }),
+      );
+      return { id: group.id, exceeded: outcome.kind === 'over_limit' ? outcome.exceeded : [] };
+    }),
+  );
 }
 
-/** Free the device's slot in each pool (it was logged out of its account). */
+/** Free the device's slot in each pool (it was logged out of its account), all at once. */
 export async function releaseFromPools(call: StoreCall, deviceId: string, groupIds: readonly string[], at: number): Promise<void> {
-  for (const id of groupIds) {
-    await call('setDeviceStatus', (store) => store.setDeviceStatus(poolId(id), deviceId, 'detached', at, { logout: false }));
-  }
+  await Promise.all(groupIds.map((id) => call('setDeviceStatus', (store) => store.setDeviceStatus(poolId(id), deviceId, 'detached', at, { logout: false }))));
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createSharelock, days, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
+import { poolId } from '../../src/groups.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -21,7 +22,30 @@ function setup(options: Partial<Options<Identity | null>> = {}) {
   const store = makeStore();
   const guard = createSharelock<Identity | null>({ secret: SECRET, identify: (i) => i, now: clock.now, store, logger: { warn: () => {}, error: () => {} }, ...options });
   opened.push(guard, { close: async () => await store.close?.() });
-  return { guard, clock };
+  return { guard, clock, store };
+}
+
+/**
+ * Watch the store's attach calls to these groups' pools: each waits one turn of the event loop
+ * before reaching the store, so calls made one after another never overlap and parallel ones do.
+ * `slowFirst` holds the first group's calls a few turns longer, so they finish last.
+ */
+function watchPoolAttaches(store: Store, groupIds: string[], { slowFirst = false } = {}) {
+  const pools = groupIds.map(poolId);
+  const attach = store.attach.bind(store);
+  const watched = { inFlight: 0, mostAtOnce: 0 };
+  store.attach = async (input) => {
+    const index = pools.indexOf(input.accountId);
+    if (index < 0) return attach(input);
+    watched.mostAtOnce = Math.max(watched.mostAtOnce, ++watched.inFlight);
+    try {
+      for (let turn = 0; turn < (slowFirst && index === 0 ? 5 : 1); turn++) await new Promise((resolve) => setImmediate(resolve));
+      return await attach(input);
+    } finally {
+      watched.inFlight--;
+    }
+  };
+  return watched;
 }
 
 
@@ -121,6 +145,19 @@ function describeGroups(): void {
     await guard.kick('ann', laptopId);
     expect((await laptop.open()).verdict.kind).to.equal('logout');
     expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('allow');
+  });
+
+  it("asks every group's pool at once, and names the full pools in the order identify() lists them", async () => {
+    const { guard, store } = setup();
+    const both = (id: string): Identity => ({ id, groups: [{ id: 'acme', limits: { devices: 1 } }, { id: 'acme-eu', limits: { devices: 1 } }] });
+    const watched = watchPoolAttaches(store, ['acme', 'acme-eu'], { slowFirst: true });
+    expect((await device(guard, both('ann'), 0).open()).verdict.kind).to.equal('allow');
+    expect(watched.mostAtOnce, 'both pools asked at once').to.equal(2);
+    const second = await device(guard, both('ben'), 1).open();
+    expect(second.verdict.reasons.map((r) => r.message)).to.deep.equal([
+      '2 devices in use across group "acme"; its plan allows 1.',
+      '2 devices in use across group "acme-eu"; its plan allows 1.',
+    ]);
   });
 
   it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
