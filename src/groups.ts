@@ -1,4 +1,4 @@
-import type { Group, Limits } from './model.js';
+import type { DeviceRecord, Group, Limits } from './model.js';
 import type { AttachInput, AttachOutcome, Store } from './stores/store.js';
 
 /**
@@ -8,10 +8,17 @@ import type { AttachInput, AttachOutcome, Store } from './stores/store.js';
  */
 export const poolId = (groupId: string): string => `\u0000group:${groupId}`;
 
-/** How one group's pool took this device: `exceeded` is empty when it fits. */
+/** How one group's pool took this device. */
 export interface GroupUsage {
   id: string;
+  /** The limits the group sets. */
+  limits: Required<Group>['limits'];
+  /** The pool's devices after this request: with this one when the pool took it. */
+  devices: readonly DeviceRecord[];
+  /** The limits the pool refused the device for; empty when it took it. */
   exceeded: Extract<AttachOutcome, { kind: 'over_limit' }>['exceeded'];
+  /** This request took the device's slot in the pool (it held none before). */
+  newlyAttached: boolean;
 }
 
 type StoreCall = <T>(what: string, run: (store: Store) => Promise<T>) => Promise<T>;
@@ -27,10 +34,16 @@ export const poolLimits = (group: Required<Group>): Limits & { devices: number }
 export async function attachToPools(call: StoreCall, input: AttachInput, pools: ReadonlyArray<Required<Group>>, force = input.force === true): Promise<GroupUsage[]> {
   return Promise.all(
     pools.map(async (group) => {
-      const { outcome } = await call('attach', (store) =>
+      const { outcome, snapshot } = await call('attach', (store) =>
         store.attach({ ...input, accountId: poolId(group.id), limits: poolLimits(group), force, historySize: 1, metadata: { accountId: input.accountId } }),
       );
-      return { id: group.id, exceeded: outcome.kind === 'over_limit' ? outcome.exceeded : [] };
+      return {
+        id: group.id,
+        limits: group.limits,
+        devices: snapshot.devices,
+        exceeded: outcome.kind === 'over_limit' ? outcome.exceeded : [],
+        newlyAttached: outcome.kind === 'attached' && outcome.newlyAttached,
+      };
     }),
   );
 }

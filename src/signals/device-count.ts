@@ -1,4 +1,4 @@
-import { DEVICE_TYPES } from '../model.js';
+import { DEVICE_TYPES, type DeviceRecord, type DeviceType, type Limits } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 
 /**
@@ -6,20 +6,37 @@ import type { SignalContext, SignalResult } from './context.js';
  * the store attached nothing, so the observed count includes the device asking to join.
  */
 export function deviceCounts(context: SignalContext, asking: boolean): SignalResult[] {
-  const attached = context.devices.filter((d) => d.status === 'attached');
-  const extra = asking && !attached.some((d) => d.id === context.device.id) ? 1 : 0;
-  const results: SignalResult[] = [];
-  const total = attached.length + extra;
-  results.push(result('device_count', total, context.limits.devices, 'devices'));
-  for (const type of DEVICE_TYPES) {
-    const limit = context.limits[type];
-    if (limit === undefined) continue;
-    const count = attached.filter((d) => d.type === type).length + (extra && context.device.type === type ? 1 : 0);
-    results.push(result(`${type}_device_count`, count, limit, `${type} devices`));
-  }
-  return results;
+  return countAgainstLimits(context.devices, context.device, context.limits, asking).map(({ limit, observed, threshold }) => {
+    const what = limit === 'devices' ? 'devices' : `${limit} devices`;
+    return { check: countCheck(limit), observed, threshold, fired: observed > threshold, message: `${observed} ${what} in use; the plan allows ${threshold}.` };
+  });
 }
 
-function result(check: string, observed: number, threshold: number, what: string): SignalResult {
-  return { check, observed, threshold, fired: observed > threshold, message: `${observed} ${what} in use; the plan allows ${threshold}.` };
+/** One limit and the devices it counts. */
+export interface LimitCount {
+  limit: 'devices' | DeviceType;
+  observed: number;
+  threshold: number;
+}
+
+/**
+ * Each limit set (the total first, then per type), with the attached devices it counts; `asking`
+ * adds the device when it is not attached yet (the store refused it).
+ */
+export function countAgainstLimits(devices: readonly DeviceRecord[], device: { id: string; type: DeviceType }, limits: Limits, asking: boolean): LimitCount[] {
+  const attached = devices.filter((d) => d.status === 'attached');
+  const extra = asking && !attached.some((d) => d.id === device.id) ? 1 : 0;
+  const counts: LimitCount[] = [];
+  if (limits.devices !== undefined) counts.push({ limit: 'devices', observed: attached.length + extra, threshold: limits.devices });
+  for (const type of DEVICE_TYPES) {
+    const limit = limits[type];
+    if (limit === undefined) continue;
+    counts.push({ limit: type, observed: attached.filter((d) => d.type === type).length + (device.type === type ? extra : 0), threshold: limit });
+  }
+  return counts;
+}
+
+/** `device_count` for the total, `{type}_device_count` per type. */
+export function countCheck(limit: LimitCount['limit']): string {
+  return limit === 'devices' ? 'device_count' : `${limit}_device_count`;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createSharelock, days, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
+import { createSharelock, days, minutes, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { poolId } from '../../src/groups.js';
 import { FakeClock } from '../support/clock.js';
@@ -158,6 +158,36 @@ function describeGroups(): void {
       '2 devices in use across group "acme"; its plan allows 1.',
       '2 devices in use across group "acme-eu"; its plan allows 1.',
     ]);
+  });
+
+  it("reports the team's device count to policies below its limit too, e.g. to watch teams nearing their plan", async () => {
+    const nearlyFull = { name: 'team_nearly_full', priority: 100, when: { signal: 'group_device_count', gte: 2 }, action: 'monitor' } as const;
+    const { guard } = setup({ policies: (defaults) => [...defaults, nearlyFull] });
+    expect((await device(guard, member('ann'), 0).open()).verdict.kind).to.equal('allow');
+    expect(guard.stats().policies.team_nearly_full, 'one device of three').to.equal(undefined);
+    expect((await device(guard, member('ben'), 1).open()).verdict.kind).to.equal('allow');
+    expect(guard.stats().policies.team_nearly_full, 'two devices of three').to.equal(1);
+  });
+
+  it('records a full team in monitor mode, as it records a full account', async () => {
+    const { guard } = setup({ monitor: true });
+    for (let n = 0; n < 3; n++) await device(guard, member('ann'), n).open();
+    const fourth = await device(guard, member('ben'), 3).open();
+    expect(fourth.verdict).to.deep.equal({
+      kind: 'allow',
+      reasons: [{ check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit', monitor: true }],
+    });
+  });
+
+  it("keeps letting the team's devices in when its plan shrinks: only a device asking for a slot is over the limit", async () => {
+    const { guard, clock } = setup();
+    const owners = ['ann', 'ann', 'ben'];
+    const devices = owners.map((owner, n) => device(guard, member(owner), n));
+    for (const d of devices) await d.open();
+    clock.advance(minutes(1)); // past the verdict cache
+    for (const [n, d] of devices.entries()) {
+      expect((await guard.decide(d.request(), member(owners[n]!, { devices: 2 }))).verdict.kind).to.equal('allow');
+    }
   });
 
   it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
