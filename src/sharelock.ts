@@ -206,17 +206,18 @@ export class Sharelock<Req = any, Res = any> {
       case 'over_limit':
         break;
     }
-    if (allowed) return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
-
     const overLimit = outcome.kind === 'over_limit';
+    // A device its account refused asks no pool for a slot (unless a policy lets it in below).
     let groups: GroupUsage[] = [];
     if (!overLimit && identity.pools.length > 0) {
       try {
-        groups = await attachToPools((w, run) => this.#store(w, run), input, identity.pools);
+        groups = await this.#attachToPools(input, identity.pools);
       } catch {
         return this.#storeFailed(route);
       }
     }
+    // Attached with `force`, in its groups' pools too.
+    if (allowed) return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
     const device = snapshot.devices.find((d) => d.id === input.deviceId);
     const context: SignalContext = {
       now: input.access.at,
@@ -247,16 +248,18 @@ export class Sharelock<Req = any, Res = any> {
     const { action, reasons } = evaluation;
     if (reasons.length > 0) this.config.logger.debug?.(`account ${identity.id} device ${input.deviceId}: ${typeof action === 'string' ? action : `challenge ${action.challenge}`} — ${reasons.map((r) => `${r.policy}: ${r.check} ${r.observed} > ${r.threshold}${r.monitor ? ' (monitor)' : ''}`).join('; ')}`);
 
+    const refusedBy = groups.filter((g) => g.exceeded.length > 0).map((g) => identity.pools.find((p) => p.id === g.id)!);
     if (action === 'allow' || action === 'monitor') {
-      // The store refused the device, but no enforcing policy wants it out: let it in after all.
-      const refusedBy = groups.filter((g) => g.exceeded.length > 0).map((g) => identity.pools.find((p) => p.id === g.id)!);
-      if (overLimit || refusedBy.length > 0) {
-        try {
-          if (overLimit) await this.#store('attach', (store) => store.attach({ ...input, force: true }));
-          await attachToPools((w, run) => this.#store(w, run), input, refusedBy, true);
-        } catch {
-          return this.#storeFailed(route);
-        }
+      // The store refused the device, but no enforcing policy wants it out: let it in after all,
+      // into every pool it is not in yet (all of them when its account refused it), so pools count it.
+      const outside = overLimit ? identity.pools : refusedBy;
+      try {
+        await Promise.all([
+          overLimit ? this.#store('attach', (store) => store.attach({ ...input, force: true })) : undefined,
+          this.#attachToPools(input, outside, true),
+        ]);
+      } catch {
+        return this.#storeFailed(route);
       }
       return { kind: 'allow', reasons };
     }
@@ -364,6 +367,11 @@ export class Sharelock<Req = any, Res = any> {
   async #setAccount(accountId: string, status: AccountStatus): Promise<void> {
     await this.#store('setAccountStatus', (store) => store.setAccountStatus(accountId, status));
     this.#cache.invalidate(accountId);
+  }
+
+  /** Attach the device to these group pools (`force` defaults to the input's). */
+  #attachToPools(input: AttachInput, pools: PayingIdentity['pools'], force?: boolean): Promise<GroupUsage[]> {
+    return attachToPools((w, run) => this.#store(w, run), input, pools, force);
   }
 
   /** Free a device's slots in the account's group pools. */

@@ -190,6 +190,27 @@ function describeGroups(): void {
     }
   });
 
+  it("counts in the team's pool a device a policy lets in over the member's own limit", async () => {
+    const { guard } = setup({ policies: (defaults) => [...defaults, { name: 'vip', priority: 100, when: { plan: 'vip' }, action: 'allow' }] });
+    const ann: Identity = { ...member('ann'), plan: 'vip', limits: { devices: 1 } };
+    expect((await device(guard, ann, 0).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, ann, 1).open()).verdict.kind, "over ann's own limit, let in by the policy").to.equal('allow');
+    expect((await guard.groupDevices('acme')).filter((d) => d.status === 'attached')).to.have.length(2);
+    expect((await device(guard, member('ben'), 2).open()).verdict.kind).to.equal('allow');
+    const fourth = await device(guard, member('ben'), 3).open();
+    expect(fourth.verdict.kind).to.equal('challenge');
+    expect(fourth.verdict.reasons.map((r) => r.check)).to.deep.equal(['group_device_count']);
+  });
+
+  it("counts an allow-listed member's devices in the team's pool", async () => {
+    const { guard } = setup({ lists: { allow: { accounts: ['ann'] } } });
+    const ann: Identity = { ...member('ann'), limits: { devices: 1 } };
+    for (const n of [0, 1]) expect((await device(guard, ann, n).open()).verdict.kind).to.equal('allow');
+    expect((await guard.groupDevices('acme')).filter((d) => d.status === 'attached')).to.have.length(2);
+    expect((await device(guard, member('ben'), 2).open()).verdict.kind).to.equal('allow');
+    expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('challenge');
+  });
+
   it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
     const { guard } = setup({ limits: { devices: 1 }, policies: (defaults) => [...defaults, { name: 'qa', priority: 100, when: { group: ['qa', 'staff'] }, action: 'allow' }] });
     const tester = { id: 'tess', groups: ['qa'] };
