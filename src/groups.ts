@@ -48,6 +48,19 @@ export async function attachToPools(call: StoreCall, input: AttachInput, pools: 
   );
 }
 
+/**
+ * Give back the slots this request took, in the account (`tookAccountSlot`) and in its pools, for
+ * a device a pool refused: it holds no slot it cannot use while it is challenged. Passing the
+ * challenge attaches it everywhere at once.
+ */
+export async function giveBackSlots(call: StoreCall, input: Pick<AttachInput, 'accountId' | 'deviceId'>, tookAccountSlot: boolean, usage: readonly GroupUsage[], at: number): Promise<void> {
+  const { accountId, deviceId } = input;
+  await Promise.all([
+    tookAccountSlot ? call('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, 'detached', at, { logout: false })) : undefined,
+    releaseFromPools(call, deviceId, usage.filter((g) => g.newlyAttached).map((g) => g.id), at),
+  ]);
+}
+
 /** Free the device's slot in each pool (it was logged out of its account), all at once. */
 export async function releaseFromPools(call: StoreCall, deviceId: string, groupIds: readonly string[], at: number): Promise<void> {
   await Promise.all(groupIds.map((id) => call('setDeviceStatus', (store) => store.setDeviceStatus(poolId(id), deviceId, 'detached', at, { logout: false }))));

@@ -24,7 +24,7 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
-import { attachToPools, poolId, releaseFromPools, type GroupUsage } from './groups.js';
+import { attachToPools, giveBackSlots, poolId, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = hours(1);
@@ -262,6 +262,11 @@ export class Sharelock<Req = any, Res = any> {
         return this.#storeFailed(route);
       }
       return { kind: 'allow', reasons };
+    }
+    // Not let in, and over a pool's limit: it must not keep the slots this request gave it.
+    if (refusedBy.length > 0) {
+      const tookAccountSlot = outcome.kind === 'attached' && outcome.newlyAttached;
+      await giveBackSlots((w, run) => this.#store(w, run), input, tookAccountSlot, groups, input.access.at).catch(() => undefined);
     }
     if (action === 'deny') return { kind: 'deny', status: 403, reasons };
     if (action === 'logout') {

@@ -10,7 +10,7 @@ import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
-import { attachToPools, poolId, poolLimits, releaseFromPools } from '../groups.js';
+import { attachToPools, giveBackSlots, poolId, poolLimits, releaseFromPools } from '../groups.js';
 
 export type ChallengeError =
   | 'not_found'
@@ -265,8 +265,10 @@ export class ChallengeFlow {
     );
     const exceeded = result.outcome.kind === 'over_limit' ? result.outcome.exceeded : [];
     if (exceeded.length === 0 && challenge.groups) {
-      const usage = await attachToPools(this.#call, { accountId: challenge.accountId, deviceId: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, access: { at: now, deviceId: challenge.deviceId }, limits: challenge.limits, inactiveBefore: now - this.#config.inactiveAfterMs, historySize: 1 }, challenge.groups);
+      const input = { accountId: challenge.accountId, deviceId: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, access: { at: now, deviceId: challenge.deviceId }, limits: challenge.limits, inactiveBefore: now - this.#config.inactiveAfterMs, historySize: 1 };
+      const usage = await attachToPools(this.#call, input, challenge.groups);
       exceeded.push(...usage.flatMap((g) => g.exceeded));
+      if (exceeded.length > 0) await giveBackSlots(this.#call, input, result.outcome.kind === 'attached' && result.outcome.newlyAttached, usage, now);
     }
     if (exceeded.length > 0) return { ok: false, error: 'over_limit', toLogOut: Math.max(...exceeded.map((e) => e.observed - e.threshold)) };
     await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createSharelock, days, minutes, MemoryStore, type Identity, type Options, type Store } from '../../src/index.js';
+import { createSharelock, days, minutes, MemoryStore, type Decision, type DeviceRecord, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { poolId } from '../../src/groups.js';
 import { FakeClock } from '../support/clock.js';
@@ -48,6 +48,17 @@ function watchPoolAttaches(store: Store, groupIds: string[], { slowFirst = false
   return watched;
 }
 
+
+/** The challenge a device was given, with its owner check passed (the code from the outbox). */
+async function ownerChecked(guard: ReturnType<typeof setup>['guard'], decision: Decision) {
+  if (decision.verdict.kind !== 'challenge') throw new Error(`expected a challenge, got ${decision.verdict.kind}`);
+  const [id, deviceId] = [decision.verdict.challenge.id, decision.deviceId!];
+  await guard.challenges.claimOwnership(id, deviceId);
+  await guard.challenges.verifyCode(id, deviceId, guard.outbox!.latest()!.code);
+  return { id, deviceId };
+}
+
+const attachedIds = (devices: DeviceRecord[]) => devices.filter((d) => d.status === 'attached').map((d) => d.id);
 
 /** Members of the team "acme", whose plan pools 3 devices. */
 const member = (id: string, limits = { devices: 3 }): Identity => ({ id, email: `${id}@acme.example`, groups: [{ id: 'acme', limits }] });
@@ -209,6 +220,37 @@ function describeGroups(): void {
     expect((await guard.groupDevices('acme')).filter((d) => d.status === 'attached')).to.have.length(2);
     expect((await device(guard, member('ben'), 2).open()).verdict.kind).to.equal('allow');
     expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('challenge');
+  });
+
+  it("holds no slot in the member's own account for a device the team's pool refuses", async () => {
+    const { guard } = setup();
+    const ann: Identity = { ...member('ann'), limits: { devices: 1 } };
+    const bens = [0, 1, 2].map((n) => device(guard, member('ben'), n));
+    for (const d of bens) await d.open();
+    const refused = await device(guard, ann, 3).open();
+    expect(refused.verdict.kind).to.equal('challenge');
+    expect(attachedIds(await guard.devices('ann')), 'while challenged').to.deep.equal([]);
+    const { id, deviceId } = await ownerChecked(guard, refused);
+    expect((await guard.challenges.complete(id, deviceId)).ok, 'the team is still full').to.equal(false);
+    expect(attachedIds(await guard.devices('ann')), 'after trying to continue').to.deep.equal([]);
+    // Ben's laptop leaves the team: ann's other device takes the slot, her own account has room for it.
+    await guard.kick('ben', (await bens[0]!.open()).deviceId!);
+    expect((await bens[0]!.open()).verdict.kind).to.equal('logout');
+    expect((await device(guard, ann, 4).open()).verdict.kind).to.equal('allow');
+  });
+
+  it('attaches a refused device in its account and in the team’s pool once it passes the challenge', async () => {
+    const { guard } = setup();
+    const bens = [0, 1, 2].map((n) => device(guard, member('ben'), n));
+    for (const d of bens) await d.open();
+    const newcomer = device(guard, member('ann'), 3);
+    const { id, deviceId } = await ownerChecked(guard, await newcomer.open());
+    await guard.kick('ben', (await bens[0]!.open()).deviceId!);
+    await bens[0]!.open();
+    expect((await guard.challenges.complete(id, deviceId)).ok).to.equal(true);
+    expect(attachedIds(await guard.devices('ann'))).to.deep.equal([deviceId]);
+    expect(attachedIds(await guard.groupDevices('acme'))).to.include(deviceId).and.have.length(3);
+    expect((await newcomer.open()).verdict.kind).to.equal('allow');
   });
 
   it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
