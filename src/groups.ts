@@ -35,7 +35,8 @@ export async function attachToPools(call: StoreCall, input: AttachInput, pools: 
   return Promise.all(
     pools.map(async (group) => {
       const { outcome, snapshot } = await call('attach', (store) =>
-        store.attach({ ...input, accountId: poolId(group.id), limits: poolLimits(group), force, historySize: 1, metadata: { accountId: input.accountId } }),
+        // A pool's record names the member, not the groups (the pool is one).
+        store.attach({ ...input, accountId: poolId(group.id), limits: poolLimits(group), force, historySize: 1, metadata: { accountId: input.accountId }, groups: undefined }),
       );
       return {
         id: group.id,

@@ -91,6 +91,11 @@ export interface DeviceRecord {
   lastLocation?: Location;
   verifiedAt?: number;
   metadata?: Record<string, unknown>;
+  /**
+   * The groups whose pools count this device (`identify().groups` with limits, at its last
+   * request), so logging it out frees those slots at once. Absent when none.
+   */
+  groups?: string[];
 }
 
 export interface Access {

@@ -365,6 +365,8 @@ export class Sharelock<Req = any, Res = any> {
     const at = this.config.now();
     const device = await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, status, at));
     this.#cache.invalidate(accountId);
+    // It stops counting in its groups' pools now, not at its next request (which may never come).
+    if (device?.groups && status !== 'attached') await releaseFromPools((w, run) => this.#store(w, run), deviceId, device.groups, at);
     if (device) this.#events.emit('device', { at, accountId, deviceId, status, by });
     return device !== undefined;
   }
@@ -421,6 +423,7 @@ export class Sharelock<Req = any, Res = any> {
         ...(this.config.recordPages ? { page: request.path.slice(0, 512) } : {}),
       },
       ...(identity.metadata ? { metadata: identity.metadata } : {}),
+      groups: identity.pools.map((p) => p.id),
       limits,
       inactiveBefore: now - this.config.inactiveAfterMs,
       historySize: this.config.historySize,

@@ -256,6 +256,7 @@ export class ChallengeFlow {
         type: challenge.device.type,
         agent: challenge.device.agent,
         ...(challenge.device.metadata ? { metadata: challenge.device.metadata } : {}),
+        groups: (challenge.groups ?? []).map((g) => g.id),
         access: { ...access, at: now, deviceId: challenge.deviceId },
         limits: challenge.limits,
         inactiveBefore: now - this.#config.inactiveAfterMs,

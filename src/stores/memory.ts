@@ -94,6 +94,7 @@ export class MemoryStore implements Store {
     setOrDelete(device, 'lastLocation', input.access.location && { ...input.access.location });
     if (input.verified) device.verifiedAt = input.access.at;
     if (input.metadata !== undefined) device.metadata = { ...device.metadata, ...input.metadata };
+    if (input.groups !== undefined) setOrDelete(device, 'groups', input.groups.length > 0 ? input.groups : undefined);
     account.devices.delete(device.id); // re-insert: the map stays ordered by last use
     account.devices.set(device.id, device);
     this.#pruneDevices(account);
@@ -210,7 +211,7 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
   };
 }
 
-function setOrDelete<K extends 'lastIp' | 'lastNetwork' | 'lastLocation'>(device: DeviceRecord, key: K, value: DeviceRecord[K] | undefined): void {
+function setOrDelete<K extends 'lastIp' | 'lastNetwork' | 'lastLocation' | 'groups'>(device: DeviceRecord, key: K, value: DeviceRecord[K] | undefined): void {
   if (value === undefined) delete device[key];
   else device[key] = value;
 }

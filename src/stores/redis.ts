@@ -154,6 +154,7 @@ export class RedisStore implements Store {
         input.access.network === undefined ? '-' : `+${input.access.network}`,
         input.force ? '1' : '0',
         input.verified ? '1' : '0',
+        groupsArg(input.groups),
       ],
     )) as [string, string | string[], string, string[], string[], string | null];
     const [kind, detail, status, devices, accesses, profile] = reply;
@@ -340,7 +341,7 @@ class LuaScript {
 /**
  * Device JSON as stored: `s` status, `p` logout pending, `t` type, `f`/`l`/`v` first seen, last
  * seen and verified at (the app's numbers, as strings), `a` agent JSON, `ip`, `net` network, `loc`
- * location JSON, `m` metadata key → JSON.
+ * location JSON, `m` metadata key → JSON, `g` groups JSON.
  */
 interface StoredDevice {
   s: DeviceStatus;
@@ -354,6 +355,7 @@ interface StoredDevice {
   net?: string;
   loc?: string;
   m?: Record<string, string>;
+  g?: string;
 }
 
 /** Extends every existing key in `keys` to live `ttl` ms at least. */
@@ -376,7 +378,7 @@ local devices_key, history_key, status_key, profile_key = KEYS[1], KEYS[2], KEYS
 local id, dtype, agent, ip, loc, meta = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local limit_all, limit_type, cutoff, at = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local history_size, access, ttl, max_devices = tonumber(ARGV[11]), ARGV[12], ARGV[13], tonumber(ARGV[14])
-local network, force, verified = ARGV[15], ARGV[16] == '1', ARGV[17] == '1'
+local network, force, verified, groups = ARGV[15], ARGV[16] == '1', ARGV[17] == '1', ARGV[18]
 
 local function expire()
   for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
@@ -458,6 +460,8 @@ device.ip = given(ip)
 device.net = given(network)
 device.loc = given(loc)
 if verified then device.v = at end
+-- '' leaves the groups as they are; '-' clears them.
+if groups ~= '' then device.g = given(groups) end
 if meta ~= '' then
   local merged = device.m or {}
   for k, v in pairs(cjson.decode(meta)) do merged[k] = v end
@@ -629,6 +633,12 @@ function encodeMetadata(metadata: Record<string, unknown>): string {
   return JSON.stringify(encoded);
 }
 
+/** `''` keeps the device's groups, `'-'` clears them, `'+<json>'` sets them (opaque JSON: cjson turns `[]` into `{}`). */
+function groupsArg(groups: string[] | undefined): string {
+  if (groups === undefined) return '';
+  return groups.length === 0 ? '-' : `+${JSON.stringify(groups)}`;
+}
+
 /** `''` means no limit: `NaN` and `Infinity` can never be exceeded, as in `exceededLimits`. */
 function limitArg(limit: number | undefined): string {
   return limit === undefined || Number.isNaN(limit) || limit === Infinity ? '' : String(limit);
@@ -694,6 +704,7 @@ function decodeDevice(accountId: string, id: string, json: string): DeviceRecord
     for (const [key, value] of Object.entries(stored.m)) metadata[key] = JSON.parse(value);
     device.metadata = metadata;
   }
+  if (stored.g !== undefined) device.groups = JSON.parse(stored.g) as string[];
   return device;
 }
 

@@ -8,6 +8,12 @@ export interface AttachInput {
   agent: Agent;
   access: Access;
   metadata?: Record<string, unknown>;
+  /**
+   * The groups whose pools count this device, kept on the device record (`DeviceRecord.groups`)
+   * so the core can free its pool slots when it is logged out. An empty list removes them; when
+   * omitted the record keeps what it has.
+   */
+  groups?: string[];
   /** Limits to enforce when the device is not attached yet. `devices` is always set. */
   limits: Required<Pick<Limits, 'devices'>> & Limits;
   /** Attached devices unused since before this time are detached first (lazy auto-detach). */

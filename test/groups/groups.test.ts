@@ -147,16 +147,19 @@ function describeGroups(): void {
     expect((await device(guard, member('ben', { devices: 2 }), 1).open()).verdict.kind, "a teammate's device fits").to.equal('allow');
   });
 
-  it('frees the slot of a device the app logged out, at its next request', async () => {
-    const { guard } = setup();
-    const laptop = device(guard, member('ann'), 0);
-    const laptopId = (await laptop.open()).deviceId!;
-    await device(guard, member('ann'), 1).open();
-    await device(guard, member('ben'), 2).open();
-    await guard.kick('ann', laptopId);
-    expect((await laptop.open()).verdict.kind).to.equal('logout');
-    expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('allow');
-  });
+  for (const [act, done] of [['kick', 'logs out'], ['detach', 'detaches'], ['exclude', 'excludes']] as const) {
+    it(`frees the team's slot of a device the app ${done} at once, before its next request`, async () => {
+      const { guard } = setup();
+      const laptop = device(guard, member('ann'), 0);
+      const laptopId = (await laptop.open()).deviceId!;
+      await device(guard, member('ann'), 1).open();
+      await device(guard, member('ben'), 2).open();
+      await guard[act]('ann', laptopId);
+      expect(attachedIds(await guard.groupDevices('acme'))).not.to.include(laptopId);
+      expect((await device(guard, member('ben'), 3).open()).verdict.kind).to.equal('allow');
+      expect((await laptop.open()).verdict.kind).to.equal(act === 'exclude' ? 'allow' : 'logout');
+    });
+  }
 
   it("asks every group's pool at once, and names the full pools in the order identify() lists them", async () => {
     const { guard, store } = setup();

@@ -35,6 +35,7 @@ interface AttachSpec {
   location?: Location;
   page?: string;
   metadata?: Record<string, unknown>;
+  groups?: string[];
   force?: boolean;
   verified?: boolean;
 }
@@ -58,6 +59,7 @@ function input(spec: AttachSpec = {}): AttachInput {
     historySize: spec.historySize ?? 50,
   };
   if (spec.metadata) attach.metadata = spec.metadata;
+  if (spec.groups) attach.groups = spec.groups;
   if (spec.force !== undefined) attach.force = spec.force;
   if (spec.verified !== undefined) attach.verified = spec.verified;
   return attach;
@@ -157,6 +159,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(forced.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
         expect(forced.snapshot.devices.filter((d) => d.status === 'attached')).to.have.length(2);
         expect((await store.attach(input({ device: 'dev-c', limits }))).outcome.kind).to.equal('over_limit');
+      });
+
+      it('keeps the groups whose pools count a device, as the last attach that named them says', async () => {
+        await store.attach(input({ groups: ['acme', 'acme-eu'] }));
+        expect(device(await store.listDevices('acct-1'), 'dev-a').groups).to.deep.equal(['acme', 'acme-eu']);
+        const unnamed = await store.attach(input({ at: T0 + MINUTE }));
+        expect(device(unnamed, 'dev-a').groups, 'not named: unchanged').to.deep.equal(['acme', 'acme-eu']);
+        const left = await store.attach(input({ at: T0 + 2 * MINUTE, groups: [] }));
+        expect(device(left, 'dev-a')).not.to.have.property('groups');
+        expect((await store.setDeviceStatus('acct-1', 'dev-a', 'kicked', T0 + 3 * MINUTE))?.groups, 'returned by setDeviceStatus').to.equal(undefined);
+        await store.attach(input({ device: 'dev-b', groups: ['acme'] }));
+        expect((await store.setDeviceStatus('acct-1', 'dev-b', 'kicked', T0 + 3 * MINUTE))?.groups, 'returned by setDeviceStatus').to.deep.equal(['acme']);
       });
 
       it('records when the owner verified a device, and keeps it', async () => {
