@@ -62,6 +62,16 @@ export async function giveBackSlots(call: StoreCall, input: Pick<AttachInput, 'a
   ]);
 }
 
+/**
+ * Whether a member can make room in a pool by logging out their own devices (`ownIds`): the pool's
+ * other devices are colleagues', which only the group's admin can log out. `exceeded` is what one
+ * more device would exceed; a per-type limit is helped only by the member's devices of that type.
+ */
+export function canMakeRoom(exceeded: GroupUsage['exceeded'], pool: readonly DeviceRecord[], ownIds: ReadonlySet<string>): boolean {
+  const own = pool.filter((d) => d.status === 'attached' && ownIds.has(d.id));
+  return exceeded.every(({ limit, observed, threshold }) => observed - threshold <= own.filter((d) => limit === 'devices' || d.type === limit).length);
+}
+
 /** Free the device's slot in each pool (it was logged out of its account), all at once. */
 export async function releaseFromPools(call: StoreCall, deviceId: string, groupIds: readonly string[], at: number): Promise<void> {
   await Promise.all(groupIds.map((id) => call('setDeviceStatus', (store) => store.setDeviceStatus(poolId(id), deviceId, 'detached', at, { logout: false }))));

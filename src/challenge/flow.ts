@@ -10,7 +10,7 @@ import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
-import { attachToPools, giveBackSlots, poolId, poolLimits, releaseFromPools } from '../groups.js';
+import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolLimits, releaseFromPools } from '../groups.js';
 
 export type ChallengeError =
   | 'not_found'
@@ -25,6 +25,7 @@ export type ChallengeError =
   | 'send_failed'
   | 'not_verified'
   | 'over_limit'
+  | 'group_full'
   | 'unknown_device';
 
 export type ChallengeResult<T> =
@@ -66,6 +67,11 @@ export interface DeviceListing {
   devices: DeviceView[];
   /** How many devices the owner must still log out before continuing. */
   toLogOut: number;
+  /**
+   * Set when logging out the owner's devices cannot make room: `group_full`, the named groups'
+   * pools are taken by other members' devices, which only the group's admin can log out.
+   */
+  blocked?: { reason: 'group_full'; groups: string[] };
 }
 
 export interface NewChallenge {
@@ -271,7 +277,11 @@ export class ChallengeFlow {
       exceeded.push(...usage.flatMap((g) => g.exceeded));
       if (exceeded.length > 0) await giveBackSlots(this.#call, input, result.outcome.kind === 'attached' && result.outcome.newlyAttached, usage, now);
     }
-    if (exceeded.length > 0) return { ok: false, error: 'over_limit', toLogOut: Math.max(...exceeded.map((e) => e.observed - e.threshold)) };
+    if (exceeded.length > 0) {
+      const toLogOut = Math.max(...exceeded.map((e) => e.observed - e.threshold));
+      const blocked = challenge.groups && (await this.#listing(challenge)).blocked;
+      return { ok: false, error: blocked ? 'group_full' : 'over_limit', toLogOut };
+    }
     await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });
     this.#changed(challenge.accountId);
     return { ok: true, value: { redirect: safeReturnTo(challenge.returnTo) ?? this.#config.urls.success } };
@@ -327,12 +337,21 @@ export class ChallengeFlow {
   }
 
   async #listing(challenge: ChallengeRecord): Promise<DeviceListing> {
-    const all = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
+    const groups = challenge.groups ?? [];
+    const [all, pools] = await Promise.all([
+      this.#call('listDevices', (s) => s.listDevices(challenge.accountId)),
+      Promise.all(groups.map((group) => this.#call('listDevices', (s) => s.listDevices(poolId(group.id))))),
+    ]);
     const attached = all.filter((d) => d.status === 'attached' && d.id !== challenge.deviceId);
     const exceeded = exceededLimits(attached, challenge.device.type, challenge.limits);
-    for (const group of challenge.groups ?? []) {
-      const pool = await this.#call('listDevices', (s) => s.listDevices(poolId(group.id)));
-      exceeded.push(...exceededLimits(pool.filter((d) => d.id !== challenge.deviceId), challenge.device.type, poolLimits(group)));
+    // Pools the owner cannot make room in: what must go there is not theirs to log out.
+    const full: string[] = [];
+    const ownIds = new Set(attached.map((d) => d.id));
+    for (const [index, group] of groups.entries()) {
+      const pool = pools[index]!.filter((d) => d.id !== challenge.deviceId);
+      const over = exceededLimits(pool, challenge.device.type, poolLimits(group));
+      exceeded.push(...over);
+      if (!canMakeRoom(over, pool, ownIds)) full.push(group.id);
     }
     const current: DeviceView = { id: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, lastSeen: this.#config.now(), current: true };
     const network = challenge.device.ip === undefined ? undefined : maskIp(challenge.device.ip);
@@ -340,6 +359,7 @@ export class ChallengeFlow {
     return {
       devices: [current, ...attached.sort((a, b) => b.lastSeen - a.lastSeen).map(deviceView)],
       toLogOut: exceeded.length === 0 ? 0 : Math.max(...exceeded.map((e) => e.observed - e.threshold)),
+      ...(full.length > 0 ? { blocked: { reason: 'group_full', groups: full } } : {}),
     };
   }
 

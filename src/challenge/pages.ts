@@ -126,10 +126,15 @@ ${notice(message)}
   );
 }
 
-/** The owner's devices: log out until within every limit, then continue. */
+/**
+ * The owner's devices: log out until within every limit, then continue. When the team's pool is
+ * full of colleagues' devices, logging out is not enough: it says to ask the team's admin.
+ */
 export function devicesPage(ctx: PageContext, view: ChallengeView, listing: DeviceListing): string {
   const over = listing.toLogOut > 0;
-  const lead = view.kind === 'device_limit' ? t(ctx, 'devicesLead', { limit: view.limits.devices }) : t(ctx, 'devicesVerifyLead');
+  const full = listing.blocked?.reason === 'group_full';
+  const lead = full ? t(ctx, 'devicesGroupFullLead') : view.kind === 'device_limit' ? t(ctx, 'devicesLead', { limit: view.limits.devices }) : t(ctx, 'devicesVerifyLead');
+  const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit');
   return layout(
     ctx,
     t(ctx, 'devicesTitle'),
@@ -137,7 +142,7 @@ export function devicesPage(ctx: PageContext, view: ChallengeView, listing: Devi
 <ul class="devices">
 ${listing.devices.map((device) => deviceItem(ctx, device))}
 </ul>
-<p class="status" role="status">${over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit')}</p>
+<p class="status" role="status">${status}</p>
 <form method="post" action="${ctx.action}/complete">${csrfField(ctx)}<button class="primary" type="submit"${over ? raw(' disabled') : ''}>${t(ctx, 'continue')}</button></form>`,
   );
 }

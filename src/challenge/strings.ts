@@ -28,6 +28,8 @@ export const DEFAULT_STRINGS = {
   devicesLead: 'Your plan allows {limit} devices. Log out the ones you no longer use.',
   devicesOverLimit: 'Log out {count} more to continue.',
   devicesWithinLimit: 'You are within your plan. You can continue.',
+  devicesGroupFullLead: "Your team's plan has no free device slots, and logging out your own devices cannot make enough room: the others are your colleagues'.",
+  devicesGroupFull: "Ask your team's admin to free a slot or add more, then try again.",
   thisDevice: 'This device',
   lastSeen: 'Last used {when}',
   unknownPlace: 'place unknown',

@@ -164,7 +164,9 @@ export class ChallengeRoutes<Req, Res> {
       case 'not_verified':
       case 'code_not_sent':
         return redirect(ctx.action);
+      // The devices page shows how many must go, or that only the team's admin can make room.
       case 'over_limit':
+      case 'group_full':
       case 'unknown_device':
         return redirect(`${ctx.action}/devices`);
       // Post/Redirect/Get: the outcome is shown on the verify page, so a reload never re-posts a code.

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { createSharelock, days, minutes, MemoryStore, type Decision, type DeviceRecord, type Identity, type Options, type Store } from '../../src/index.js';
+import { createSharelock, days, DEFAULT_STRINGS, minutes, MemoryStore, type Decision, type DeviceRecord, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { poolId } from '../../src/groups.js';
+import { ChallengeRoutes } from '../../src/http/challenge-routes.js';
+import { escapeHtml } from '../../src/http/html.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -128,12 +130,39 @@ function describeGroups(): void {
     await guard.challenges.verifyCode(id, deviceId, guard.outbox!.latest()!.code);
     const listing = await guard.challenges.devices(id, deviceId);
     expect(listing.ok && listing.value.toLogOut).to.equal(1);
+    expect(listing.ok && listing.value.blocked, 'her own laptop makes room').to.equal(undefined);
     expect((await guard.challenges.complete(id, deviceId)).ok, 'still over the team limit').to.equal(false);
     await guard.challenges.kick(id, deviceId, annId);
     const done = await guard.challenges.complete(id, deviceId);
     expect(done.ok).to.equal(true);
     expect((await newcomer.open()).verdict.kind).to.equal('allow');
     expect((await annLaptop.open()).verdict.kind, 'the logged-out laptop').to.equal('logout');
+  });
+
+  it("tells a member whose team is full of colleagues' devices to ask the team's admin, instead of asking her to log out devices she does not have", async () => {
+    const { guard } = setup();
+    for (const n of [0, 1, 2]) await device(guard, member('ben'), n).open();
+    const newcomer = device(guard, member('ann'), 3);
+    const { id, deviceId } = await ownerChecked(guard, await newcomer.open());
+    const listing = await guard.challenges.devices(id, deviceId);
+    expect(listing.ok && listing.value).to.deep.include({ toLogOut: 1, blocked: { reason: 'group_full', groups: ['acme'] } });
+    expect(await guard.challenges.complete(id, deviceId)).to.deep.equal({ ok: false, error: 'group_full', toLogOut: 1 });
+
+    const page = await new ChallengeRoutes(guard).handle(newcomer.request(`${guard.challenges.url(id)}/devices`), async () => ({}), { req: null, res: null });
+    expect(page?.status).to.equal(200);
+    expect(page?.body).to.include(escapeHtml(DEFAULT_STRINGS.devicesGroupFull)).and.not.include('more to continue');
+    expect(page?.body).to.match(/<button class="primary" type="submit" disabled>/);
+  });
+
+  it("asks for the team's admin when the member's own devices in the team are too few to make room", async () => {
+    const { guard } = setup();
+    await device(guard, member('ann'), 0).open();
+    for (const n of [1, 2]) await device(guard, member('ben'), n).open();
+    // The team's plan shrank to 2: one more device needs two of the three in use to go, and only one is ann's.
+    const decision = await device(guard, member('ann', { devices: 2 }), 3).open();
+    const { id, deviceId } = await ownerChecked(guard, decision);
+    const listing = await guard.challenges.devices(id, deviceId);
+    expect(listing.ok && listing.value).to.deep.include({ toLogOut: 2, blocked: { reason: 'group_full', groups: ['acme'] } });
   });
 
   it("frees the pool slot of a browser whose cookies were cleared, when its new cookie takes the old one's place", async () => {
