@@ -47,7 +47,7 @@ export function evaluate(policies: readonly Policy[], input: EvaluationInput): E
   ];
   const verifiedAt = context.device.verifiedAt;
   const facts: Facts = {
-    fired: new Map(signals.map((s) => [s.check, s])),
+    fired: byCheck(signals),
     ...(input.plan !== undefined ? { plan: input.plan } : {}),
     groups: input.groups ?? [],
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
@@ -67,6 +67,13 @@ export function evaluate(policies: readonly Policy[], input: EvaluationInput): E
     return { policy, action: policy.action, reasons, monitored, signals };
   }
   return { action: 'allow', reasons, monitored, signals };
+}
+
+/** Signals by check; a group check comes once per group, and the last must not hide a full team. */
+function byCheck(signals: readonly SignalResult[]): Map<string, SignalResult[]> {
+  const map = new Map<string, SignalResult[]>();
+  for (const signal of signals) map.set(signal.check, [...(map.get(signal.check) ?? []), signal]);
+  return map;
 }
 
 function reasonsFor(policy: Policy, signals: SignalResult[], monitor: boolean): Reason[] {

@@ -2,7 +2,8 @@ import type { ChallengeKind } from '../model.js';
 
 /**
  * A condition over the signals and the account. `signal` matches when the check fired (or when its
- * observed value is within `gte`/`lte`); the rest match facts of the request.
+ * observed value is within `gte`/`lte`); a check reported once per group matches when any report
+ * does. The rest match facts of the request.
  */
 export type Condition =
   | { all: Condition[] }
@@ -39,7 +40,8 @@ export interface Policy {
 
 /** What a condition can look at. */
 export interface Facts {
-  fired: ReadonlyMap<string, { observed: number; fired: boolean }>;
+  /** Each check's results: several for a group check, one per group with limits. */
+  fired: ReadonlyMap<string, ReadonlyArray<{ observed: number; fired: boolean }>>;
   plan?: string;
   groups: readonly string[];
   metadata?: Record<string, unknown>;
@@ -53,10 +55,10 @@ export function matches(condition: Condition, facts: Facts): boolean {
   if ('any' in condition) return condition.any.some((c) => matches(c, facts));
   if ('not' in condition) return !matches(condition.not, facts);
   if ('signal' in condition) {
-    const signal = facts.fired.get(condition.signal);
-    if (!signal) return false;
-    if (condition.gte === undefined && condition.lte === undefined) return signal.fired;
-    return (condition.gte === undefined || signal.observed >= condition.gte) && (condition.lte === undefined || signal.observed <= condition.lte);
+    const { gte, lte } = condition;
+    return (facts.fired.get(condition.signal) ?? []).some((signal) =>
+      gte === undefined && lte === undefined ? signal.fired : (gte === undefined || signal.observed >= gte) && (lte === undefined || signal.observed <= lte),
+    );
   }
   if ('plan' in condition) return facts.plan !== undefined && [condition.plan].flat().includes(facts.plan);
   if ('group' in condition) return [condition.group].flat().some((group) => facts.groups.includes(group));

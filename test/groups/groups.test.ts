@@ -203,6 +203,25 @@ function describeGroups(): void {
     ]);
   });
 
+  it('challenges a device one team refuses when another of its teams has room', async () => {
+    const { guard } = setup();
+    const both = (id: string): Identity => ({ id, email: `${id}@acme.example`, groups: [{ id: 'acme', limits: { devices: 1 } }, { id: 'acme-eu', limits: { devices: 5 } }] });
+    expect((await device(guard, both('ann'), 0).open()).verdict.kind).to.equal('allow');
+    const second = await device(guard, both('ben'), 1).open();
+    expect(second.verdict.kind).to.equal('challenge');
+    expect(second.verdict.reasons.map((r) => r.message)).to.deep.equal(['2 devices in use across group "acme"; its plan allows 1.']);
+    expect(attachedIds(await guard.groupDevices('acme'))).to.have.length(1);
+  });
+
+  it("matches a count condition when any of the member's teams meets it", async () => {
+    const nearlyFull = { name: 'team_nearly_full', priority: 100, when: { signal: 'group_device_count', gte: 2 }, action: 'monitor' } as const;
+    const { guard } = setup({ policies: (defaults) => [...defaults, nearlyFull] });
+    const both = (id: string): Identity => ({ id, groups: [{ id: 'acme', limits: { devices: 5 } }, { id: 'solo', limits: { devices: 5 } }] });
+    await device(guard, member('ben'), 0).open();
+    await device(guard, both('ann'), 1).open();
+    expect(guard.stats().policies.team_nearly_full, 'acme has two devices, solo one').to.equal(1);
+  });
+
   it("reports the team's device count to policies below its limit too, e.g. to watch teams nearing their plan", async () => {
     const nearlyFull = { name: 'team_nearly_full', priority: 100, when: { signal: 'group_device_count', gte: 2 }, action: 'monitor' } as const;
     const { guard } = setup({ policies: (defaults) => [...defaults, nearlyFull] });
