@@ -290,6 +290,37 @@ function describeGroups(): void {
     expect((await device(guard, ann, 4).open()).verdict.kind).to.equal('allow');
   });
 
+  it("challenges a refused device again on its next request, lets it in once the team's admin frees a slot, and never past the member's own limit", async () => {
+    const { guard, clock } = setup();
+    const ann: Identity = { ...member('ann'), limits: { devices: 2 } };
+    await device(guard, ann, 0).open();
+    const benIds: string[] = [];
+    for (const n of [1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
+    const [second, third] = [device(guard, ann, 3), device(guard, ann, 4)];
+    const first = await second.open();
+    expect(first.verdict.kind).to.equal('challenge');
+    const challengeId = first.verdict.kind === 'challenge' && first.verdict.challenge.id;
+
+    clock.advance(minutes(1));
+    const again = await second.open();
+    expect(again.verdict.kind, 'not logged out: it only gave its slot back').to.equal('challenge');
+    expect(again.verdict.kind === 'challenge' && again.verdict.challenge.id, 'the same challenge').to.equal(challengeId);
+    expect(again.verdict.reasons.map((r) => r.check)).to.deep.equal(['group_device_count']);
+    expect(attachedIds(await guard.devices('ann')), 'no slot in her account').to.have.length(1).and.not.include(again.deviceId);
+    expect(attachedIds(await guard.groupDevices('acme')), 'nor in the team').not.to.include(again.deviceId);
+    expect((await third.open()).verdict.kind, 'her third device is refused by the team too').to.equal('challenge');
+
+    // The team's admin (through the app) logs ben's devices out: room for both of ann's.
+    for (const id of benIds) await guard.kick('ben', id);
+    expect((await second.open()).verdict.kind, 'a free slot in the team').to.equal('allow');
+    expect(attachedIds(await guard.devices('ann'))).to.include(again.deviceId).and.have.length(2);
+    expect(attachedIds(await guard.groupDevices('acme'))).to.include(again.deviceId).and.have.length(2);
+    const over = await third.open();
+    expect(over.verdict.kind, 'the team has room, her own plan does not').to.equal('challenge');
+    expect(over.verdict.reasons.map((r) => r.check)).to.deep.equal(['device_count']);
+    expect(attachedIds(await guard.devices('ann'))).to.have.length(2);
+  });
+
   it('attaches a refused device in its account and in the team’s pool once it passes the challenge', async () => {
     const { guard } = setup();
     const bens = [0, 1, 2].map((n) => device(guard, member('ben'), n));
