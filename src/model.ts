@@ -136,6 +136,8 @@ export interface Reason {
   policy?: string;
   /** `true` when the policy only records (monitor mode): nobody was challenged for it. */
   monitor?: boolean;
+  /** For a group check (`group_device_count`, `group_{type}_device_count`): the group whose pooled limit it is. */
+  group?: string;
 }
 
 export interface ChallengeRecord {

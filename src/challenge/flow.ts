@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../options.js';
 import type { Access, Agent, ChallengeKind, ChallengeRecord, ChallengeResolution, ChallengeStatus, DeviceRecord, DeviceType, Location, Reason } from '../model.js';
-import { PENDING_CHALLENGE } from '../model.js';
+import { DEVICE_TYPES, PENDING_CHALLENGE } from '../model.js';
 import { exceededLimits } from '../stores/attach-rules.js';
 import type { Store } from '../stores/store.js';
 import { CodeHasher, generateCode, normaliseCode } from './codes.js';
@@ -10,6 +10,7 @@ import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
+import { countCheck } from '../signals/device-count.js';
 import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolLimits, releaseFromPools } from '../groups.js';
 
 export type ChallengeError =
@@ -48,6 +49,11 @@ export interface ChallengeView {
   returnTo?: string;
   expiresAt: number;
   device: { type: DeviceType; agent: Agent };
+  /**
+   * Set when a team's pooled limit is what is full (the first `group_device_count` or
+   * `group_{type}_device_count` reason): the group, its limit, and the type for a per-type limit.
+   */
+  group?: { id: string; limit: number; type?: DeviceType };
 }
 
 export interface DeviceView {
@@ -381,8 +387,20 @@ export class ChallengeFlow {
       ...(returnTo !== undefined ? { returnTo } : {}),
       expiresAt: challenge.expiresAt,
       device: { type: challenge.device.type, agent: challenge.device.agent },
+      ...groupView(challenge.reasons),
     };
   }
+}
+
+/** Each group count check and the device type it limits (`undefined`: all devices). */
+const GROUP_CHECKS = new Map<string, DeviceType | undefined>([undefined, ...DEVICE_TYPES].map((type) => [`group_${countCheck(type ?? 'devices')}`, type]));
+
+/** The team limit a group-limit challenge is about: its first group count reason. */
+function groupView(reasons: readonly Reason[]): Pick<ChallengeView, 'group'> {
+  const reason = reasons.find((r) => GROUP_CHECKS.has(r.check) && r.group !== undefined && typeof r.threshold === 'number');
+  if (!reason) return {};
+  const type = GROUP_CHECKS.get(reason.check);
+  return { group: { id: reason.group!, limit: reason.threshold as number, ...(type ? { type } : {}) } };
 }
 
 function isVerified(status: ChallengeStatus): boolean {

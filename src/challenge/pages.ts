@@ -79,6 +79,12 @@ a{color:var(--accent)}
 @media (prefers-color-scheme:dark){main{background:#111827;color:#f3f4f6}.choice,.kick{background:#1f2937;color:inherit;border-color:#374151}.notice{background:#1e1b4b}.notice.error{background:#450a0a;color:#fecaca}.devices li{border-color:#374151}input[type=text]{background:#1f2937;color:inherit}}
 `;
 
+/** A team's pooled limit: all devices, or one type's (`{type}` its label). */
+function groupLead(ctx: PageContext, group: NonNullable<ChallengeView['group']>, all: StringKey, perType: StringKey): string {
+  const values = { limit: group.limit, group: group.id };
+  return group.type ? t(ctx, perType, { ...values, type: t(ctx, TYPE_LABEL[group.type]) }) : t(ctx, all, values);
+}
+
 function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
 }
@@ -93,14 +99,15 @@ function choice(ctx: PageContext, action: string, title: StringKey, hint: String
   return html`<form method="post" action="${ctx.action}/${action}">${csrfField(ctx)}<button class="choice" type="submit" aria-describedby="hint-${action}"><strong>${t(ctx, title)}</strong><span id="hint-${action}">${t(ctx, hint)}</span></button></form>`;
 }
 
-/** Three ways out: create my own account, I'm the owner, log out this device. */
+/** Three ways out: create my own account, I'm the owner, log out this device. A team's full pool is told as the team's limit. */
 export function introPage(ctx: PageContext, view: ChallengeView): string {
   const deviceLimit = view.kind === 'device_limit';
   const title = t(ctx, deviceLimit ? 'introTitle' : 'introVerifyTitle');
+  const lead = !deviceLimit ? t(ctx, 'introVerifyLead') : view.group ? groupLead(ctx, view.group, 'introGroupLead', 'introGroupTypeLead') : t(ctx, 'introLead', { limit: view.limits.devices });
   return layout(
     ctx,
     title,
-    html`<p>${t(ctx, deviceLimit ? 'introLead' : 'introVerifyLead', { limit: view.limits.devices })}</p>
+    html`<p>${lead}</p>
 <div class="choices">
 ${choice(ctx, 'new-account', 'choiceNewAccount', 'choiceNewAccountHint')}
 ${choice(ctx, 'owner', 'choiceOwner', 'choiceOwnerHint')}
@@ -133,7 +140,13 @@ ${notice(message)}
 export function devicesPage(ctx: PageContext, view: ChallengeView, listing: DeviceListing): string {
   const over = listing.toLogOut > 0;
   const full = listing.blocked?.reason === 'group_full';
-  const lead = full ? t(ctx, 'devicesGroupFullLead') : view.kind === 'device_limit' ? t(ctx, 'devicesLead', { limit: view.limits.devices }) : t(ctx, 'devicesVerifyLead');
+  const lead = full
+    ? t(ctx, 'devicesGroupFullLead')
+    : view.kind !== 'device_limit'
+      ? t(ctx, 'devicesVerifyLead')
+      : view.group
+        ? groupLead(ctx, view.group, 'devicesGroupLead', 'devicesGroupTypeLead')
+        : t(ctx, 'devicesLead', { limit: view.limits.devices });
   const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit');
   return layout(
     ctx,

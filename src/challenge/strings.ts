@@ -5,6 +5,9 @@
 export const DEFAULT_STRINGS = {
   introTitle: 'This account is in use on too many devices',
   introLead: 'Your {appName} plan allows {limit} devices, and they are all in use. What would you like to do?',
+  // A team's pooled limit ({group} is the group's id, from identify()); {type} is a device type's label.
+  introGroupLead: "Your team's {appName} plan allows {limit} devices, and they are all in use. What would you like to do?",
+  introGroupTypeLead: "Your team's {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
   introVerifyTitle: 'Is this you?',
   introVerifyLead: 'This {appName} account looks like it is being used by more than one person. What would you like to do?',
   choiceNewAccount: 'Create my own account',
@@ -26,6 +29,8 @@ export const DEFAULT_STRINGS = {
   sendFailed: 'We could not send a code just now. Please try again in a moment.',
   devicesTitle: 'Choose the devices that stay signed in',
   devicesLead: 'Your plan allows {limit} devices. Log out the ones you no longer use.',
+  devicesGroupLead: "Your team's plan allows {limit} devices. Log out the ones you no longer use.",
+  devicesGroupTypeLead: "Your team's plan allows {limit} devices of this type ({type}). Log out the ones you no longer use.",
   devicesOverLimit: 'Log out {count} more to continue.',
   devicesWithinLimit: 'You are within your plan. You can continue.',
   devicesGroupFullLead: "Your team's plan has no free device slots, and logging out your own devices cannot make enough room: the others are your colleagues'.",

@@ -81,7 +81,7 @@ function reasonsFor(policy: Policy, signals: SignalResult[], monitor: boolean): 
   collectSignals(policy.when, names);
   return signals
     .filter((s) => s.fired && names.has(s.check))
-    .map((s) => ({ check: s.check, observed: s.observed, threshold: s.threshold, message: s.message, policy: policy.name, ...(monitor ? { monitor: true } : {}) }));
+    .map((s) => ({ check: s.check, observed: s.observed, threshold: s.threshold, message: s.message, policy: policy.name, ...(monitor ? { monitor: true } : {}), ...(s.group !== undefined ? { group: s.group } : {}) }));
 }
 
 function collectSignals(condition: Condition, into: Set<string>): void {

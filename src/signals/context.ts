@@ -64,4 +64,6 @@ export interface SignalResult {
   threshold: number;
   fired: boolean;
   message: string;
+  /** For a group check: the group it counts. */
+  group?: string;
 }

@@ -17,6 +17,7 @@ export function groupDeviceCounts(context: SignalContext): SignalResult[] {
       threshold,
       fired: asking && observed > threshold,
       message: `${observed} ${limit === 'devices' ? 'devices' : `${limit} devices`} in use across group ${JSON.stringify(group.id)}; its plan allows ${threshold}.`,
+      group: group.id,
     }));
   });
 }

@@ -1,10 +1,14 @@
 import { expect } from 'chai';
+import express from 'express';
 import { Redis } from 'ioredis';
+import request from 'supertest';
 import { createSharelock, days, DEFAULT_STRINGS, minutes, MemoryStore, type Decision, type DeviceRecord, type Identity, type Options, type Store } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { poolId } from '../../src/groups.js';
 import { ChallengeRoutes } from '../../src/http/challenge-routes.js';
 import { escapeHtml } from '../../src/http/html.js';
+import { format } from '../../src/challenge/strings.js';
+import { protectedApp } from '../support/apps.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -60,6 +64,40 @@ async function ownerChecked(guard: ReturnType<typeof setup>['guard'], decision: 
   return { id, deviceId };
 }
 
+/**
+ * An Express app whose members (header `x-account`) may each use 5 devices and share the team
+ * "acme"'s pool; each `browser()` is one device, a supertest agent with its own cookies.
+ */
+function teamApp(teamLimits: { devices?: number; mobile?: number }, options: Partial<Options<express.Request, express.Response>> = {}) {
+  const store = makeStore();
+  const { app, guard } = protectedApp(express, {
+    store,
+    identify: (req) => {
+      const id = req.get('x-account');
+      return id ? { id, email: `${id}@acme.example`, limits: { devices: 5 }, groups: [{ id: 'acme', limits: teamLimits }] } : null;
+    },
+    ...options,
+  });
+  opened.push(guard, { close: async () => await store.close?.() });
+  const browser = (account: string, userAgent = AGENTS[0]!) => {
+    const agent = request.agent(app);
+    return { get: (path: string) => agent.get(path).set({ 'x-account': account, 'user-agent': userAgent }) };
+  };
+  /** The first challenge page this browser is sent to from a protected page. */
+  const introPage = async (b: ReturnType<typeof browser>) => {
+    const sent = await b.get('/watch/1');
+    expect(sent.status, 'sent to the challenge').to.equal(303);
+    const page = await b.get(sent.headers.location!);
+    expect(page.status).to.equal(200);
+    return page.text;
+  };
+  return { guard, browser, introPage };
+}
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+/** A default string as the page shows it: filled in, HTML-escaped. */
+const shown = (key: keyof typeof DEFAULT_STRINGS, values: Record<string, string | number> = {}) => escapeHtml(format(DEFAULT_STRINGS[key], { appName: 'this service', ...values }));
+
 const attachedIds = (devices: DeviceRecord[]) => devices.filter((d) => d.status === 'attached').map((d) => d.id);
 
 /** Members of the team "acme", whose plan pools 3 devices. */
@@ -93,6 +131,27 @@ describe('groups (team plans)', () => {
 });
 
 function describeGroups(): void {
+  it("says on the first challenge page how many devices the team's plan allows, not the member's own plan", async () => {
+    const { browser, introPage } = teamApp({ devices: 3 });
+    await browser('ann').get('/watch/1');
+    for (let n = 0; n < 2; n++) await browser('ben').get('/watch/1');
+    const page = await introPage(browser('ann'));
+    expect(page).to.include(shown('introGroupLead', { limit: 3 }));
+    expect(page).not.to.include('allows 5 devices');
+  });
+
+  it("names a team's per-type limit on the first challenge page, with the type", async () => {
+    const { browser, introPage } = teamApp({ mobile: 1 });
+    await browser('ben', IPHONE).get('/watch/1');
+    expect(await introPage(browser('ann', IPHONE))).to.include(shown('introGroupTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile }));
+  });
+
+  it("shows the team's strings as the app words them", async () => {
+    const { browser, introPage } = teamApp({ devices: 1 }, { branding: { strings: { introGroupLead: 'Team {group} has {limit} seats, all taken.' } } });
+    await browser('ben').get('/watch/1');
+    expect(await introPage(browser('ann'))).to.include('Team acme has 1 seats, all taken.');
+  });
+
   it('pools the device limit across the members: the team’s fourth device is challenged, with the group named', async () => {
     const { guard } = setup();
     expect((await device(guard, member('ann'), 0).open()).verdict.kind).to.equal('allow');
@@ -101,7 +160,7 @@ function describeGroups(): void {
     const fourth = await device(guard, member('ben'), 3).open();
     expect(fourth.verdict.kind).to.equal('challenge');
     expect(fourth.verdict.reasons).to.deep.equal([
-      { check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit' },
+      { check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit', group: 'acme' },
     ]);
     const pool = await guard.groupDevices('acme');
     expect(pool.filter((d) => d.status === 'attached').map((d) => d.metadata?.accountId)).to.have.members(['ann', 'ann', 'ben']);
@@ -131,6 +190,8 @@ function describeGroups(): void {
     const listing = await guard.challenges.devices(id, deviceId);
     expect(listing.ok && listing.value.toLogOut).to.equal(1);
     expect(listing.ok && listing.value.blocked, 'her own laptop makes room').to.equal(undefined);
+    const page = await new ChallengeRoutes(guard).handle(newcomer.request(`${guard.challenges.url(id)}/devices`), async () => ({}), { req: null, res: null });
+    expect(page?.body).to.include(shown('devicesGroupLead', { limit: 3 })).and.include(shown('devicesOverLimit', { count: 1 }));
     expect((await guard.challenges.complete(id, deviceId)).ok, 'still over the team limit').to.equal(false);
     await guard.challenges.kick(id, deviceId, annId);
     const done = await guard.challenges.complete(id, deviceId);
@@ -237,7 +298,7 @@ function describeGroups(): void {
     const fourth = await device(guard, member('ben'), 3).open();
     expect(fourth.verdict).to.deep.equal({
       kind: 'allow',
-      reasons: [{ check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit', monitor: true }],
+      reasons: [{ check: 'group_device_count', observed: 4, threshold: 3, message: '4 devices in use across group "acme"; its plan allows 3.', policy: 'group_device_limit', monitor: true, group: 'acme' }],
     });
   });
 
