@@ -152,6 +152,11 @@ export interface ChallengeRecord {
   limits: Required<Pick<Limits, 'devices'>> & Limits;
   /** The account's groups with pooled limits, which the device must also fit in. */
   groups?: Array<Required<Group>>;
+  /**
+   * Set when the latest decision found that the owner's own devices cannot make room in these
+   * groups' pools (colleagues' devices fill them): only the group's admin can.
+   */
+  blocked?: { reason: 'group_full'; groups: string[] };
   /** The device waiting to be attached: its type and agent, known before it is in the store. */
   device: { type: DeviceType; agent: Agent; ip?: string; metadata?: Record<string, unknown> };
   contact: { email?: string; phone?: string };

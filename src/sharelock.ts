@@ -24,7 +24,7 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
-import { attachToPools, giveBackSlots, poolId, releaseFromPools, type GroupUsage } from './groups.js';
+import { attachToPools, canMakeRoom, giveBackSlots, poolId, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = hours(1);
@@ -278,6 +278,9 @@ export class Sharelock<Req = any, Res = any> {
       return { kind: 'suspended', url: this.config.urls.suspended, reasons };
     }
     const returnTo = isPageNavigation(request) ? safeReturnTo(request.url) : undefined;
+    // Pools the member's own devices cannot make room in, so the first page can say only the team's admin can.
+    const own = new Set(snapshot.devices.filter((d) => d.status === 'attached' && d.id !== input.deviceId).map((d) => d.id));
+    const full = groups.filter((g) => g.exceeded.length > 0 && !canMakeRoom(g.exceeded, g.devices, own)).map((g) => g.id);
     try {
       const challenge = await this.challenges.open({
         accountId: identity.id,
@@ -286,6 +289,7 @@ export class Sharelock<Req = any, Res = any> {
         reasons,
         limits: input.limits,
         ...(identity.pools.length > 0 ? { groups: identity.pools } : {}),
+        ...(full.length > 0 ? { blocked: { reason: 'group_full', groups: full } } : {}),
         device: { type: input.type, agent: input.agent, ...(input.access.ip ? { ip: input.access.ip } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) },
         contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
         ...(returnTo ? { returnTo } : {}),

@@ -54,6 +54,11 @@ export interface ChallengeView {
    * `group_{type}_device_count` reason): the group, its limit, and the type for a per-type limit.
    */
   group?: { id: string; limit: number; type?: DeviceType };
+  /**
+   * Set when the latest decision found that the owner's own devices cannot make room in these
+   * groups' pools: only the group's admin can. The devices page re-checks it (`DeviceListing.blocked`).
+   */
+  blocked?: ChallengeRecord['blocked'];
 }
 
 export interface DeviceView {
@@ -87,6 +92,7 @@ export interface NewChallenge {
   reasons: Reason[];
   limits: ChallengeRecord['limits'];
   groups?: ChallengeRecord['groups'];
+  blocked?: ChallengeRecord['blocked'];
   device: ChallengeRecord['device'];
   contact: ChallengeRecord['contact'];
   returnTo?: string;
@@ -114,11 +120,20 @@ export class ChallengeFlow {
     this.#events = events;
   }
 
-  /** The device's pending challenge of this kind, or a new one (which overrides an older one of another kind). */
+  /**
+   * The device's pending challenge of this kind, or a new one (which overrides an older one of
+   * another kind). A pending one takes the new decision's reasons and `blocked`, so its pages say
+   * what is true now.
+   */
   async open(input: NewChallenge): Promise<ChallengeRecord> {
     const pending = await this.#call('findPendingChallenge', (s) => s.findPendingChallenge(input.accountId, input.deviceId));
     const now = this.#config.now();
-    if (pending && pending.kind === input.kind && pending.expiresAt > now) return pending;
+    if (pending && pending.kind === input.kind && pending.expiresAt > now) {
+      const news = { reasons: input.reasons, blocked: input.blocked };
+      if (JSON.stringify(news) === JSON.stringify({ reasons: pending.reasons, blocked: pending.blocked })) return pending;
+      // `blocked: undefined` clears it; a challenge that closed meanwhile is returned as it was.
+      return (await this.#call('updateChallenge', (s) => s.updateChallenge(pending.id, [...PENDING_CHALLENGE], news))) ?? pending;
+    }
     const challenge: ChallengeRecord = {
       id: randomBytes(16).toString('base64url'),
       accountId: input.accountId,
@@ -128,6 +143,7 @@ export class ChallengeFlow {
       status: 'created',
       limits: input.limits,
       ...(input.groups ? { groups: input.groups } : {}),
+      ...(input.blocked ? { blocked: input.blocked } : {}),
       device: input.device,
       contact: input.contact,
       attempts: 0,
@@ -388,6 +404,7 @@ export class ChallengeFlow {
       expiresAt: challenge.expiresAt,
       device: { type: challenge.device.type, agent: challenge.device.agent },
       ...groupView(challenge.reasons),
+      ...(challenge.blocked ? { blocked: challenge.blocked } : {}),
     };
   }
 }

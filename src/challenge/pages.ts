@@ -99,7 +99,11 @@ function choice(ctx: PageContext, action: string, title: StringKey, hint: String
   return html`<form method="post" action="${ctx.action}/${action}">${csrfField(ctx)}<button class="choice" type="submit" aria-describedby="hint-${action}"><strong>${t(ctx, title)}</strong><span id="hint-${action}">${t(ctx, hint)}</span></button></form>`;
 }
 
-/** Three ways out: create my own account, I'm the owner, log out this device. A team's full pool is told as the team's limit. */
+/**
+ * Three ways out: create my own account, I'm the owner, log out this device. A team's full pool is
+ * told as the team's limit, and, when the member's own devices cannot make room, that only the
+ * team's admin can (the choices stay: the admin may free a slot meanwhile).
+ */
 export function introPage(ctx: PageContext, view: ChallengeView): string {
   const deviceLimit = view.kind === 'device_limit';
   const title = t(ctx, deviceLimit ? 'introTitle' : 'introVerifyTitle');
@@ -108,6 +112,7 @@ export function introPage(ctx: PageContext, view: ChallengeView): string {
     ctx,
     title,
     html`<p>${lead}</p>
+${view.blocked?.reason === 'group_full' ? html`<p class="notice">${t(ctx, 'introGroupFull')}</p>` : undefined}
 <div class="choices">
 ${choice(ctx, 'new-account', 'choiceNewAccount', 'choiceNewAccountHint')}
 ${choice(ctx, 'owner', 'choiceOwner', 'choiceOwnerHint')}

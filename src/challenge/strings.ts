@@ -8,6 +8,7 @@ export const DEFAULT_STRINGS = {
   // A team's pooled limit ({group} is the group's id, from identify()); {type} is a device type's label.
   introGroupLead: "Your team's {appName} plan allows {limit} devices, and they are all in use. What would you like to do?",
   introGroupTypeLead: "Your team's {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
+  introGroupFull: "Your colleagues' devices take the slots, so logging out your own devices cannot make room: ask your team's admin to free a slot or add more.",
   introVerifyTitle: 'Is this you?',
   introVerifyLead: 'This {appName} account looks like it is being used by more than one person. What would you like to do?',
   choiceNewAccount: 'Create my own account',

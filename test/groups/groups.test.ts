@@ -138,6 +138,7 @@ function describeGroups(): void {
     const page = await introPage(browser('ann'));
     expect(page).to.include(shown('introGroupLead', { limit: 3 }));
     expect(page).not.to.include('allows 5 devices');
+    expect(page, 'her own laptop can make room: no need for the admin').not.to.include(shown('introGroupFull'));
   });
 
   it("names a team's per-type limit on the first challenge page, with the type", async () => {
@@ -146,10 +147,41 @@ function describeGroups(): void {
     expect(await introPage(browser('ann', IPHONE))).to.include(shown('introGroupTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile }));
   });
 
+  it("tells a member on the first challenge page that only the team's admin can make room, and still offers every choice", async () => {
+    const { browser, introPage } = teamApp({ devices: 3 });
+    for (let n = 0; n < 3; n++) await browser('ben').get('/watch/1');
+    const page = await introPage(browser('ann'));
+    expect(page).to.include(shown('introGroupLead', { limit: 3 })).and.include(shown('introGroupFull'));
+    for (const action of ['owner', 'new-account', 'logout']) expect(page).to.include(`/${action}"`);
+    expect(page, "nothing about the colleagues' devices").not.to.include('Chrome').and.not.include('ben');
+  });
+
   it("shows the team's strings as the app words them", async () => {
-    const { browser, introPage } = teamApp({ devices: 1 }, { branding: { strings: { introGroupLead: 'Team {group} has {limit} seats, all taken.' } } });
+    const { browser, introPage } = teamApp({ devices: 1 }, { branding: { strings: { introGroupLead: 'Team {group} has {limit} seats, all taken.', introGroupFull: 'Ask your admin.' } } });
     await browser('ben').get('/watch/1');
-    expect(await introPage(browser('ann'))).to.include('Team acme has 1 seats, all taken.');
+    expect(await introPage(browser('ann'))).to.include('Team acme has 1 seats, all taken.').and.include('Ask your admin.');
+  });
+
+  it("updates what a pending team challenge says to what the device's latest request found", async () => {
+    const { guard } = setup();
+    const laptop = device(guard, member('ann'), 0);
+    const laptopId = (await laptop.open()).deviceId!;
+    for (const n of [1, 2]) await device(guard, member('ben'), n).open();
+    const phone = device(guard, member('ann'), 3);
+    const first = await phone.open();
+    if (first.verdict.kind !== 'challenge') throw new Error('expected a challenge');
+    const [id, deviceId] = [first.verdict.challenge.id, first.deviceId!];
+    const view = async () => {
+      const presented = await guard.challenges.present(id, deviceId);
+      return presented.ok && presented.value;
+    };
+    expect(await view()).to.deep.include({ group: { id: 'acme', limit: 3 } }).and.not.have.property('blocked');
+    // Her laptop leaves and a colleague takes its slot: now only the admin can make room.
+    await guard.kick('ann', laptopId);
+    await device(guard, member('ben'), 4).open();
+    const again = await phone.open();
+    expect(again.verdict.kind === 'challenge' && again.verdict.challenge.id, 'the same challenge').to.equal(id);
+    expect(await view()).to.deep.include({ blocked: { reason: 'group_full', groups: ['acme'] } });
   });
 
   it('pools the device limit across the members: the team’s fourth device is challenged, with the group named', async () => {
