@@ -292,12 +292,20 @@ export class ChallengeFlow {
         verified: challenge.status === 'verified',
       }),
     );
-    const exceeded = result.outcome.kind === 'over_limit' ? result.outcome.exceeded : [];
-    if (exceeded.length === 0 && challenge.groups) {
+    const { outcome } = result;
+    // Logged out, or its account suspended, while challenged: passing the challenge cannot undo that.
+    if (outcome.kind === 'logout' || outcome.kind === 'suspended') {
+      // This attach took the device's pending logout: keep it for its next request.
+      if (outcome.kind === 'logout') await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, challenge.deviceId, outcome.status, now));
+      return { ok: false, error: 'closed' };
+    }
+    const exceeded = outcome.kind === 'over_limit' ? outcome.exceeded : [];
+    // An excluded device never counts, in its teams' pools neither.
+    if (exceeded.length === 0 && challenge.groups && outcome.kind === 'attached') {
       const input = { accountId: challenge.accountId, deviceId: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, access: { at: now, deviceId: challenge.deviceId }, limits: challenge.limits, inactiveBefore: now - this.#config.inactiveAfterMs, historySize: 1 };
       const usage = await attachToPools(this.#call, input, challenge.groups);
       exceeded.push(...usage.flatMap((g) => g.exceeded));
-      if (exceeded.length > 0) await giveBackSlots(this.#call, input, result.outcome.kind === 'attached' && result.outcome.newlyAttached, usage, now);
+      if (exceeded.length > 0) await giveBackSlots(this.#call, input, outcome.newlyAttached, usage, now);
     }
     if (exceeded.length > 0) {
       const toLogOut = Math.max(...exceeded.map((e) => e.observed - e.threshold));

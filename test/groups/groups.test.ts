@@ -428,6 +428,32 @@ function describeGroups(): void {
     expect((await newcomer.open()).verdict.kind).to.equal('allow');
   });
 
+  it('takes no team slot for a device the app excludes while it is challenged, and lets it through', async () => {
+    const { guard } = setup();
+    const benIds: string[] = [];
+    for (const n of [0, 1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
+    const tester = device(guard, member('ann'), 3);
+    const { id, deviceId } = await ownerChecked(guard, await tester.open());
+    await guard.kick('ben', benIds[0]!);
+    await guard.exclude('ann', deviceId);
+    expect((await guard.challenges.complete(id, deviceId)).ok).to.equal(true);
+    expect(attachedIds(await guard.groupDevices('acme')), 'an excluded device never counts').to.have.length(2).and.not.include(deviceId);
+    expect((await tester.open()).verdict.kind).to.equal('allow');
+  });
+
+  it('keeps the logout of a device logged out while it is challenged: passing the challenge does not let it in, nor give it a team slot', async () => {
+    const { guard } = setup();
+    const benIds: string[] = [];
+    for (const n of [0, 1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
+    const stranger = device(guard, member('ann'), 3);
+    const { id, deviceId } = await ownerChecked(guard, await stranger.open());
+    await guard.kick('ben', benIds[0]!);
+    await guard.kick('ann', deviceId);
+    expect(await guard.challenges.complete(id, deviceId)).to.deep.equal({ ok: false, error: 'closed' });
+    expect(attachedIds(await guard.groupDevices('acme'))).to.have.length(2).and.not.include(deviceId);
+    expect((await stranger.open()).verdict.kind).to.equal('logout');
+  });
+
   it('matches groups in policies, e.g. letting the QA team through whatever fires', async () => {
     const { guard } = setup({ limits: { devices: 1 }, policies: (defaults) => [...defaults, { name: 'qa', priority: 100, when: { group: ['qa', 'staff'] }, action: 'allow' }] });
     const tester = { id: 'tess', groups: ['qa'] };
