@@ -264,8 +264,10 @@ export class ChallengeFlow {
     if (typeof targetId !== 'string' || targetId === challenge.deviceId) return { ok: false, error: 'unknown_device' };
     const devices = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
     if (!devices.some((d) => d.id === targetId && d.status === 'attached')) return { ok: false, error: 'unknown_device' };
-    await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
-    if (challenge.groups) await releaseFromPools(this.#call, targetId, challenge.groups.map((g) => g.id), this.#config.now());
+    const kicked = await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
+    // Every pool that counts it: the member's groups now, and those it was counted in (as the admin API does).
+    const pools = new Set([...(challenge.groups ?? []).map((g) => g.id), ...(kicked?.groups ?? [])]);
+    if (pools.size > 0) await releaseFromPools(this.#call, targetId, [...pools], this.#config.now());
     this.#changed(challenge.accountId);
     this.#events.emit('device', { at: this.#config.now(), accountId: challenge.accountId, deviceId: targetId, status: 'kicked', by: 'owner' });
     return { ok: true, value: await this.#listing(challenge) };

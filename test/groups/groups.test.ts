@@ -232,6 +232,16 @@ function describeGroups(): void {
     expect((await annLaptop.open()).verdict.kind, 'the logged-out laptop').to.equal('logout');
   });
 
+  it('frees every team slot of a device the member logs out in the challenge, also in a team she has left', async () => {
+    const { guard } = setup();
+    const teams = (...ids: string[]): Identity => ({ id: 'ann', email: 'ann@acme.example', groups: ids.map((id) => ({ id, limits: { devices: 1 } })) });
+    const laptopId = (await device(guard, teams('acme', 'old-team'), 0).open()).deviceId!;
+    const { id, deviceId } = await ownerChecked(guard, await device(guard, teams('acme'), 1).open());
+    await guard.challenges.kick(id, deviceId, laptopId);
+    expect(attachedIds(await guard.groupDevices('old-team'))).to.deep.equal([]);
+    expect((await guard.challenges.complete(id, deviceId)).ok).to.equal(true);
+  });
+
   it("tells a member whose team is full of colleagues' devices to ask the team's admin, instead of asking her to log out devices she does not have", async () => {
     const { guard } = setup();
     for (const n of [0, 1, 2]) await device(guard, member('ben'), n).open();
