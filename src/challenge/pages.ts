@@ -79,10 +79,10 @@ a{color:var(--accent)}
 @media (prefers-color-scheme:dark){main{background:#111827;color:#f3f4f6}.choice,.kick{background:#1f2937;color:inherit;border-color:#374151}.notice{background:#1e1b4b}.notice.error{background:#450a0a;color:#fecaca}.devices li{border-color:#374151}input[type=text]{background:#1f2937;color:inherit}}
 `;
 
-/** A team's pooled limit: all devices, or one type's (`{type}` its label). */
-function groupLead(ctx: PageContext, group: NonNullable<ChallengeView['group']>, all: StringKey, perType: StringKey): string {
-  const values = { limit: group.limit, group: group.id };
-  return group.type ? t(ctx, perType, { ...values, type: t(ctx, TYPE_LABEL[group.type]) }) : t(ctx, all, values);
+/** A full limit in words: all devices (`all`), or one type's (`perType`, `{type}` its label); `{group}` a team's id. */
+function limitLead(ctx: PageContext, full: { limit: number; type?: DeviceType; id?: string }, all: StringKey, perType: StringKey): string {
+  const values = { limit: full.limit, ...(full.id === undefined ? {} : { group: full.id }) };
+  return full.type ? t(ctx, perType, { ...values, type: t(ctx, TYPE_LABEL[full.type]) }) : t(ctx, all, values);
 }
 
 function csrfField(ctx: PageContext): SafeHtml {
@@ -107,7 +107,7 @@ function choice(ctx: PageContext, action: string, title: StringKey, hint: String
 export function introPage(ctx: PageContext, view: ChallengeView): string {
   const deviceLimit = view.kind === 'device_limit';
   const title = t(ctx, deviceLimit ? 'introTitle' : 'introVerifyTitle');
-  const lead = !deviceLimit ? t(ctx, 'introVerifyLead') : view.group ? groupLead(ctx, view.group, 'introGroupLead', 'introGroupTypeLead') : t(ctx, 'introLead', { limit: view.limits.devices });
+  const lead = !deviceLimit ? t(ctx, 'introVerifyLead') : view.group ? limitLead(ctx, view.group, 'introGroupLead', 'introGroupTypeLead') : t(ctx, 'introLead', { limit: view.limits.devices });
   return layout(
     ctx,
     title,
@@ -150,7 +150,7 @@ export function devicesPage(ctx: PageContext, view: ChallengeView, listing: Devi
     : view.kind !== 'device_limit'
       ? t(ctx, 'devicesVerifyLead')
       : view.group
-        ? groupLead(ctx, view.group, 'devicesGroupLead', 'devicesGroupTypeLead')
+        ? limitLead(ctx, view.group, 'devicesGroupLead', 'devicesGroupTypeLead')
         : t(ctx, 'devicesLead', { limit: view.limits.devices });
   const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit');
   return layout(
