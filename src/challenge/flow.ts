@@ -55,6 +55,11 @@ export interface ChallengeView {
    */
   group?: { id: string; limit: number; type?: DeviceType };
   /**
+   * Set when one of the account's own per-type limits is what is full (a `{type}_device_count`
+   * reason, chosen over `device_count` when both are): the type and its limit.
+   */
+  typeLimit?: { type: DeviceType; limit: number };
+  /**
    * Set when the latest decision found that the owner's own devices cannot make room in these
    * groups' pools: only the group's admin can. The devices page re-checks it (`DeviceListing.blocked`).
    */
@@ -414,6 +419,7 @@ export class ChallengeFlow {
       expiresAt: challenge.expiresAt,
       device: { type: challenge.device.type, agent: challenge.device.agent },
       ...groupView(challenge.reasons),
+      ...typeLimitView(challenge.reasons, challenge.device.type),
       ...(challenge.blocked ? { blocked: challenge.blocked } : {}),
     };
   }
@@ -428,6 +434,20 @@ function groupView(reasons: readonly Reason[]): Pick<ChallengeView, 'group'> {
   if (!reason) return {};
   const type = GROUP_CHECKS.get(reason.check);
   return { group: { id: reason.group!, limit: reason.threshold as number, ...(type ? { type } : {}) } };
+}
+
+/** Each per-type count check of the account's own limits and the type it limits. */
+const TYPE_CHECKS = new Map<string, DeviceType>(DEVICE_TYPES.map((type) => [countCheck(type), type]));
+
+/**
+ * The account's own per-type limit a device-limit challenge is about (the device's own type first).
+ * Stated over an exceeded total too: logging out that type lowers both, logging out any device may not.
+ */
+function typeLimitView(reasons: readonly Reason[], deviceType: DeviceType): Pick<ChallengeView, 'typeLimit'> {
+  // A monitored reason challenged nobody.
+  const full = reasons.filter((r) => TYPE_CHECKS.has(r.check) && !r.monitor && typeof r.threshold === 'number');
+  const reason = full.find((r) => TYPE_CHECKS.get(r.check) === deviceType) ?? full[0];
+  return reason ? { typeLimit: { type: TYPE_CHECKS.get(reason.check)!, limit: reason.threshold as number } } : {};
 }
 
 function isVerified(status: ChallengeStatus): boolean {

@@ -85,6 +85,11 @@ function limitLead(ctx: PageContext, full: { limit: number; type?: DeviceType; i
   return full.type ? t(ctx, perType, { ...values, type: t(ctx, TYPE_LABEL[full.type]) }) : t(ctx, all, values);
 }
 
+/** The account's own limit that is full: one type's when the challenge is about it, else the total. */
+function ownLimit(view: ChallengeView): { limit: number; type?: DeviceType } {
+  return view.typeLimit ?? { limit: view.limits.devices };
+}
+
 function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}">`;
 }
@@ -107,7 +112,11 @@ function choice(ctx: PageContext, action: string, title: StringKey, hint: String
 export function introPage(ctx: PageContext, view: ChallengeView): string {
   const deviceLimit = view.kind === 'device_limit';
   const title = t(ctx, deviceLimit ? 'introTitle' : 'introVerifyTitle');
-  const lead = !deviceLimit ? t(ctx, 'introVerifyLead') : view.group ? limitLead(ctx, view.group, 'introGroupLead', 'introGroupTypeLead') : t(ctx, 'introLead', { limit: view.limits.devices });
+  const lead = !deviceLimit
+    ? t(ctx, 'introVerifyLead')
+    : view.group
+      ? limitLead(ctx, view.group, 'introGroupLead', 'introGroupTypeLead')
+      : limitLead(ctx, ownLimit(view), 'introLead', 'introTypeLead');
   return layout(
     ctx,
     title,
@@ -151,7 +160,7 @@ export function devicesPage(ctx: PageContext, view: ChallengeView, listing: Devi
       ? t(ctx, 'devicesVerifyLead')
       : view.group
         ? limitLead(ctx, view.group, 'devicesGroupLead', 'devicesGroupTypeLead')
-        : t(ctx, 'devicesLead', { limit: view.limits.devices });
+        : limitLead(ctx, ownLimit(view), 'devicesLead', 'devicesTypeLead');
   const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit');
   return layout(
     ctx,

@@ -5,6 +5,8 @@
 export const DEFAULT_STRINGS = {
   introTitle: 'This account is in use on too many devices',
   introLead: 'Your {appName} plan allows {limit} devices, and they are all in use. What would you like to do?',
+  // The account's own limit for one device type; {type} is the type's label.
+  introTypeLead: 'Your {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?',
   // A team's pooled limit ({group} is the group's id, from identify()); {type} is a device type's label.
   introGroupLead: "Your team's {appName} plan allows {limit} devices, and they are all in use. What would you like to do?",
   introGroupTypeLead: "Your team's {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
@@ -30,6 +32,7 @@ export const DEFAULT_STRINGS = {
   sendFailed: 'We could not send a code just now. Please try again in a moment.',
   devicesTitle: 'Choose the devices that stay signed in',
   devicesLead: 'Your plan allows {limit} devices. Log out the ones you no longer use.',
+  devicesTypeLead: 'Your plan allows {limit} devices of this type ({type}). Log out the ones you no longer use.',
   devicesGroupLead: "Your team's plan allows {limit} devices. Log out the ones you no longer use.",
   devicesGroupTypeLead: "Your team's plan allows {limit} devices of this type ({type}). Log out the ones you no longer use.",
   devicesOverLimit: 'Log out {count} more to continue.',
