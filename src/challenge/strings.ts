@@ -1,18 +1,19 @@
 /**
  * Every word the challenge pages and code messages show, overridable through `branding.strings`.
- * `{name}` placeholders are filled in; the result is HTML-escaped.
+ * `{name}` placeholders are filled in; the result is HTML-escaped. `{appName}` is `branding.appName`,
+ * `'this service'` by default, so a sentence must read well with either ("Your plan on {appName}").
  */
 export const DEFAULT_STRINGS = {
   introTitle: 'This account is in use on too many devices',
-  introLead: 'Your {appName} plan allows {limit} devices, and they are all in use. What would you like to do?',
+  introLead: 'Your plan on {appName} allows {limit} devices, and they are all in use. What would you like to do?',
   // The account's own limit for one device type; {type} is the type's label.
-  introTypeLead: 'Your {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?',
+  introTypeLead: 'Your plan on {appName} allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?',
   // A team's pooled limit ({group} is the group's id, from identify()); {type} is a device type's label.
-  introGroupLead: "Your team's {appName} plan allows {limit} devices, and they are all in use. What would you like to do?",
-  introGroupTypeLead: "Your team's {appName} plan allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
+  introGroupLead: "Your team's plan on {appName} allows {limit} devices, and they are all in use. What would you like to do?",
+  introGroupTypeLead: "Your team's plan on {appName} allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
   introGroupFull: "Your colleagues' devices take the slots, so logging out your own devices cannot make room: ask your team's admin to free a slot or add more.",
   introVerifyTitle: 'Is this you?',
-  introVerifyLead: 'This {appName} account looks like it is being used by more than one person. What would you like to do?',
+  introVerifyLead: 'This account on {appName} looks like it is being used by more than one person. What would you like to do?',
   choiceNewAccount: 'Create my own account',
   choiceNewAccountHint: 'Get your own subscription, with your own devices.',
   choiceOwner: "I'm the owner",
@@ -54,8 +55,8 @@ export const DEFAULT_STRINGS = {
   devicesVerifyLead: 'These devices use your account. Log out any you do not recognise.',
   placeNetwork: 'network {network}',
   added: 'added {date} UTC',
-  codeSubject: 'Your {appName} verification code',
-  codeText: 'Your {appName} verification code is {code}. It expires in {minutes} minutes. If you did not ask for it, someone may be using your account: change your password.',
+  codeSubject: 'Your verification code for {appName}',
+  codeText: 'Your verification code for {appName} is {code}. It expires in {minutes} minutes. If you did not ask for it, someone may be using your account: change your password.',
   typeComputer: 'Computer',
   typeTablet: 'Tablet',
   typeMobile: 'Phone',

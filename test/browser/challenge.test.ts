@@ -101,7 +101,7 @@ describe('Challenge pages in a real browser (Streamly example)', () => {
   it('lets the owner confirm by code, log out another device and continue watching', async () => {
     const { first, second, third } = await overTheLimit('alice', [IPHONE, WINDOWS]);
     await third.getByRole('heading', { level: 1, name: 'This account is in use on too many devices' }).waitFor();
-    expect(await third.getByText('allows 2 devices').count()).to.equal(1);
+    expect(await third.getByText('Your plan on Streamly allows 2 devices, and they are all in use.').count()).to.equal(1);
     await screenshot(third, 'challenge-intro');
 
     await third.getByRole('button', { name: "I'm the owner" }).click();

@@ -72,6 +72,26 @@ describe('challenge flow (headless API)', () => {
     expect((await flow.verifyCode(id, deviceId, second)).ok).to.equal(true);
   });
 
+  it('words the code email and SMS for the default app name', async () => {
+    const { guard, flow } = setup();
+    const { id, deviceId } = await challenged(guard, alice);
+    await flow.claimOwnership(id, deviceId);
+    for (const to of ['alice@example.com', '+44 7700 900123']) {
+      const { subject, text, code } = guard.outbox!.latest(to)!;
+      expect(subject).to.equal('Your verification code for this service');
+      expect(text).to.equal(`Your verification code for this service is ${code}. It expires in 10 minutes. If you did not ask for it, someone may be using your account: change your password.`);
+    }
+  });
+
+  it("words the code message with the app's name", async () => {
+    const { guard, flow } = setup({ branding: { appName: 'Streamly' } });
+    const { id, deviceId } = await challenged(guard, alice);
+    await flow.claimOwnership(id, deviceId);
+    const { subject, text, code } = guard.outbox!.latest('alice@example.com')!;
+    expect(subject).to.equal('Your verification code for Streamly');
+    expect(text).to.match(new RegExp(`^Your verification code for Streamly is ${code}\\. `));
+  });
+
   it('fails after five wrong codes, and a failed challenge stays failed', async () => {
     const { guard, flow } = setup();
     const { id, deviceId } = await challenged(guard, alice);

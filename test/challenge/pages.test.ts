@@ -72,8 +72,26 @@ describe('challenge pages', () => {
     await browser(LAPTOP).get('/watch/1');
     await browser(LAPTOP).get('/watch/1');
     const { intro, devices } = await challengePages(browser(IPHONE));
-    expect(intro).to.include(shown('introLead', { limit: 2 })).and.not.include('of this type');
+    expect(intro).to.include('Your plan on this service allows 2 devices, and they are all in use. What would you like to do?').and.not.include('of this type');
     expect(devices).to.include(shown('devicesLead', { limit: 2 })).and.not.include('of this type');
+  });
+
+  it("names the app in the plan's limit", async () => {
+    const { browser, challengePages } = app({ devices: 2 }, { branding: { appName: 'Streamly' } });
+    await browser(LAPTOP).get('/watch/1');
+    await browser(LAPTOP).get('/watch/1');
+    const { intro } = await challengePages(browser(IPHONE));
+    expect(intro).to.include('Your plan on Streamly allows 2 devices, and they are all in use.');
+  });
+
+  it('asks whether it is the owner on an account that looks shared, naming the app', async () => {
+    const policies = [{ name: 'confirm_new_devices', priority: 60, when: { signal: 'device_count' }, action: { challenge: 'verify' as const } }];
+    for (const [branding, name] of [[{}, 'this service'], [{ appName: 'Streamly' }, 'Streamly']] as const) {
+      const { browser, challengePages } = app({ devices: 1 }, { policies, branding });
+      await browser(LAPTOP).get('/watch/1');
+      const { intro } = await challengePages(browser(IPHONE));
+      expect(intro).to.include(`This account on ${name} looks like it is being used by more than one person. What would you like to do?`);
+    }
   });
 
   it('shows the per-type strings as the app words them', async () => {

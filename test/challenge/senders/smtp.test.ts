@@ -26,7 +26,7 @@ function startSmtp(): Promise<{ port: number; received: ParsedMail[]; envelopes:
 
 const message: CodeMessage = {
   channel: 'email', to: 'alice@example.com', code: '482913', accountId: 'alice', challengeId: 'c1', expiresAt: 0, appName: 'Streamly',
-  subject: 'Your Streamly verification code', text: 'Your Streamly verification code is 482913. It expires in 10 minutes.',
+  subject: 'Your verification code for Streamly', text: 'Your verification code for Streamly is 482913. It expires in 10 minutes.',
 };
 
 describe('SMTP code sender', () => {
@@ -37,7 +37,7 @@ describe('SMTP code sender', () => {
       await sender.send(message);
       expect(smtp.envelopes).to.deep.equal([['alice@example.com']]);
       const [mail] = smtp.received;
-      expect(mail!.subject).to.equal('Your Streamly verification code');
+      expect(mail!.subject).to.equal('Your verification code for Streamly');
       expect(mail!.from!.value).to.deep.equal([{ address: 'no-reply@streamly.example', name: 'Streamly' }]);
       expect(mail!.text).to.include('482913');
     } finally {
