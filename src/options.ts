@@ -108,6 +108,7 @@ export interface Options<Req = any, Res = any> {
     logoUrl?: string;
     /** CSS colours. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`. */
     colors?: { accent?: string; background?: string; text?: string };
+    /** Any of `DEFAULT_STRINGS`, each replacing its default. Counts take their noun from the `…One`/`…Other` pairs (`devicesOne: '{count} device'`). */
     strings?: Partial<Strings>;
   };
   /** Where devices, accesses and challenges live. Default: a `MemoryStore`. */

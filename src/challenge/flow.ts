@@ -5,7 +5,7 @@ import { DEVICE_TYPES, PENDING_CHALLENGE } from '../model.js';
 import { exceededLimits } from '../stores/attach-rules.js';
 import type { Store } from '../stores/store.js';
 import { CodeHasher, generateCode, normaliseCode } from './codes.js';
-import { format } from './strings.js';
+import { counted, format } from './strings.js';
 import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
@@ -214,7 +214,7 @@ export class ChallengeFlow {
     if (!updated) return { ok: false, error: 'closed' };
 
     const { strings, appName } = this.#config.branding;
-    const values = { appName, code, minutes: Math.round(this.#config.challenge.codeTtlMs / 60_000) };
+    const values = { appName, code, minutes: counted(strings, 'minutes', Math.round(this.#config.challenge.codeTtlMs / 60_000)) };
     try {
       await Promise.all(
         channels.map(({ channel, to }) =>

@@ -2,7 +2,7 @@ import type { Config } from '../options.js';
 import type { DeviceType } from '../model.js';
 import { html, raw, type SafeHtml } from '../http/html.js';
 import type { ChallengeView, DeviceListing, DeviceView } from './flow.js';
-import { format, type StringKey } from './strings.js';
+import { counted, format, type StringKey } from './strings.js';
 
 /** What every challenge page needs besides its data. */
 export interface PageContext {
@@ -81,7 +81,7 @@ a{color:var(--accent)}
 
 /** A full limit in words: all devices (`all`), or one type's (`perType`, `{type}` its label); `{group}` a team's id. */
 function limitLead(ctx: PageContext, full: { limit: number; type?: DeviceType; id?: string }, all: StringKey, perType: StringKey): string {
-  const values = { limit: full.limit, ...(full.id === undefined ? {} : { group: full.id }) };
+  const values = { limit: counted(ctx.branding.strings, 'devices', full.limit), ...(full.id === undefined ? {} : { group: full.id }) };
   return full.type ? t(ctx, perType, { ...values, type: t(ctx, TYPE_LABEL[full.type]) }) : t(ctx, all, values);
 }
 
@@ -136,7 +136,7 @@ export function verifyPage(ctx: PageContext, view: ChallengeView, codeLength: nu
   return layout(
     ctx,
     t(ctx, 'verifyTitle'),
-    html`<p>${t(ctx, 'verifyLead', { length: codeLength, destination, minutes: Math.round(codeTtlMs / 60_000) })}</p>
+    html`<p>${t(ctx, 'verifyLead', { length: codeLength, destination, minutes: counted(ctx.branding.strings, 'minutes', Math.round(codeTtlMs / 60_000)) })}</p>
 ${notice(message)}
 <form method="post" action="${ctx.action}/verify">${csrfField(ctx)}
 <label for="code">${t(ctx, 'codeLabel')}</label>
@@ -161,7 +161,7 @@ export function devicesPage(ctx: PageContext, view: ChallengeView, listing: Devi
       : view.group
         ? limitLead(ctx, view.group, 'devicesGroupLead', 'devicesGroupTypeLead')
         : limitLead(ctx, ownLimit(view), 'devicesLead', 'devicesTypeLead');
-  const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: listing.toLogOut }) : t(ctx, 'devicesWithinLimit');
+  const status = full ? t(ctx, 'devicesGroupFull') : over ? t(ctx, 'devicesOverLimit', { count: counted(ctx.branding.strings, 'devices', listing.toLogOut) }) : t(ctx, 'devicesWithinLimit');
   return layout(
     ctx,
     t(ctx, 'devicesTitle'),

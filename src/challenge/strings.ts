@@ -2,15 +2,21 @@
  * Every word the challenge pages and code messages show, overridable through `branding.strings`.
  * `{name}` placeholders are filled in; the result is HTML-escaped. `{appName}` is `branding.appName`,
  * `'this service'` by default, so a sentence must read well with either ("Your plan on {appName}").
+ *
+ * Counts come with their noun, worded once for every sentence: `{limit}` and `{count}` read
+ * "1 device" or "3 devices", `{attempts}` "1 attempt", `{seconds}` "1 second", `{minutes}`
+ * "10 minutes". Each noun is a pair of plain strings at the end, `…One` for a count of exactly 1
+ * and `…Other` for any other count, `{count}` the number: `devicesOne: 'one seat'` with
+ * `devicesOther: '{count} seats'` words every device count as seats.
  */
 export const DEFAULT_STRINGS = {
   introTitle: 'This account is in use on too many devices',
-  introLead: 'Your plan on {appName} allows {limit} devices, and they are all in use. What would you like to do?',
+  introLead: 'Your plan on {appName} allows {limit}, and that limit is reached. What would you like to do?',
   // The account's own limit for one device type; {type} is the type's label.
-  introTypeLead: 'Your plan on {appName} allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?',
+  introTypeLead: 'Your plan on {appName} allows {limit} of this type ({type}), and that limit is reached. What would you like to do?',
   // A team's pooled limit ({group} is the group's id, from identify()); {type} is a device type's label.
-  introGroupLead: "Your team's plan on {appName} allows {limit} devices, and they are all in use. What would you like to do?",
-  introGroupTypeLead: "Your team's plan on {appName} allows {limit} devices of this type ({type}), and they are all in use. What would you like to do?",
+  introGroupLead: "Your team's plan on {appName} allows {limit}, and that limit is reached. What would you like to do?",
+  introGroupTypeLead: "Your team's plan on {appName} allows {limit} of this type ({type}), and that limit is reached. What would you like to do?",
   introGroupFull: "Your colleagues' devices take the slots, so logging out your own devices cannot make room: ask your team's admin to free a slot or add more.",
   introVerifyTitle: 'Is this you?',
   introVerifyLead: 'This account on {appName} looks like it is being used by more than one person. What would you like to do?',
@@ -21,22 +27,22 @@ export const DEFAULT_STRINGS = {
   choiceLogout: 'Log out this device',
   choiceLogoutHint: 'Sign out here and leave the account as it is.',
   verifyTitle: 'Confirm it is you',
-  verifyLead: 'We sent a {length}-digit code to {destination}. It expires in {minutes} minutes.',
+  verifyLead: 'We sent a {length}-digit code to {destination}. It expires in {minutes}.',
   codeLabel: 'Verification code',
   verifySubmit: 'Confirm',
   resend: 'Send a new code',
   resent: 'A new code is on its way.',
-  resendWait: 'Please wait {seconds} seconds before asking for another code.',
-  wrongCode: 'That code is not right. {attempts} attempts left.',
+  resendWait: 'Please wait {seconds} before asking for another code.',
+  wrongCode: 'That code is not right. {attempts} left.',
   codeExpired: 'That code has expired. Ask for a new one.',
   tooManyAttempts: 'Too many wrong codes. Start again from the page you were on.',
   sendFailed: 'We could not send a code just now. Please try again in a moment.',
   devicesTitle: 'Choose the devices that stay signed in',
-  devicesLead: 'Your plan allows {limit} devices. Log out the ones you no longer use.',
-  devicesTypeLead: 'Your plan allows {limit} devices of this type ({type}). Log out the ones you no longer use.',
-  devicesGroupLead: "Your team's plan allows {limit} devices. Log out the ones you no longer use.",
-  devicesGroupTypeLead: "Your team's plan allows {limit} devices of this type ({type}). Log out the ones you no longer use.",
-  devicesOverLimit: 'Log out {count} more to continue.',
+  devicesLead: 'Your plan allows {limit}. Log out the ones you no longer use.',
+  devicesTypeLead: 'Your plan allows {limit} of this type ({type}). Log out the ones you no longer use.',
+  devicesGroupLead: "Your team's plan allows {limit}. Log out the ones you no longer use.",
+  devicesGroupTypeLead: "Your team's plan allows {limit} of this type ({type}). Log out the ones you no longer use.",
+  devicesOverLimit: 'Log out {count} to continue.',
   devicesWithinLimit: 'You are within your plan. You can continue.',
   devicesGroupFullLead: "Your team's plan has no free device slots, and logging out your own devices cannot make enough room: the others are your colleagues'.",
   devicesGroupFull: "Ask your team's admin to free a slot or add more, then try again.",
@@ -56,12 +62,21 @@ export const DEFAULT_STRINGS = {
   placeNetwork: 'network {network}',
   added: 'added {date} UTC',
   codeSubject: 'Your verification code for {appName}',
-  codeText: 'Your verification code for {appName} is {code}. It expires in {minutes} minutes. If you did not ask for it, someone may be using your account: change your password.',
+  codeText: 'Your verification code for {appName} is {code}. It expires in {minutes}. If you did not ask for it, someone may be using your account: change your password.',
   typeComputer: 'Computer',
   typeTablet: 'Tablet',
   typeMobile: 'Phone',
   typeTv: 'TV',
   typeOther: 'Device',
+  // The counted nouns (see above).
+  devicesOne: '{count} device',
+  devicesOther: '{count} devices',
+  attemptsOne: '{count} attempt',
+  attemptsOther: '{count} attempts',
+  secondsOne: '{count} second',
+  secondsOther: '{count} seconds',
+  minutesOne: '{count} minute',
+  minutesOther: '{count} minutes',
 };
 
 export type Strings = typeof DEFAULT_STRINGS;
@@ -70,4 +85,10 @@ export type StringKey = keyof Strings;
 /** Fill `{name}` placeholders; unknown names stay as they are. */
 export function format(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+/** A counted noun: `count` with the strings' `…One` or `…Other` form ("1 device", "3 devices"). */
+export function counted(strings: Strings, noun: 'devices' | 'attempts' | 'seconds' | 'minutes', count: number): string {
+  const key: StringKey = count === 1 ? `${noun}One` : `${noun}Other`;
+  return format(strings[key], { count });
 }

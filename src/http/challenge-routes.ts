@@ -1,7 +1,7 @@
 import { CsrfTokens } from '../challenge/csrf.js';
 import type { ChallengeError, ChallengeResult, ChallengeView } from '../challenge/flow.js';
 import { devicesPage, introPage, messagePage, verifyPage, type Notice, type PageContext } from '../challenge/pages.js';
-import { format, type StringKey } from '../challenge/strings.js';
+import { counted, format, type StringKey } from '../challenge/strings.js';
 import type { Sharelock } from '../sharelock.js';
 import type { Form } from './form.js';
 import type { RequestLike } from './request.js';
@@ -181,15 +181,16 @@ export class ChallengeRoutes<Req, Res> {
   /** The message the verify page shows after a redirect, from its `notice` query parameter. */
   #notice(request: RequestLike, view: ChallengeView, now: number): Notice | undefined {
     const notice = new URLSearchParams(request.url.slice(request.path.length)).get('notice');
+    const { strings } = this.#core.config.branding;
     switch (notice) {
       case 'resent':
         return { kind: 'info', text: this.#t('resent') };
       case 'wrong_code':
-        return { kind: 'error', text: this.#t('wrongCode', { attempts: view.attemptsLeft }) };
+        return { kind: 'error', text: this.#t('wrongCode', { attempts: counted(strings, 'attempts', view.attemptsLeft) }) };
       case 'code_expired':
         return { kind: 'error', text: this.#t('codeExpired') };
       case 'resend_too_soon':
-        return { kind: 'error', text: this.#t('resendWait', { seconds: Math.max(1, Math.ceil(((view.resendAvailableAt ?? now) - now) / 1000)) }) };
+        return { kind: 'error', text: this.#t('resendWait', { seconds: counted(strings, 'seconds', Math.max(1, Math.ceil(((view.resendAvailableAt ?? now) - now) / 1000))) }) };
       case 'send_failed':
         return { kind: 'error', text: this.#t('sendFailed') };
       default:

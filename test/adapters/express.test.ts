@@ -146,7 +146,7 @@ for (const [name, framework] of [['Express 5', express], ['Express 4', express4 
       const right = await three.post(`${url}/verify`, { _csrf: csrfOf(verify.text), code: guard.outbox!.latest('alice@example.com')!.code });
       expect(right.headers.location).to.equal(`${url}/devices`);
       const devices = await three.get(`${url}/devices`);
-      expect(devices.text).to.include('This device').and.include('Log out 1 more to continue.');
+      expect(devices.text).to.include('This device').and.include('Log out 1 device to continue.');
       const [first] = deviceIdsIn(devices.text);
 
       await three.post(`${url}/kick`, { _csrf: csrfOf(devices.text), device: first! });

@@ -101,7 +101,7 @@ describe('Challenge pages in a real browser (Streamly example)', () => {
   it('lets the owner confirm by code, log out another device and continue watching', async () => {
     const { first, second, third } = await overTheLimit('alice', [IPHONE, WINDOWS]);
     await third.getByRole('heading', { level: 1, name: 'This account is in use on too many devices' }).waitFor();
-    expect(await third.getByText('Your plan on Streamly allows 2 devices, and they are all in use.').count()).to.equal(1);
+    expect(await third.getByText('Your plan on Streamly allows 2 devices, and that limit is reached.').count()).to.equal(1);
     await screenshot(third, 'challenge-intro');
 
     await third.getByRole('button', { name: "I'm the owner" }).click();
@@ -118,7 +118,7 @@ describe('Challenge pages in a real browser (Streamly example)', () => {
     await third.getByRole('button', { name: 'Confirm' }).click();
     const error = third.getByRole('alert');
     await error.waitFor();
-    expect(await error.textContent()).to.match(/not right.*\b4 attempts left/);
+    expect(await error.textContent()).to.equal('That code is not right. 4 attempts left.');
     expect(await third.getByLabel('Verification code').getAttribute('aria-invalid')).to.equal('true');
 
     await third.getByLabel('Verification code').fill(code);
@@ -129,7 +129,7 @@ describe('Challenge pages in a real browser (Streamly example)', () => {
     expect(await devices.count()).to.equal(3);
     expect(await devices.filter({ hasText: 'This device' }).count()).to.equal(1);
     expect(await third.getByRole('button', { name: /^Log out: / }).count()).to.equal(2);
-    expect(await third.getByRole('status').textContent()).to.equal('Log out 1 more to continue.');
+    expect(await third.getByRole('status').textContent()).to.equal('Log out 1 device to continue.');
     const continueButton = third.getByRole('button', { name: 'Continue' });
     expect(await continueButton.isDisabled()).to.equal(true);
     await screenshot(third, 'challenge-devices');

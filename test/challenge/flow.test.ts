@@ -83,13 +83,13 @@ describe('challenge flow (headless API)', () => {
     }
   });
 
-  it("words the code message with the app's name", async () => {
-    const { guard, flow } = setup({ branding: { appName: 'Streamly' } });
+  it("words the code message with the app's name, and a code valid for 1 minute", async () => {
+    const { guard, flow } = setup({ branding: { appName: 'Streamly' }, challenge: { codeTtlMs: minutes(1) } });
     const { id, deviceId } = await challenged(guard, alice);
     await flow.claimOwnership(id, deviceId);
     const { subject, text, code } = guard.outbox!.latest('alice@example.com')!;
     expect(subject).to.equal('Your verification code for Streamly');
-    expect(text).to.match(new RegExp(`^Your verification code for Streamly is ${code}\\. `));
+    expect(text).to.match(new RegExp(`^Your verification code for Streamly is ${code}\\. It expires in 1 minute\\. `));
   });
 
   it('fails after five wrong codes, and a failed challenge stays failed', async () => {

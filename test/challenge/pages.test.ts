@@ -1,17 +1,13 @@
 import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
-import { DEFAULT_STRINGS, type Options } from '../../src/index.js';
-import { escapeHtml } from '../../src/http/html.js';
-import { format } from '../../src/challenge/strings.js';
+import { minutes, seconds, type Options } from '../../src/index.js';
 import { protectedApp } from '../support/apps.js';
 
 const LAPTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-/** A default string as the page shows it: filled in, HTML-escaped. */
-const shown = (key: keyof typeof DEFAULT_STRINGS, values: Record<string, string | number> = {}) => escapeHtml(format(DEFAULT_STRINGS[key], { appName: 'this service', ...values }));
 
 /** An Express app where alice's plan has these limits; each `browser()` is one of her devices. */
 function aliceApp(limits: NonNullable<Options['limits']>, options: Partial<Options<express.Request, express.Response>> = {}) {
@@ -24,19 +20,29 @@ function aliceApp(limits: NonNullable<Options['limits']>, options: Partial<Optio
       post: (path: string, form: Record<string, string>) => agent.post(path).set(headers).type('form').send(form),
     };
   };
-  /** The challenge's first page and, once she has confirmed she is the owner, its devices page. */
-  const challengePages = async (b: ReturnType<typeof browser>) => {
+  /** The challenge's first page and, once she has said she is the owner, the code form. */
+  const codePage = async (b: ReturnType<typeof browser>) => {
     const sent = await b.get('/watch/1');
     expect(sent.status, 'sent to the challenge').to.equal(303);
     const url = sent.headers.location!;
     const intro = (await b.get(url)).text;
     await b.post(`${url}/owner`, { _csrf: csrfOf(intro) });
     const verify = (await b.get(`${url}/verify`)).text;
-    const verified = await b.post(`${url}/verify`, { _csrf: csrfOf(verify), code: guard.outbox!.latest('alice@example.com')!.code });
-    expect(verified.headers.location, 'code accepted').to.equal(`${url}/devices`);
-    return { intro, devices: (await b.get(`${url}/devices`)).text };
+    /** Post a form to the code page and follow its redirect. */
+    const post = async (action: 'verify' | 'resend', form: Record<string, string> = {}) => {
+      const posted = await b.post(`${url}/${action}`, { _csrf: csrfOf(verify), ...form });
+      return { location: posted.headers.location, page: (await b.get(posted.headers.location!)).text };
+    };
+    return { url, intro, verify, post, code: () => guard.outbox!.latest('alice@example.com')!.code };
   };
-  return { browser, challengePages, close: () => guard.close() };
+  /** The challenge's first page and, once she has confirmed she is the owner, its devices page. */
+  const challengePages = async (b: ReturnType<typeof browser>) => {
+    const { url, intro, post, code } = await codePage(b);
+    const verified = await post('verify', { code: code() });
+    expect(verified.location, 'code accepted').to.equal(`${url}/devices`);
+    return { intro, devices: verified.page };
+  };
+  return { browser, codePage, challengePages, close: () => guard.close() };
 }
 
 describe('challenge pages', () => {
@@ -54,8 +60,8 @@ describe('challenge pages', () => {
     const { browser, challengePages } = app({ devices: 3, mobile: 1 });
     await browser(IPHONE).get('/watch/1');
     const { intro, devices } = await challengePages(browser(IPHONE));
-    expect(intro).to.include(shown('introTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile })).and.not.include('allows 3 devices');
-    expect(devices).to.include(shown('devicesTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile })).and.include(shown('devicesOverLimit', { count: 1 }));
+    expect(intro).to.include('Your plan on this service allows 1 device of this type (Phone), and that limit is reached. What would you like to do?').and.not.include('allows 3 devices');
+    expect(devices).to.include('Your plan allows 1 device of this type (Phone). Log out the ones you no longer use.').and.include('Log out 1 device to continue.');
   });
 
   it('names the phone limit when the total is full too: logging out the other phone is what makes room', async () => {
@@ -63,25 +69,27 @@ describe('challenge pages', () => {
     await browser(IPHONE).get('/watch/1');
     await browser(LAPTOP).get('/watch/1');
     const { intro, devices } = await challengePages(browser(IPHONE));
-    expect(intro).to.include(shown('introTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile })).and.not.include('allows 2 devices,');
-    expect(devices).to.include(shown('devicesTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile }));
+    expect(intro).to.include('Your plan on this service allows 1 device of this type (Phone)').and.not.include('allows 2 devices,');
+    expect(devices).to.include('Your plan allows 1 device of this type (Phone).');
   });
 
-  it('says how many devices the plan allows when the total is what is full', async () => {
-    const { browser, challengePages } = app({ devices: 2, mobile: 1 });
-    await browser(LAPTOP).get('/watch/1');
-    await browser(LAPTOP).get('/watch/1');
-    const { intro, devices } = await challengePages(browser(IPHONE));
-    expect(intro).to.include('Your plan on this service allows 2 devices, and they are all in use. What would you like to do?').and.not.include('of this type');
-    expect(devices).to.include(shown('devicesLead', { limit: 2 })).and.not.include('of this type');
-  });
+  for (const [limit, devicesWord] of [[1, '1 device'], [3, '3 devices']] as const) {
+    it(`says the plan allows ${devicesWord} when the total is what is full`, async () => {
+      const { browser, challengePages } = app({ devices: limit, mobile: 1 });
+      for (let n = 0; n < limit; n++) await browser(LAPTOP).get('/watch/1');
+      const { intro, devices } = await challengePages(browser(IPHONE));
+      expect(intro).to.include(`Your plan on this service allows ${devicesWord}, and that limit is reached. What would you like to do?`).and.not.include('of this type');
+      expect(devices).to.include(`Your plan allows ${devicesWord}. Log out the ones you no longer use.`).and.not.include('of this type');
+      expect(devices).to.include('Log out 1 device to continue.');
+    });
+  }
 
   it("names the app in the plan's limit", async () => {
     const { browser, challengePages } = app({ devices: 2 }, { branding: { appName: 'Streamly' } });
     await browser(LAPTOP).get('/watch/1');
     await browser(LAPTOP).get('/watch/1');
     const { intro } = await challengePages(browser(IPHONE));
-    expect(intro).to.include('Your plan on Streamly allows 2 devices, and they are all in use.');
+    expect(intro).to.include('Your plan on Streamly allows 2 devices, and that limit is reached.');
   });
 
   it('asks whether it is the owner on an account that looks shared, naming the app', async () => {
@@ -95,11 +103,48 @@ describe('challenge pages', () => {
   });
 
   it('shows the per-type strings as the app words them', async () => {
-    const strings = { introTypeLead: 'Only {limit} {type} on {appName}.', devicesTypeLead: 'Keep {limit} {type}.' };
+    const strings = { introTypeLead: 'Only {limit} ({type}) on {appName}.', devicesTypeLead: 'Keep {limit} ({type}).' };
     const { browser, challengePages } = app({ devices: 3, mobile: 1 }, { branding: { appName: 'Streamly', strings } });
     await browser(IPHONE).get('/watch/1');
     const { intro, devices } = await challengePages(browser(IPHONE));
-    expect(intro).to.include('Only 1 Phone on Streamly.');
-    expect(devices).to.include('Keep 1 Phone.');
+    expect(intro).to.include('Only 1 device (Phone) on Streamly.');
+    expect(devices).to.include('Keep 1 device (Phone).');
+  });
+
+  it("counts devices in the app's own nouns, in its sentences and the default ones", async () => {
+    const strings = { introTypeLead: '{appName} gives you {limit} ({type}).', devicesOne: 'one seat', devicesOther: '{count} seats' };
+    const { browser, challengePages } = app({ devices: 3, mobile: 1 }, { branding: { appName: 'Streamly', strings } });
+    await browser(IPHONE).get('/watch/1');
+    const { intro, devices } = await challengePages(browser(IPHONE));
+    expect(intro).to.include('Streamly gives you one seat (Phone).');
+    expect(devices).to.include('Your plan allows one seat of this type (Phone).').and.include('Log out one seat to continue.');
+  });
+
+  it('says how long the code lasts, in minutes, and 1 minute', async () => {
+    for (const [challenge, expires] of [[{}, '10 minutes'], [{ codeTtlMs: minutes(1) }, '1 minute']] as const) {
+      const { browser, codePage } = app({ devices: 1 }, { challenge });
+      await browser(LAPTOP).get('/watch/1');
+      const { verify } = await codePage(browser(IPHONE));
+      expect(verify).to.include(`We sent a 6-digit code to a••••@example.com. It expires in ${expires}.`);
+    }
+  });
+
+  it('counts the attempts left after a wrong code, down to 1 attempt', async () => {
+    for (const [maxAttempts, left] of [[5, '4 attempts'], [2, '1 attempt']] as const) {
+      const { browser, codePage } = app({ devices: 1 }, { challenge: { maxAttempts } });
+      await browser(LAPTOP).get('/watch/1');
+      const { post, code } = await codePage(browser(IPHONE));
+      const wrong = code().replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+      expect((await post('verify', { code: wrong })).page).to.include(`That code is not right. ${left} left.`);
+    }
+  });
+
+  it('says how many seconds to wait before another code, down to 1 second', async () => {
+    for (const [resendIntervalMs, wait] of [[seconds(30), '30 seconds'], [seconds(1), '1 second']] as const) {
+      const { browser, codePage } = app({ devices: 1 }, { challenge: { resendIntervalMs } });
+      await browser(LAPTOP).get('/watch/1');
+      const { post } = await codePage(browser(IPHONE));
+      expect((await post('resend')).page).to.include(`Please wait ${wait} before asking for another code.`);
+    }
   });
 });

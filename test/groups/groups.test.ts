@@ -136,7 +136,7 @@ function describeGroups(): void {
     await browser('ann').get('/watch/1');
     for (let n = 0; n < 2; n++) await browser('ben').get('/watch/1');
     const page = await introPage(browser('ann'));
-    expect(page).to.include(shown('introGroupLead', { limit: 3 }));
+    expect(page).to.include(escapeHtml("Your team's plan on this service allows 3 devices, and that limit is reached. What would you like to do?"));
     expect(page).not.to.include('allows 5 devices');
     expect(page, 'her own laptop can make room: no need for the admin').not.to.include(shown('introGroupFull'));
   });
@@ -144,22 +144,23 @@ function describeGroups(): void {
   it("names a team's per-type limit on the first challenge page, with the type", async () => {
     const { browser, introPage } = teamApp({ mobile: 1 });
     await browser('ben', IPHONE).get('/watch/1');
-    expect(await introPage(browser('ann', IPHONE))).to.include(shown('introGroupTypeLead', { limit: 1, type: DEFAULT_STRINGS.typeMobile }));
+    expect(await introPage(browser('ann', IPHONE))).to.include(escapeHtml("Your team's plan on this service allows 1 device of this type (Phone), and that limit is reached."));
   });
 
   it("tells a member on the first challenge page that only the team's admin can make room, and still offers every choice", async () => {
     const { browser, introPage } = teamApp({ devices: 3 });
     for (let n = 0; n < 3; n++) await browser('ben').get('/watch/1');
     const page = await introPage(browser('ann'));
-    expect(page).to.include(shown('introGroupLead', { limit: 3 })).and.include(shown('introGroupFull'));
+    expect(page).to.include(escapeHtml("Your team's plan on this service allows 3 devices, and that limit is reached.")).and.include(shown('introGroupFull'));
     for (const action of ['owner', 'new-account', 'logout']) expect(page).to.include(`/${action}"`);
     expect(page, "nothing about the colleagues' devices").not.to.include('Chrome').and.not.include('ben');
   });
 
   it("shows the team's strings as the app words them", async () => {
-    const { browser, introPage } = teamApp({ devices: 1 }, { branding: { strings: { introGroupLead: 'Team {group} has {limit} seats, all taken.', introGroupFull: 'Ask your admin.' } } });
+    const strings = { introGroupLead: 'Team {group} has {limit}, all taken.', introGroupFull: 'Ask your admin.', devicesOne: 'one seat', devicesOther: '{count} seats' };
+    const { browser, introPage } = teamApp({ devices: 1 }, { branding: { strings } });
     await browser('ben').get('/watch/1');
-    expect(await introPage(browser('ann'))).to.include('Team acme has 1 seats, all taken.').and.include('Ask your admin.');
+    expect(await introPage(browser('ann'))).to.include('Team acme has one seat, all taken.').and.include('Ask your admin.');
   });
 
   it("updates what a pending team challenge says to what the device's latest request found", async () => {
@@ -223,7 +224,7 @@ function describeGroups(): void {
     expect(listing.ok && listing.value.toLogOut).to.equal(1);
     expect(listing.ok && listing.value.blocked, 'her own laptop makes room').to.equal(undefined);
     const page = await new ChallengeRoutes(guard).handle(newcomer.request(`${guard.challenges.url(id)}/devices`), async () => ({}), { req: null, res: null });
-    expect(page?.body).to.include(shown('devicesGroupLead', { limit: 3 })).and.include(shown('devicesOverLimit', { count: 1 }));
+    expect(page?.body).to.include(escapeHtml("Your team's plan allows 3 devices. Log out the ones you no longer use.")).and.include('Log out 1 device to continue.');
     expect((await guard.challenges.complete(id, deviceId)).ok, 'still over the team limit').to.equal(false);
     await guard.challenges.kick(id, deviceId, annId);
     const done = await guard.challenges.complete(id, deviceId);
@@ -253,7 +254,7 @@ function describeGroups(): void {
 
     const page = await new ChallengeRoutes(guard).handle(newcomer.request(`${guard.challenges.url(id)}/devices`), async () => ({}), { req: null, res: null });
     expect(page?.status).to.equal(200);
-    expect(page?.body).to.include(escapeHtml(DEFAULT_STRINGS.devicesGroupFull)).and.not.include('more to continue');
+    expect(page?.body).to.include(escapeHtml(DEFAULT_STRINGS.devicesGroupFull)).and.not.include('to continue.');
     expect(page?.body).to.match(/<button class="primary" type="submit" disabled>/);
   });
 
