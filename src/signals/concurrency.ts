@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, placeOf } from './households.js';
+import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf } from './households.js';
 
 /**
  * `concurrent_sessions`: devices of this device's type in use at once (within `activeWindowMs`)
@@ -18,7 +18,7 @@ export function concurrentSessions(context: SignalContext): SignalResult {
       if (!isConcurrent(device, context)) continue;
       const place = device.lastLocation?.mobile || device.lastLocation?.hosting ? undefined : placeOf(profile, device.lastNetwork);
       const theirs = place && households.get(place);
-      if (theirs && theirs !== mine) elsewhere.add(theirs);
+      if (theirs && theirs !== mine && !mayBeOneHome(mine, theirs, context.settings.travel.minDistanceKm)) elsewhere.add(theirs);
     }
   }
   const observed = 1 + elsewhere.size;

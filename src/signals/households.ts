@@ -1,7 +1,7 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
 import { days } from '../time.js';
-import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
+import { effectiveDistanceKm, isPrecise } from './distance.js';
 
 /**
  * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
@@ -49,6 +49,8 @@ const MAX_DEVICES = 16;
 export const MAX_DAYS = 31;
 const DAY_MS = days(1);
 const MAX_EGRESS = 8;
+/** A place is located when the database knows it to this radius (a city, not a region or a country). */
+const PRECISE_KM = 250;
 /**
  * A home has one IPv4 address, renewed every few days at most. A network that shows this many
  * different addresses within `EGRESS_WINDOW_MS` is a shared egress — a VPN exit giving each
@@ -91,7 +93,7 @@ export function recordAccess(
   let changed = false;
   let place = placeOf(next, access.network);
   if (!place) {
-    place = dualStackPartner(next, access, recent, settings) ?? sameOperatorPartner(next, access);
+    place = dualStackPartner(next, access, recent, settings);
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
@@ -102,7 +104,7 @@ export function recordAccess(
   }
   changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
   changed = addTo(place.days, day, MAX_DAYS) || changed;
-  if (isPrecise(access.location, 250) && place.lat === undefined) {
+  if (isPrecise(access.location, PRECISE_KM) && place.lat === undefined) {
     place.lat = access.location.lat;
     place.lon = access.location.lon;
     if (access.location.accuracyKm !== undefined) place.accuracyKm = access.location.accuracyKm;
@@ -183,27 +185,6 @@ function dualStackPartner(profile: AccountProfile, access: Access & { network: s
 }
 
 /**
- * A dual-stack home whose devices never switch family (a TV on IPv4 only, a phone on IPv6 only):
- * the place of the same operator nearby that has only the other family yet. Pairing one to one
- * keeps a second home on the same ISP from joining the first.
- */
-function sameOperatorPartner(profile: AccountProfile, access: Access & { network: string }): Place | undefined {
-  const here = access.location;
-  if (here?.asn === undefined) return undefined;
-  const v6 = access.network.includes(':');
-  const precise = isPrecise(here, 250);
-  return profile.places
-    .filter((p) => p.asn === here.asn && p.networks.every((n) => n.includes(':') !== v6))
-    // Near each other when both are placed precisely; else (a country-level answer) the same country.
-    .filter((p) =>
-      precise && p.lat !== undefined
-        ? haversineKm(here, { lat: p.lat, lon: p.lon! }) <= (p.accuracyKm ?? 0) + (here.accuracyKm ?? 0) + 25
-        : p.country === undefined || here.country === undefined || p.country === here.country,
-    )
-    .sort((a, b) => b.lastSeen - a.lastSeen)[0];
-}
-
-/**
  * Households: places joined by the devices they share (a laptop used at home and at the office
  * joins them). Returns each place's household as a shared Set of places.
  */
@@ -236,13 +217,14 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * yet: one household's most used place with IPv6 has IPv6 only (a phone that has not fallen back
  * to IPv4 there yet), the other's most used place with IPv4 has IPv4 only (a TV without IPv6), and
  * nothing says those two are apart: not two different operators, not two different countries, not
- * placed certainly more than `apartKm` apart. Databases place a home's IPv4 and IPv6 networks
- * separately, often hundreds of kilometres apart or not at all. A second household whose home is
- * linked across families already (its own dual-stack home) never pairs.
+ * placed certainly more than `apartKm` apart (unless both are one operator's in one country).
+ * Databases place a home's IPv4 and IPv6 networks separately, often hundreds of kilometres apart
+ * (an operator's IPv6 at its hub) or not at all. A second household whose home is linked across
+ * families already (its own dual-stack home) never pairs.
  */
 export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
-  const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6)).sort((x, y) => y.days.length - x.days.length)[0];
+  const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
     const [p, q] = [main(six, true), main(four, false)];
     if (p && q && family(p) === 'v6' && family(q) === 'v4' && mayBeTogether(p, q, apartKm)) return true;
@@ -250,10 +232,15 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boo
   return false;
 }
 
+/** A network seen on one day only, without a precise location (an unflagged carrier's, a hotel's), is no home to pair. */
+const mayBeHome = (place: Place): boolean => place.days.length >= 2 || (place.lat !== undefined && (place.accuracyKm ?? 0) <= PRECISE_KM);
+
 function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.asn !== undefined && q.asn !== undefined && p.asn !== q.asn) return false;
   if (p.country !== undefined && q.country !== undefined && p.country !== q.country) return false;
   if (p.lat === undefined || q.lat === undefined) return true;
+  // Databases often place an operator's IPv6 at its hub, hundreds of kilometres from its IPv4 homes.
+  if (p.asn !== undefined && p.asn === q.asn && p.country !== undefined && p.country === q.country) return true;
   return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
 }
 

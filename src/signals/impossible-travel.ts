@@ -10,6 +10,9 @@ import { isEgress, maybeDualStack, placeOf, sameHousehold } from './households.j
  * VPN/hosting or carrier networks or a shared egress (see `isEgress`), never raise it; nor do two
  * devices of one household (places joined by a device they share), since databases misplace some
  * networks of a home or office.
+ *
+ * Two devices that far apart are two people: sharing on a one-person plan, but not on a plan for
+ * several (`limits.people` > 1, a family plan), where it never fires and `people_count` judges.
  */
 export function impossibleTravel(context: SignalContext): SignalResult {
   const { access, settings } = context;
@@ -34,11 +37,12 @@ export function impossibleTravel(context: SignalContext): SignalResult {
     }
   }
   const observed = Math.round(fastest);
+  const onePerson = (context.limits.people ?? 1) <= 1;
   return {
     check: 'impossible_travel',
     observed,
     threshold: minSpeedKmh,
-    fired: observed >= minSpeedKmh,
+    fired: observed >= minSpeedKmh && onePerson,
     message: observed > 0 ? `${Math.round(distance)} km from another device's last access, at ${observed} km/h.` : 'No travel between precise locations.',
   };
 }

@@ -105,6 +105,50 @@ describe('sharing signals, end to end through decide()', () => {
     expect(verdicts).to.include('challenge');
   });
 
+  it("counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when the database places the IPv6 at the operator's hub, 850 km away", async () => {
+    const { device, clock } = setup();
+    const tv = device({ id: 'atlanta' }, TV).at(PLACES.atlantaHomeV4.ip);
+    const laptop = device({ id: 'atlanta' }).at(PLACES.atlantaHomeV6.ip);
+    const desktop = device({ id: 'atlanta' }, MAC).at(PLACES.atlantaHomeV4.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
+      // Two computers at once, one on each family: not two households in use at the same time.
+      const both = await desktop.open();
+      expect(kind(both), `desktop, day ${day}`).to.equal('allow');
+      expect(both.verdict.reasons.map((r) => r.check), 'not even recorded as concurrent').not.to.include('concurrent_sessions');
+      clock.advance(hours(24));
+    }
+  });
+
+  it("keeps pairing a home's IPv4 TV with its IPv6 when the phone also uses the operator's mobile network", async () => {
+    const { device, clock } = setup();
+    const tv = device({ id: 'phone-on-carrier' }, TV).at(PLACES.rioHomeV4.ip);
+    const phone = device({ id: 'phone-on-carrier' }, IPHONE);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await phone.at(PLACES.rioHomeV6.ip).open()), `phone at home, day ${day}`).to.equal('allow');
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(hours(2));
+      // An IPv4 network of the same operator, country-level: the phone on the way to work, not the home's IPv4.
+      expect(kind(await phone.at(PLACES.rioOperatorCarrier.ip).open()), `phone out, day ${day}`).to.equal('allow');
+      clock.advance(hours(22));
+    }
+  });
+
+  it('lets a family plan be used from two cities at once, where a one-person plan is challenged', async () => {
+    const { device, clock } = setup();
+    const family: Identity = { id: 'family', limits: { devices: 10, people: 4 } };
+    expect(kind(await device(family).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(1));
+    const daughter = await device(family, MAC).at(PLACES.newYork.ip).open();
+    expect(kind(daughter), 'a family member in New York').to.equal('allow');
+    expect(daughter.verdict.reasons.map((r) => r.check)).not.to.include('impossible_travel');
+
+    expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(1));
+    expect(checks(await device(carol, MAC).at(PLACES.newYork.ip).open()), 'carol, on a one-person plan').to.include('impossible_travel');
+  });
+
   it('lets a household of four devices behind one IP watch at once', async () => {
     const { device, clock } = setup();
     const family = [device({ id: 'fam' }), device({ id: 'fam' }, MAC), device({ id: 'fam' }, IPHONE), device({ id: 'fam' }, IPHONE)];

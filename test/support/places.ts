@@ -29,8 +29,13 @@ export const PLACES = {
   /** One home in Rio whose IPv4 the database places in São Paulo (360 km away) and its IPv6 in Rio. */
   rioHomeV4: { ip: '96.253.216.113', location: { lat: -23.55, lon: -46.63, accuracyKm: 100, country: 'BR', city: 'São Paulo', asn: 28573 } },
   rioHomeV6: { ip: '2602:633c:5202:9d00::2ac5', location: { lat: -22.91, lon: -43.17, accuracyKm: 10, country: 'BR', city: 'Rio de Janeiro', asn: 28573 } },
+  /** The Rio home operator's mobile network, known only as "Brazil" and not flagged as mobile. */
+  rioOperatorCarrier: { ip: '177.55.4.96', location: { lat: -14.2, lon: -51.9, accuracyKm: 1000, country: 'BR', asn: 28573 } },
   /** Another operator's home in Rio, on IPv6. */
   rioOtherHomeV6: { ip: '2804:14c:1a0:4e00::1', location: { lat: -22.9, lon: -43.2, accuracyKm: 10, country: 'BR', city: 'Rio de Janeiro', asn: 26599 } },
+  /** One Atlanta home: its IPv4 placed in Atlanta, its IPv6 at the operator's hub in Ashburn, 850 km away. */
+  atlantaHomeV4: { ip: '176.107.198.223', location: { lat: 33.75, lon: -84.39, accuracyKm: 50, country: 'US', city: 'Atlanta', asn: 7018 } },
+  atlantaHomeV6: { ip: '2601:cd9d:8a96:e000::5bfa', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn', asn: 7018 } },
   vpnUs: { ip: '104.28.5.9', location: { lat: 37.77, lon: -122.41, accuracyKm: 50, country: 'US', hosting: true } },
 } satisfies Record<string, { ip: string; location: Location }>;
 
