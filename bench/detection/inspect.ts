@@ -10,7 +10,7 @@ import type { AccountProfile } from '../../src/signals/households.js';
  * the core saw, and the verdict. For tuning signals against a case the scorer flags.
  * `node dist/bench/detection/inspect.js --account acct-00042 [--accounts 2000] [--seed 1] [--preset default] [--all]`
  * (`--all` prints every request, otherwise only session starts and verdicts other than allow;
- * `--places` prints the account's places after each challenge).
+ * `--places` prints the account's places after each challenge and at the end).
  */
 const { values } = parseArgs({
   options: {
@@ -49,6 +49,10 @@ await simulate([plan], guard, support, clock, (e) => {
   console.log(`${when}Z ${e.session.device.key.split('/').slice(2).join('/').padEnd(7)} ${e.session.network.kind.padEnd(9)} ${e.ip.padEnd(39)} ${where.padEnd(34)} ${e.verdict}${e.checks.length ? ` [${e.checks.join(', ')}]` : ''}`);
   if (values.places && e.verdict !== 'allow') printPlaces(profile as AccountProfile | undefined);
 });
+if (values.places) {
+  console.log('at the end of the month:');
+  printPlaces(profile as AccountProfile | undefined);
+}
 await guard.close();
 
 function printPlaces(saved: AccountProfile | undefined): void {

@@ -232,8 +232,11 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boo
   return false;
 }
 
-/** A network seen on one day only, without a precise location (an unflagged carrier's, a hotel's), is no home to pair. */
-const mayBeHome = (place: Place): boolean => place.days.length >= 2 || (place.lat !== undefined && (place.accuracyKm ?? 0) <= PRECISE_KM);
+/**
+ * A network seen on one day only and placed no closer than a region (an unflagged carrier's) is no
+ * home to pair. (A place has coordinates only from a precise location.)
+ */
+const mayBeHome = (place: Place): boolean => place.days.length >= 2 || place.lat !== undefined;
 
 function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.asn !== undefined && q.asn !== undefined && p.asn !== q.asn) return false;

@@ -277,6 +277,23 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
+  it('still challenges that second household when the owner once used an IPv6 network the database does not know', async () => {
+    const { device, clock } = setup();
+    const owner = [device({ id: 'shared-v6' }).at(PLACES.parisHome.ip), device({ id: 'shared-v6' }, IPHONE).at(PLACES.parisHome.ip)];
+    // One evening on an unknown IPv6 network (a carrier's the database neither places nor flags): no home of the owner's to pair with.
+    expect(kind(await owner[1]!.at('2a02:8400:1:2::9').open())).to.equal('allow');
+    owner[1]!.at(PLACES.parisHome.ip);
+    const friend = device({ id: 'shared-v6' }, MAC).at(PLACES.parisNeighbour.ip);
+    const friendVerdicts: string[] = [];
+    for (let day = 0; day < 4; day++) {
+      for (const d of owner) expect(kind(await d.open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      friendVerdicts.push(kind(await friend.open()));
+      clock.advance(hours(24));
+    }
+    expect(friendVerdicts.slice(1)).to.include('challenge');
+  });
+
   it('challenges a device cookie copied to a browser on another continent once both are in use', async () => {
     const { device, clock } = setup();
     const original = device({ id: 'cloned' }).at(PLACES.parisHome.ip);
