@@ -235,7 +235,7 @@ const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: tru
 const MAX_SIGNAL_VALUES: Record<string, number> = { 'travel.minPlaceDays': MAX_DAYS };
 const TRAVEL_KEYS: { [K in keyof SignalSettings['travel']]: true } = { windowMs: true, minDistanceKm: true, minSpeedKmh: true, maxAccuracyKm: true, minPlaceDays: true };
 const VELOCITY_KEYS: { [K in keyof SignalSettings['velocity']]: true } = { networksPerHour: true, newDevicesPerDay: true };
-const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true };
+const PEOPLE_KEYS: { [K in keyof SignalSettings['people']]: true } = { minDays: true, minOverlapDays: true, overlapWindowMs: true };
 const LISTS_KEYS = { allow: true, deny: true };
 const LIST_KEYS: { [K in keyof Required<ListSpec>]: true } = { accounts: true, devices: true, ips: true, countries: true };
 const POLICY_KEYS: { [K in keyof Required<Policy>]: true } = { name: true, enabled: true, priority: true, when: true, action: true, monitor: true };

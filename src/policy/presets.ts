@@ -16,7 +16,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 800, minSpeedKmh: 1200, maxAccuracyKm: 100, minPlaceDays: 2 },
     velocity: { networksPerHour: 12, newDevicesPerDay: 8 },
-    people: { minDays: 4, minOverlapDays: 3 },
+    people: { minDays: 4, minOverlapDays: 3, overlapWindowMs: minutes(5) },
   },
   default: {
     activeWindowMs: minutes(5),
@@ -24,7 +24,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 1000, minPlaceDays: 0 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
-    people: { minDays: 3, minOverlapDays: 1 },
+    people: { minDays: 3, minOverlapDays: 1, overlapWindowMs: minutes(10) },
   },
   strict: {
     activeWindowMs: minutes(10),
@@ -32,7 +32,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     cloneWindowMs: hours(4),
     travel: { windowMs: hours(48), minDistanceKm: 300, minSpeedKmh: 800, maxAccuracyKm: 1000, minPlaceDays: 0 },
     velocity: { networksPerHour: 6, newDevicesPerDay: 4 },
-    people: { minDays: 2, minOverlapDays: 1 },
+    people: { minDays: 2, minOverlapDays: 1, overlapWindowMs: minutes(10) },
   },
 };
 

@@ -37,6 +37,11 @@ export interface SignalSettings {
     minDays: number;
     /** ...of which this many overlapped with another household's use. */
     minOverlapDays: number;
+    /**
+     * Two households' use within this window overlaps. Wider than `activeWindowMs`: a session's
+     * requests come minutes apart, and two homes watching the same evening rarely line up closer.
+     */
+    overlapWindowMs: number;
   };
 }
 

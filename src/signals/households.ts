@@ -36,10 +36,10 @@ export interface AccountProfile {
 }
 
 export interface HouseholdSettings {
-  /** Devices active within this window are "in use at the same time". */
-  activeWindowMs: number;
   /** A device moving between an IPv4 and an IPv6 network within this window links them as one place. */
   dualStackLinkMs: number;
+  /** Places of two households in use within `overlapWindowMs` of each other were in use at the same time. */
+  people: { overlapWindowMs: number };
 }
 
 const MAX_PLACES = 16;
@@ -133,7 +133,7 @@ export function recordAccess(
   const clusters = householdsOf(next);
   const mine = clusters.get(place)!;
   for (const other of devices) {
-    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.activeWindowMs) continue;
+    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;

@@ -277,6 +277,24 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
+  it('counts two homes in use 8 minutes apart as in use at the same time (people.overlapWindowMs, 10 min by default)', async () => {
+    const friendVerdicts = async (options: Partial<Options<Identity | null>>) => {
+      const { device, clock } = setup(options);
+      const owner = device({ id: 'evening' }).at(PLACES.parisHome.ip);
+      const friend = device({ id: 'evening' }, MAC).at(PLACES.parisNeighbour.ip);
+      const verdicts: string[] = [];
+      for (let day = 0; day < 5; day++) {
+        expect(kind(await owner.open()), `owner, day ${day}`).to.equal('allow');
+        clock.advance(minutes(8));
+        verdicts.push(kind(await friend.open()));
+        clock.advance(hours(24));
+      }
+      return verdicts;
+    };
+    expect(await friendVerdicts({})).to.include('challenge');
+    expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').not.to.include('challenge');
+  });
+
   it('still challenges that second household when the owner once used an IPv6 network the database does not know', async () => {
     const { device, clock } = setup();
     const owner = [device({ id: 'shared-v6' }).at(PLACES.parisHome.ip), device({ id: 'shared-v6' }, IPHONE).at(PLACES.parisHome.ip)];
