@@ -9,7 +9,7 @@ import { World } from '../../bench/detection/world.js';
 // under the default preset, the population BENCHMARKS.md reports. 1,000 because the 0.5 % target
 // needs a few hundred honest accounts to mean anything (with 190, one challenged account is 0.53 %).
 // The targets hold on this seed (0.3 % / 92.7 %) and at the benchmark's 2,000 accounts; on others the
-// catch side does not yet (BENCHMARKS.md: seed 2 0.5 % / 88.8 %, seed 7 with 800 accounts
+// catch side does not everywhere yet (BENCHMARKS.md: seed 2 0.5 % / 90.2 %, seed 7 with 800 accounts
 // 0.3 % / 88.4 %), so a failure here after a change is a real regression.
 const ACCOUNTS = 1000;
 const SEED = 1;
