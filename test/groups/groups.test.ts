@@ -130,6 +130,19 @@ describe('groups (team plans)', () => {
   });
 });
 
+/**
+ * Ben's three devices fill the team; Ann's new device is challenged and she proves she is the
+ * owner; then the admin logs out one of Ben's devices, freeing a team slot.
+ */
+async function annChallengedThenSlotFreed(guard: ReturnType<typeof setup>['guard']) {
+  const benIds: string[] = [];
+  for (const n of [0, 1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
+  const ann = device(guard, member('ann'), 3);
+  const { id, deviceId } = await ownerChecked(guard, await ann.open());
+  await guard.kick('ben', benIds[0]!);
+  return { ann, id, deviceId };
+}
+
 function describeGroups(): void {
   it("says on the first challenge page how many devices the team's plan allows, not the member's own plan", async () => {
     const { browser, introPage } = teamApp({ devices: 3 });
@@ -441,11 +454,7 @@ function describeGroups(): void {
 
   it('takes no team slot for a device the app excludes while it is challenged, and lets it through', async () => {
     const { guard } = setup();
-    const benIds: string[] = [];
-    for (const n of [0, 1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
-    const tester = device(guard, member('ann'), 3);
-    const { id, deviceId } = await ownerChecked(guard, await tester.open());
-    await guard.kick('ben', benIds[0]!);
+    const { ann: tester, id, deviceId } = await annChallengedThenSlotFreed(guard);
     await guard.exclude('ann', deviceId);
     expect((await guard.challenges.complete(id, deviceId)).ok).to.equal(true);
     expect(attachedIds(await guard.groupDevices('acme')), 'an excluded device never counts').to.have.length(2).and.not.include(deviceId);
@@ -454,11 +463,7 @@ function describeGroups(): void {
 
   it('keeps the logout of a device logged out while it is challenged: passing the challenge does not let it in, nor give it a team slot', async () => {
     const { guard } = setup();
-    const benIds: string[] = [];
-    for (const n of [0, 1, 2]) benIds.push((await device(guard, member('ben'), n).open()).deviceId!);
-    const stranger = device(guard, member('ann'), 3);
-    const { id, deviceId } = await ownerChecked(guard, await stranger.open());
-    await guard.kick('ben', benIds[0]!);
+    const { ann: stranger, id, deviceId } = await annChallengedThenSlotFreed(guard);
     await guard.kick('ann', deviceId);
     expect(await guard.challenges.complete(id, deviceId)).to.deep.equal({ ok: false, error: 'closed' });
     expect(attachedIds(await guard.groupDevices('acme'))).to.have.length(2).and.not.include(deviceId);

@@ -28,6 +28,21 @@ const kind = (d: Decision) => d.verdict.kind;
 const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
 const carol: Identity = { id: 'carol', email: 'carol@example.com' };
 
+/**
+ * Evenings at two homes: each day the owner's devices, then `gapMs` later a friend's device at
+ * another home. Returns the friend's verdict of each day; the owner is never challenged.
+ */
+async function eveningsAlongside(clock: FakeClock, owner: CoreDevice[], friend: CoreDevice, days: number, gapMs = minutes(2)): Promise<string[]> {
+  const verdicts: string[] = [];
+  for (let day = 0; day < days; day++) {
+    for (const d of owner) expect(kind(await d.open()), `owner, day ${day}`).to.equal('allow');
+    clock.advance(gapMs);
+    verdicts.push(kind(await friend.open()));
+    clock.advance(hours(24));
+  }
+  return verdicts;
+}
+
 describe('sharing signals, end to end through decide()', () => {
   it("challenges carol's second desktop in New York a minute after her first in Paris", async () => {
     const { device, clock } = setup();
@@ -266,13 +281,7 @@ describe('sharing signals, end to end through decide()', () => {
     const { device, clock } = setup();
     const owner = [device({ id: 'shared' }).at(PLACES.parisHome.ip), device({ id: 'shared' }, IPHONE).at(PLACES.parisHome.ip)];
     const friend = device({ id: 'shared' }, MAC).at(PLACES.parisNeighbour.ip);
-    const friendVerdicts: string[] = [];
-    for (let day = 0; day < 4; day++) {
-      for (const d of owner) expect(kind(await d.open()), `owner, day ${day}`).to.equal('allow');
-      clock.advance(minutes(2));
-      friendVerdicts.push(kind(await friend.open()));
-      clock.advance(hours(24));
-    }
+    const friendVerdicts = await eveningsAlongside(clock, owner, friend, 4);
     expect(friendVerdicts[0], 'one evening elsewhere is not a second person').to.equal('allow');
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
@@ -282,14 +291,7 @@ describe('sharing signals, end to end through decide()', () => {
       const { device, clock } = setup(options);
       const owner = device({ id: 'evening' }).at(PLACES.parisHome.ip);
       const friend = device({ id: 'evening' }, MAC).at(PLACES.parisNeighbour.ip);
-      const verdicts: string[] = [];
-      for (let day = 0; day < 5; day++) {
-        expect(kind(await owner.open()), `owner, day ${day}`).to.equal('allow');
-        clock.advance(minutes(8));
-        verdicts.push(kind(await friend.open()));
-        clock.advance(hours(24));
-      }
-      return verdicts;
+      return eveningsAlongside(clock, [owner], friend, 5, minutes(8));
     };
     expect(await friendVerdicts({})).to.include('challenge');
     expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').not.to.include('challenge');
@@ -302,13 +304,7 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await owner[1]!.at('2a02:8400:1:2::9').open())).to.equal('allow');
     owner[1]!.at(PLACES.parisHome.ip);
     const friend = device({ id: 'shared-v6' }, MAC).at(PLACES.parisNeighbour.ip);
-    const friendVerdicts: string[] = [];
-    for (let day = 0; day < 4; day++) {
-      for (const d of owner) expect(kind(await d.open()), `owner, day ${day}`).to.equal('allow');
-      clock.advance(minutes(2));
-      friendVerdicts.push(kind(await friend.open()));
-      clock.advance(hours(24));
-    }
+    const friendVerdicts = await eveningsAlongside(clock, owner, friend, 4);
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
