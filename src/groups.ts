@@ -72,7 +72,15 @@ export function canMakeRoom(exceeded: GroupUsage['exceeded'], pool: readonly Dev
   return exceeded.every(({ limit, observed, threshold }) => observed - threshold <= own.filter((d) => limit === 'devices' || d.type === limit).length);
 }
 
-/** Free the device's slot in each pool (it was logged out of its account), all at once. */
+/**
+ * The pools that may count a device: those its record names (as of its last request, so a group
+ * the member has left too) and, when known, its account's groups now.
+ */
+export function poolsCounting(recorded: readonly string[] | undefined, current: ReadonlyArray<{ id: string }> = []): string[] {
+  return [...new Set([...(recorded ?? []), ...current.map((group) => group.id)])];
+}
+
+/** Free the device's slot in each pool (it was logged out of its account), all at once; none for no pools. */
 export async function releaseFromPools(call: StoreCall, deviceId: string, groupIds: readonly string[], at: number): Promise<void> {
   await Promise.all(groupIds.map((id) => call('setDeviceStatus', (store) => store.setDeviceStatus(poolId(id), deviceId, 'detached', at, { logout: false }))));
 }

@@ -24,7 +24,7 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
-import { attachToPools, canMakeRoom, giveBackSlots, poolId, releaseFromPools, type GroupUsage } from './groups.js';
+import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolsCounting, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = hours(1);
@@ -182,7 +182,7 @@ export class Sharelock<Req = any, Res = any> {
       try {
         await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));
         // Its cookie is gone, so it never comes back to leave its groups' pools by itself.
-        await this.#releaseFromPools(identity, replaced.id, input.access.at);
+        await this.#releaseFromPools(replaced.id, poolsCounting(replaced.groups, identity.pools), input.access.at);
         result = await this.#store('attach', (store) => store.attach(input));
       } catch {
         return this.#storeFailed(route);
@@ -194,7 +194,7 @@ export class Sharelock<Req = any, Res = any> {
         return this.#suspended('store');
       case 'logout':
         // Its account logged it out: it leaves its groups' pools too.
-        void this.#releaseFromPools(identity, input.deviceId, input.access.at).catch(() => undefined);
+        void this.#releaseFromPools(input.deviceId, poolsCounting(snapshot.devices.find((d) => d.id === input.deviceId)?.groups, identity.pools), input.access.at).catch(() => undefined);
         return {
           kind: 'logout',
           url: this.config.urls.logout,
@@ -370,7 +370,7 @@ export class Sharelock<Req = any, Res = any> {
     const device = await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(accountId, deviceId, status, at));
     this.#cache.invalidate(accountId);
     // It stops counting in its groups' pools now, not at its next request (which may never come).
-    if (device?.groups && status !== 'attached') await releaseFromPools((w, run) => this.#store(w, run), deviceId, device.groups, at);
+    if (status !== 'attached') await this.#releaseFromPools(deviceId, poolsCounting(device?.groups), at);
     if (device) this.#events.emit('device', { at, accountId, deviceId, status, by });
     return device !== undefined;
   }
@@ -385,9 +385,9 @@ export class Sharelock<Req = any, Res = any> {
     return attachToPools((w, run) => this.#store(w, run), input, pools, force);
   }
 
-  /** Free a device's slots in the account's group pools. */
-  async #releaseFromPools(identity: PayingIdentity, deviceId: string, at: number): Promise<void> {
-    if (identity.pools.length > 0) await releaseFromPools((w, run) => this.#store(w, run), deviceId, identity.pools.map((p) => p.id), at);
+  /** Free a device's slots in these group pools (see `poolsCounting`). */
+  #releaseFromPools(deviceId: string, groupIds: readonly string[], at: number): Promise<void> {
+    return releaseFromPools((w, run) => this.#store(w, run), deviceId, groupIds, at);
   }
 
   async #identify(appRequest: Req): Promise<PayingIdentity | undefined> {

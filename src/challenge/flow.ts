@@ -11,7 +11,7 @@ import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
 import { countCheck } from '../signals/device-count.js';
-import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolLimits, releaseFromPools } from '../groups.js';
+import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolLimits, poolsCounting, releaseFromPools } from '../groups.js';
 
 export type ChallengeError =
   | 'not_found'
@@ -270,9 +270,7 @@ export class ChallengeFlow {
     const devices = await this.#call('listDevices', (s) => s.listDevices(challenge.accountId));
     if (!devices.some((d) => d.id === targetId && d.status === 'attached')) return { ok: false, error: 'unknown_device' };
     const kicked = await this.#call('setDeviceStatus', (s) => s.setDeviceStatus(challenge.accountId, targetId, 'kicked', this.#config.now()));
-    // Every pool that counts it: the member's groups now, and those it was counted in (as the admin API does).
-    const pools = new Set([...(challenge.groups ?? []).map((g) => g.id), ...(kicked?.groups ?? [])]);
-    if (pools.size > 0) await releaseFromPools(this.#call, targetId, [...pools], this.#config.now());
+    await releaseFromPools(this.#call, targetId, poolsCounting(kicked?.groups, challenge.groups), this.#config.now());
     this.#changed(challenge.accountId);
     this.#events.emit('device', { at: this.#config.now(), accountId: challenge.accountId, deviceId: targetId, status: 'kicked', by: 'owner' });
     return { ok: true, value: await this.#listing(challenge) };
