@@ -6,10 +6,13 @@ import type { SignalContext, SignalResult } from './context.js';
  * the store attached nothing, so the observed count includes the device asking to join.
  */
 export function deviceCounts(context: SignalContext, asking: boolean): SignalResult[] {
-  return countAgainstLimits(context.devices, context.device, context.limits, asking).map(({ limit, observed, threshold }) => {
-    const what = limit === 'devices' ? 'devices' : `${limit} devices`;
-    return { check: countCheck(limit), observed, threshold, fired: observed > threshold, message: `${observed} ${what} in use; the plan allows ${threshold}.` };
-  });
+  return countAgainstLimits(context.devices, context.device, context.limits, asking).map(({ limit, observed, threshold }) => ({
+    check: countCheck(limit),
+    observed,
+    threshold,
+    fired: observed > threshold,
+    message: `${observed} ${countedNoun(limit)} in use; the plan allows ${threshold}.`,
+  }));
 }
 
 /** One limit and the devices it counts. */
@@ -34,6 +37,11 @@ export function countAgainstLimits(devices: readonly DeviceRecord[], device: { i
     counts.push({ limit: type, observed: attached.filter((d) => d.type === type).length + (device.type === type ? extra : 0), threshold: limit });
   }
   return counts;
+}
+
+/** What a limit counts, in a reason's message: `devices`, `mobile devices`. */
+export function countedNoun(limit: LimitCount['limit']): string {
+  return limit === 'devices' ? 'devices' : `${limit} devices`;
 }
 
 /** `device_count` for the total, `{type}_device_count` per type. */

@@ -1,5 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { countAgainstLimits, countCheck } from './device-count.js';
+import { countAgainstLimits, countCheck, countedNoun } from './device-count.js';
 
 /**
  * `group_device_count` and `group_{type}_device_count`: each group's pooled limits (a team plan's
@@ -16,7 +16,7 @@ export function groupDeviceCounts(context: SignalContext): SignalResult[] {
       observed,
       threshold,
       fired: asking && observed > threshold,
-      message: `${observed} ${limit === 'devices' ? 'devices' : `${limit} devices`} in use across group ${JSON.stringify(group.id)}; its plan allows ${threshold}.`,
+      message: `${observed} ${countedNoun(limit)} in use across group ${JSON.stringify(group.id)}; its plan allows ${threshold}.`,
       group: group.id,
     }));
   });
