@@ -7,9 +7,23 @@ import type { Config, ResolvedRouteOptions } from './options.js';
  * path (and method, when the rule lists methods) wins. `OPTIONS` preflights are never protected.
  * A route guarded by `guard.protect(options)` is checked with those options on top; when a request
  * also matches a pattern, both checks run and each must allow it.
+ *
+ * The path is judged in every form a router might route it (see `routingForms`): a request is
+ * protected when any form is, so no spelling of a protected URL slips past. A path that is not a
+ * path at all (it does not start with `/`) is judged with the global options, never let through.
  */
-export function matchRoute(config: Pick<Config, 'rules' | 'exclude'>, method: string, path: string): ResolvedRouteOptions | undefined {
+export function matchRoute(config: Pick<Config, 'rules' | 'exclude' | 'defaultRoute'>, method: string, path: string): ResolvedRouteOptions | undefined {
   if (method === 'OPTIONS' || config.rules.length === 0) return undefined;
+  if (!path.startsWith('/')) return config.defaultRoute;
+  if (!UNUSUAL.test(path)) return matchForm(config, method, path);
+  for (const form of routingForms(path)) {
+    const route = matchForm(config, method, form);
+    if (route) return route;
+  }
+  return undefined;
+}
+
+function matchForm(config: Pick<Config, 'rules' | 'exclude'>, method: string, path: string): ResolvedRouteOptions | undefined {
   // Express treats `/watch/1/` as `/watch/1`; so do the patterns.
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   if (config.exclude?.(path)) return undefined;
@@ -18,4 +32,41 @@ export function matchRoute(config: Pick<Config, 'rules' | 'exclude'>, method: st
     if (rule.match(path)) return rule.options;
   }
   return undefined;
+}
+
+// What can make two spellings of one path: percent-encoding, empty or dot segments, `;` parameters.
+const UNUSUAL = /%|\/\/|\/\.|;/;
+
+/**
+ * The spellings of a path that some router routes like the original: as sent; percent-decoded
+ * (Fastify and Koa routers decode); with `;` segment parameters removed; with dot segments resolved
+ * and duplicate slashes merged (proxies and static servers normalise). Only for unusual paths.
+ */
+export function routingForms(path: string): string[] {
+  const forms = new Set<string>();
+  for (const form of [path, decoded(path)]) {
+    const plain = form.replace(/;[^/]*/g, '');
+    for (const spelling of [form, plain, normalised(form), normalised(plain)]) forms.add(spelling);
+  }
+  return [...forms];
+}
+
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    // A malformed escape: decode what can be, byte by byte.
+    return path.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  }
+}
+
+/** Dot segments resolved and empty segments dropped, as RFC 3986 (and most proxies) would. */
+function normalised(path: string): string {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}${path.endsWith('/') && segments.length > 0 ? '/' : ''}`;
 }

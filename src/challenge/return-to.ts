@@ -12,7 +12,9 @@ export function safeReturnTo(value: unknown): string | undefined {
     // Resolving against a dummy origin must not change the origin.
     const url = new URL(value, 'http://sharelock.invalid');
     if (url.origin !== 'http://sharelock.invalid') return undefined;
-    return url.pathname + url.search + url.hash;
+    // Normalising can make a protocol-relative URL of a safe-looking input (`/a/..//evil.example`).
+    const path = url.pathname + url.search + url.hash;
+    return path.startsWith('//') || path.startsWith('/\\') ? undefined : path;
   } catch {
     return undefined;
   }

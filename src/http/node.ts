@@ -1,60 +1,63 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedRouteOptions } from '../options.js';
-import type { Decision, Sharelock } from '../sharelock.js';
-import { ChallengeRoutes } from './challenge-routes.js';
+import type { Sharelock } from '../sharelock.js';
 import { readForm } from './form.js';
-import { fromNodeRequest, type RequestLike } from './request.js';
+import { HttpHandler, type Answer, type Exchange, type GuardState } from './handler.js';
+import { fromNodeRequest } from './request.js';
 import type { HttpResponse } from './response.js';
-import { verdictResponse } from './verdict-response.js';
 
 /** Connect-style middleware on `node:http` types: works in Express 4 and 5, Connect, and plain servers. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
-// Route policies already decided per request, so a pattern and a `protect()` on the same route with
-// the same options cost one decision.
-const decided = new WeakMap<IncomingMessage, Set<string>>();
+/** Express's `res.locals`, where a guarded route's handler finds `sharelock`: its `GuardState`. */
+type NodeLocals = { locals?: Record<string, unknown> };
+export type { GuardState };
+
+const handlers = new WeakMap<Sharelock<any, any>, HttpHandler<any, any>>();
+
+/** One handler per core, so the app middleware and every per-route guard share their bookkeeping. */
+export function handlerOf<Req, Res>(core: Sharelock<Req, Res>): HttpHandler<Req, Res> {
+  let handler = handlers.get(core);
+  if (!handler) handlers.set(core, (handler = new HttpHandler(core)));
+  return handler;
+}
 
 /** The app-wide middleware: serves the challenge pages and guards requests matching `protect` patterns. */
-export function appMiddleware<Req extends IncomingMessage, Res extends ServerResponse>(core: Sharelock<Req, Res>): NodeMiddleware {
-  const pages = new ChallengeRoutes(core);
+export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {
+  const handler = handlerOf(core);
   return (req, res, next) => {
-    const request = fromNodeRequest(req, core.config.trustProxy);
-    const run = async () => {
-      const response = await pages.handle(request, () => readForm(req), { req: req as Req, res: res as Res });
-      if (response) return write(res, response, request.method);
-      const route = core.match(request.method, request.path);
-      if (!route) return next();
-      await guard(core, request, req as Req, res as Res, route, next);
-    };
-    run().catch(next);
+    const exchange = nodeExchange(core, req, res);
+    const { request } = exchange;
+    if (handler.isPage(request.path)) {
+      handler.page(exchange).then((response) => write(res, response, request.method), next);
+      return;
+    }
+    const route = handler.route(request);
+    if (!route) return next();
+    guard(handler, exchange, route, next);
   };
 }
 
 /** A per-route guard with its own options. */
-export function routeMiddleware<Req extends IncomingMessage, Res extends ServerResponse>(core: Sharelock<Req, Res>, route: ResolvedRouteOptions): NodeMiddleware {
-  return (req, res, next) => {
-    guard(core, fromNodeRequest(req, core.config.trustProxy), req as Req, res as Res, route, next).catch(next);
-  };
+export function routeMiddleware(core: Sharelock<any, any>, route: ResolvedRouteOptions): NodeMiddleware {
+  const handler = handlerOf(core);
+  return (req, res, next) => guard(handler, nodeExchange(core, req, res), route, next);
 }
 
-async function guard<Req extends IncomingMessage, Res extends ServerResponse>(
-  core: Sharelock<Req, Res>,
-  request: RequestLike,
-  req: Req,
-  res: Res,
-  route: ResolvedRouteOptions,
-  next: (error?: unknown) => void,
-): Promise<void> {
-  const seen = decided.get(req) ?? new Set<string>();
-  if (seen.has(route.key)) return next();
-  seen.add(route.key);
-  decided.set(req, seen);
+function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
+  return { request: fromNodeRequest(req, core.config.trustProxy), context: { req, res }, readForm: () => readForm(req) };
+}
 
-  const decision: Decision = await core.decide(request, req, route);
-  if (decision.setCookie) appendSetCookie(res, decision.setCookie);
-  const response = await verdictResponse(core.config, decision.verdict, request, { req, res });
-  if (!response) return next();
-  write(res, response, request.method);
+function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessage, ServerResponse>, route: ResolvedRouteOptions, next: (error?: unknown) => void): void {
+  const { req, res } = exchange.context;
+  handler.judge(exchange, route, req).then((answer?: Answer) => {
+    if (!answer) return next();
+    if (answer.setCookie) appendSetCookie(res, answer.setCookie);
+    if (answer.response) return write(res, answer.response, exchange.request.method);
+    const { locals } = res as ServerResponse & NodeLocals;
+    if (locals) locals.sharelock = answer.state;
+    next();
+  }, next);
 }
 
 function appendSetCookie(res: ServerResponse, cookie: string): void {
@@ -63,7 +66,8 @@ function appendSetCookie(res: ServerResponse, cookie: string): void {
   res.setHeader('set-cookie', [...list, cookie]);
 }
 
-function write(res: ServerResponse, response: HttpResponse, method: string): void {
+/** Write a sharelock response on a `node:http` response (also used by adapters that hand over the raw one). */
+export function write(res: ServerResponse, response: HttpResponse, method: string): void {
   if (res.headersSent) {
     res.end();
     return;

@@ -17,27 +17,49 @@ export interface RequestLike {
   https: boolean;
 }
 
-const MAX_URL_LENGTH = 8192;
-
 /**
- * A `RequestLike` from a `node:http` request. Uses `originalUrl` when a router rewrote `url`
- * (Express and Connect do under a mount path). `X-Forwarded-Proto` counts only from a trusted proxy.
+ * A `RequestLike` from a `node:http` request. `target` is the request target as the client sent it,
+ * before any router rewrote it: by default `originalUrl` (Express and Connect rewrite `url` under a
+ * mount path) or `url`. `X-Forwarded-Proto` counts only from a trusted proxy.
  */
-export function fromNodeRequest(req: IncomingMessage & { originalUrl?: string }, trust: (address: string, hop: number) => boolean): RequestLike {
-  const raw = (typeof req.originalUrl === 'string' ? req.originalUrl : req.url) ?? '/';
-  const url = raw.length > MAX_URL_LENGTH || !raw.startsWith('/') ? '/' : raw;
-  const query = url.indexOf('?');
+export function fromNodeRequest(
+  req: IncomingMessage & { originalUrl?: string },
+  trust: (address: string, hop: number) => boolean,
+  target: string = (typeof req.originalUrl === 'string' ? req.originalUrl : req.url) ?? '/',
+): RequestLike {
+  const { path, url } = parseTarget(target);
   const remoteAddress = req.socket?.remoteAddress;
   const forwardedProto = firstValue(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase();
   const viaTrustedProxy = remoteAddress !== undefined && forwardedProto !== undefined && trust(remoteAddress, 0);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
-    path: query === -1 ? url : url.slice(0, query),
+    path,
     url,
     headers: req.headers,
     remoteAddress,
     https: Boolean((req.socket as TLSSocket | undefined)?.encrypted) || (viaTrustedProxy && forwardedProto === 'https'),
   };
+}
+
+// `scheme://authority` at the start of an absolute-form target (`GET http://host/watch/1`).
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * The path and path-with-query of a request target, as routers read it: the origin form as is
+ * (whatever its length), the absolute form without its scheme and host. Anything else (`*`, a
+ * bare word) keeps its text as the path, which never starts with `/` and so is judged as protected.
+ */
+export function parseTarget(target: string): { path: string; url: string } {
+  let url = target;
+  if (!url.startsWith('/')) {
+    const origin = ABSOLUTE_FORM.exec(url);
+    if (origin) {
+      url = url.slice(origin[0].length);
+      if (!url.startsWith('/')) url = `/${url}`;
+    }
+  }
+  const end = url.search(/[?#]/);
+  return { path: end === -1 ? url : url.slice(0, end), url };
 }
 
 export function firstValue(value: string | string[] | undefined): string | undefined {

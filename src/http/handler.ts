@@ -1,0 +1,75 @@
+import type { ResolvedRouteOptions } from '../options.js';
+import type { Decision, Sharelock } from '../sharelock.js';
+import { ChallengeRoutes } from './challenge-routes.js';
+import type { Form } from './form.js';
+import type { RequestLike } from './request.js';
+import type { HttpResponse } from './response.js';
+import { verdictResponse } from './verdict-response.js';
+
+/** One request as every adapter hands it to the core. */
+export interface Exchange<Req, Res> {
+  request: RequestLike;
+  /** What the app's `identify(req)` and `onLogout({ req, res })` receive: the framework's own objects. */
+  context: { req: Req; res: Res };
+  /** The urlencoded fields of a challenge form; called for POSTs to the challenge pages only. */
+  readForm: () => Promise<Form>;
+}
+
+/** What a guarded route's handler can read about its request (`res.locals.sharelock`, `ctx.state.sharelock`, ...). */
+export type GuardState = Omit<Decision, 'setCookie'>;
+
+/** What to do with a guarded request: always send `setCookie`; answer with `response`, or let it through. */
+export interface Answer {
+  state: GuardState;
+  setCookie?: string;
+  /** `undefined` lets the request through to the app's handler. */
+  response?: HttpResponse;
+}
+
+/**
+ * Everything an adapter does between its framework and the core, written once: the challenge
+ * pages, which requests the `protect` patterns cover, and the answer to a guarded request. An
+ * adapter only builds the `Exchange` and writes the `HttpResponse` with its framework's API.
+ */
+export class HttpHandler<Req, Res> {
+  readonly core: Sharelock<Req, Res>;
+  readonly #pages: ChallengeRoutes<Req, Res>;
+  // Route policies already decided per request, so a pattern and a per-route guard with the same
+  // options on one route cost one decision.
+  readonly #decided = new WeakMap<object, Set<string>>();
+
+  constructor(core: Sharelock<Req, Res>) {
+    this.core = core;
+    this.#pages = new ChallengeRoutes(core);
+  }
+
+  /** Whether the path is one of the challenge pages, which `page()` answers. */
+  isPage(path: string): boolean {
+    return this.#pages.matches(path);
+  }
+
+  /** The answer to a challenge page request (see `isPage`). */
+  async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
+    return (await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!;
+  }
+
+  /** The options of the `protect` pattern covering this request, or `undefined` when none does. */
+  route(request: RequestLike): ResolvedRouteOptions | undefined {
+    return this.core.match(request.method, request.path);
+  }
+
+  /**
+   * Decide a guarded request with these route options. `undefined` when the same options were
+   * already decided for this request (`key`: the framework's request object) and let it through.
+   */
+  async judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): Promise<Answer | undefined> {
+    const seen = this.#decided.get(key);
+    if (seen?.has(route.key)) return undefined;
+    if (seen) seen.add(route.key);
+    else this.#decided.set(key, new Set([route.key]));
+
+    const { setCookie, ...state } = await this.core.decide(exchange.request, exchange.context.req, route);
+    const response = await verdictResponse(this.core.config, state.verdict, exchange.request, exchange.context);
+    return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}) };
+  }
+}
