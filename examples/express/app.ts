@@ -2,9 +2,9 @@ import express from 'express';
 import session from 'express-session';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
-import { DecisionLog, DevClock, parseDuration } from './dev.js';
-import { findUser, type User } from './users.js';
-import { escape, layout, loginForm } from './views.js';
+import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
+import { findUser, type User } from '../shared/users.js';
+import { escape, layout, loginForm } from '../shared/views.js';
 
 declare module 'express-session' {
   interface SessionData {

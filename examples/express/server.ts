@@ -1,6 +1,6 @@
 import type { Store } from 'sharelock';
 import { createExampleApp } from './app.js';
-import { runDemo } from './demo.js';
+import { runDemo } from '../shared/demo.js';
 
 const port = Number(process.env.PORT ?? 3000);
 // Several copies of this server can share one Redis (give them the same SHARELOCK_SECRET, so a

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { PRESETS, type Reason, type VerdictKind } from 'sharelock';
-import { Device } from './cookie-jar.js';
-import type { LoggedDecision } from './dev.js';
+import { Device } from '../shared/cookie-jar.js';
+import type { LoggedDecision } from '../shared/dev.js';
 
 /**
  * `npm run demo:signals [base-url]`: plays one short scenario per sharing signal against a running

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import { Device } from '../../examples/express/cookie-jar.js';
+import { Device } from '../../examples/shared/cookie-jar.js';
 import { freePort, startNode } from '../support/process.js';
 
 const server = fileURLToPath(new URL('../../examples/express/server.js', import.meta.url));
