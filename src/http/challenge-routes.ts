@@ -42,6 +42,8 @@ export class ChallengeRoutes<Req, Res> {
   readonly #core: Sharelock<Req, Res>;
   readonly #csrf: CsrfTokens;
   readonly #pattern: RegExp;
+  // A broken store fails every page until it recovers: log the first failure of each outage only.
+  #failing = false;
 
   constructor(core: Sharelock<Req, Res>) {
     this.#core = core;
@@ -80,9 +82,12 @@ export class ChallengeRoutes<Req, Res> {
     }
     const call: Call<Req, Res> = { id, deviceId, form, ctx, context, request };
     try {
-      return await this.#run(action, request.method, call);
+      const response = await this.#run(action, request.method, call);
+      this.#failing = false;
+      return response;
     } catch (error) {
-      config.logger.error(`Challenge page ${request.method} ${action || 'intro'} failed.`, error);
+      if (!this.#failing) config.logger.error(`Challenge page ${request.method} ${action || 'intro'} failed; further failures are not logged until a page succeeds again.`, error);
+      this.#failing = true;
       return page(503, messagePage(ctx, 'unavailableTitle', 'unavailableLead'));
     }
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
-import { minutes, seconds, type Options } from '../../src/index.js';
+import { MemoryStore, minutes, seconds, type Options } from '../../src/index.js';
 import { protectedApp } from '../support/apps.js';
 
 const LAPTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
@@ -146,5 +146,20 @@ describe('challenge pages', () => {
       const { post } = await codePage(browser(IPHONE));
       expect((await post('resend')).page).to.include(`Please wait ${wait} before asking for another code.`);
     }
+  });
+
+  it('logs a store outage on the challenge pages once, not on every page request', async () => {
+    const errors: string[] = [];
+    const store = new MemoryStore();
+    const { app, guard } = protectedApp(express, { store, logger: { warn: () => {}, error: (message: string) => void errors.push(message) } });
+    const headers = { 'x-account': 'alice', 'user-agent': LAPTOP };
+    for (let i = 0; i < 3; i++) await request(app).get('/watch/1').set(headers);
+    const agent = request.agent(app);
+    const url = (await agent.get('/watch/1').set(headers)).headers.location!;
+    expect(url).to.match(/\/challenge\//);
+    store.getChallenge = () => Promise.reject(new Error('connection refused'));
+    for (let i = 0; i < 5; i++) expect((await agent.get(url).set(headers)).status).to.equal(503);
+    expect(errors.filter((m) => m.startsWith('Challenge page'))).to.have.length(1);
+    await guard.close();
   });
 });
