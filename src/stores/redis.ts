@@ -62,12 +62,13 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * All keys of one account share the `{A}` hash tag, so every account script touches one Cluster
  * slot. A challenge is looked up by id alone, so it lives in its own slot `{C}`; `createChallenge`
  * is therefore three steps: write the challenge, swap the device's pointer on the account slot
- * (returning the previous id), then mark the previous challenge `overridden` if still pending.
+ * (returning the previous id and any evicted ones), then mark those `overridden` if still pending.
  *
  * Self-cleaning, with no keyspace notifications and no unbounded index: account keys expire
  * `max(access.at - inactiveBefore, retentionMs)` after the last attach (status changes extend
  * them to `retentionMs` at least); a challenge expires `challengeGraceMs` after `expiresAt`; the
- * pointer hash drops entries of expired challenges and holds at most `maxDevicesPerAccount`.
+ * pointer hash drops entries of expired challenges and holds at most `maxDevicesPerAccount`; a
+ * challenge whose pointer is evicted is overridden, so no device ever has two usable challenges.
  * A suspension stored here is renewed by each refused attach and lapses `retentionMs` after the
  * last one: the app's own `suspended` flag from `identify()` is the durable source.
  *
@@ -202,14 +203,15 @@ export class RedisStore implements Store {
     const fields = Object.entries(challenge).flatMap(([field, value]) => (value === undefined ? [] : [field, JSON.stringify(value)]));
     // Write the challenge before pointing at it, so the pointer never names a missing challenge.
     await CREATE_CHALLENGE.run(this.#client, [this.#challengeKey(challenge.id)], [String(ttlMs), ...fields]);
-    const previous = (await POINT_CHALLENGE.run(
+    const [previous, ...evicted] = (await POINT_CHALLENGE.run(
       this.#client,
       [this.#accountKeys(challenge.accountId).challenges],
       [challenge.deviceId, challenge.id, String(challenge.expiresAt), String(challenge.createdAt), String(this.#graceMs), String(this.#maxDevices), String(ttlMs)],
-    )) as string | null;
-    if (previous !== null && previous !== challenge.id) {
-      await OVERRIDE_CHALLENGE.run(this.#client, [this.#challengeKey(previous)], [JSON.stringify(challenge.createdAt), ...PENDING_JSON]);
-    }
+    )) as string[];
+    // The device's older challenge, and those no pointer finds any more (a device whose pointer
+    // was evicted would otherwise open a second challenge while its first stays usable).
+    const closing = [previous, ...evicted].filter((id): id is string => Boolean(id) && id !== challenge.id);
+    await Promise.all(closing.map((id) => OVERRIDE_CHALLENGE.run(this.#client, [this.#challengeKey(id)], [JSON.stringify(challenge.createdAt), ...PENDING_JSON])));
   }
 
   async getChallenge(id: string): Promise<ChallengeRecord | undefined> {
@@ -547,8 +549,9 @@ return 1
 `);
 
 /**
- * Point the device at its new challenge and return the previous challenge id. Drops pointers to
- * challenges past their grace and keeps at most `max` entries (the soonest to expire go first).
+ * Point the device at its new challenge. Returns the previous challenge id ('' for none) followed
+ * by the ids of other devices' challenges whose pointers were evicted to keep at most `max` entries
+ * (the soonest to expire go first); pointers to challenges past their grace are dropped.
  */
 const POINT_CHALLENGE = new LuaScript(`${KEEP_ALIVE}
 local key, device, id, expires, now, grace, max = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -559,16 +562,19 @@ local live = {}
 for i = 1, #raw, 2 do
   if raw[i] ~= device then
     local at = tonumber(string.match(raw[i + 1], '^(%S+)'))
-    if at + grace < now then redis.call('HDEL', key, raw[i]) else live[#live + 1] = { raw[i], at } end
+    if at + grace < now then redis.call('HDEL', key, raw[i]) else live[#live + 1] = { raw[i], at, string.match(raw[i + 1], '^%S+ (.*)$') } end
   end
 end
+local result = { previous and string.match(previous, '^%S+ (.*)$') or '' }
 if #live + 1 > max then
   table.sort(live, function(x, y) return x[2] < y[2] end)
-  for i = 1, #live + 1 - max do redis.call('HDEL', key, live[i][1]) end
+  for i = 1, #live + 1 - max do
+    redis.call('HDEL', key, live[i][1])
+    result[#result + 1] = live[i][3]
+  end
 end
 keep_alive(KEYS, tonumber(ARGV[7]))
-if previous then return string.match(previous, '^%S+ (.*)$') end
-return false
+return result
 `);
 
 /** Mark the challenge `overridden` (ARGV[1] = updatedAt) if its status is one of ARGV[2..]. */

@@ -522,6 +522,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.findPendingChallenge('acct-1', 'dev-z')).to.equal(undefined);
       });
 
+      it('keeps one usable challenge per device however many devices of the account are challenged', async () => {
+        const capped = options.makeCappedStore ? await options.makeCappedStore(4) : store;
+        try {
+          for (let n = 0; n < 8; n++) {
+            await capped.createChallenge(challenge({ id: `ch-${n}`, deviceId: `dev-${n}`, createdAt: T0 + n, updatedAt: T0 + n, expiresAt: T0 + 10 * MINUTE + n }));
+          }
+          const newer = challenge({ id: 'ch-0-again', deviceId: 'dev-0', createdAt: T0 + MINUTE, updatedAt: T0 + MINUTE, expiresAt: T0 + 11 * MINUTE });
+          await capped.createChallenge(newer);
+          expect(await capped.findPendingChallenge('acct-1', 'dev-0')).to.deep.equal(newer);
+          // The first challenge of dev-0 can no longer be used, wherever the store keeps its pointers.
+          const first = await capped.getChallenge('ch-0');
+          expect(first === undefined || !['created', 'presented', 'code_sent', 'verified'].includes(first.status), `ch-0 is ${first?.status}`).to.equal(true);
+        } finally {
+          if (capped !== store) await (options.cleanup ?? ((s: Store) => s.close?.()))(capped);
+        }
+      });
+
       it('leaves a finished challenge as it was when a new one is created', async () => {
         await store.createChallenge(challenge({ id: 'ch-1', status: 'completed', resolution: 'owner' }));
         await store.createChallenge(challenge({ id: 'ch-2', createdAt: T0 + MINUTE }));
