@@ -1,10 +1,17 @@
-import type { Transporter } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { CodeMessage, CodeSender } from './sender.js';
 
+/** What sharelock uses of a nodemailer transporter; typed here so apps need no nodemailer types. */
+export interface MailTransporter {
+  sendMail(mail: { from: string; to: string; subject: string; text: string }): Promise<unknown>;
+  close?(): void;
+}
+
 export interface SmtpSenderOptions {
-  /** An SMTP URL (`smtps://user:pass@smtp.example.com`), nodemailer SMTP options, or a nodemailer transporter. */
-  transport: string | SMTPTransport.Options | Transporter;
+  /**
+   * An SMTP URL (`smtps://user:pass@smtp.example.com`) or nodemailer SMTP options, for which the
+   * optional peer dependency `nodemailer` is loaded on first use; or a transporter you created.
+   */
+  transport: string | Record<string, unknown> | MailTransporter;
   /** The sender, e.g. `'Acme <no-reply@acme.example>'`. */
   from: string;
 }
@@ -22,11 +29,8 @@ export function smtpSender(options: SmtpSenderOptions): CodeSender {
     throw new TypeError('smtpSender: `transport` is required: an SMTP URL, nodemailer SMTP options or a transporter.');
   }
   const own = !isTransporter(options.transport);
-  let transporter: Promise<Transporter> | undefined;
-  const get = () =>
-    (transporter ??= isTransporter(options.transport)
-      ? Promise.resolve(options.transport)
-      : import('nodemailer').then((nodemailer) => nodemailer.createTransport(options.transport as SMTPTransport.Options)));
+  let transporter: Promise<MailTransporter> | undefined;
+  const get = () => (transporter ??= isTransporter(options.transport) ? Promise.resolve(options.transport) : createTransport(options.transport));
 
   return {
     async send(message: CodeMessage) {
@@ -34,11 +38,21 @@ export function smtpSender(options: SmtpSenderOptions): CodeSender {
       await (await get()).sendMail({ from: options.from, to: message.to, subject: message.subject, text: message.text });
     },
     async close() {
-      if (own && transporter) (await transporter).close();
+      if (own && transporter) (await transporter).close?.();
     },
   };
 }
 
-function isTransporter(value: unknown): value is Transporter {
-  return typeof value === 'object' && value !== null && typeof (value as Transporter).sendMail === 'function';
+function isTransporter(value: unknown): value is MailTransporter {
+  return typeof value === 'object' && value !== null && typeof (value as MailTransporter).sendMail === 'function';
+}
+
+async function createTransport(transport: string | Record<string, unknown>): Promise<MailTransporter> {
+  let nodemailer: typeof import('nodemailer');
+  try {
+    nodemailer = await import('nodemailer');
+  } catch {
+    throw new Error('smtpSender needs the package nodemailer for an SMTP URL or options: npm install nodemailer');
+  }
+  return nodemailer.createTransport(transport as Parameters<typeof nodemailer.createTransport>[0]) as MailTransporter;
 }
