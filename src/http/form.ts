@@ -6,12 +6,13 @@ export const MAX_FORM_BYTES = 8 * 1024;
 export type Form = Record<string, string>;
 
 /**
- * The fields of a urlencoded POST body: taken from `req.body` when a body parser already ran,
- * else read from the stream (at most `MAX_FORM_BYTES`; anything else yields no fields).
- * Never throws: a bad body is an empty form, which the handlers reject clearly.
+ * The fields of a urlencoded POST body: taken from `parsed` when a body parser already ran (by
+ * default `req.body`, where Express's parsers leave it), else read from the stream (at most
+ * `MAX_FORM_BYTES`; anything else yields no fields). Never throws: a bad body is an empty form,
+ * which the handlers reject clearly.
  */
-export async function readForm(req: IncomingMessage & { body?: unknown }): Promise<Form> {
-  if (req.body !== undefined && req.body !== null && typeof req.body === 'object') return fromObject(req.body as Record<string, unknown>);
+export async function readForm(req: IncomingMessage & { body?: unknown }, parsed: unknown = req.body): Promise<Form> {
+  if (parsed !== undefined && parsed !== null && typeof parsed === 'object') return fromObject(parsed as Record<string, unknown>);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded' || req.readableEnded) return {};
   const declared = Number(req.headers['content-length'] ?? 0);

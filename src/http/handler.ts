@@ -2,7 +2,7 @@ import type { ResolvedRouteOptions } from '../options.js';
 import type { Decision, Sharelock } from '../sharelock.js';
 import { ChallengeRoutes } from './challenge-routes.js';
 import type { Form } from './form.js';
-import type { RequestLike } from './request.js';
+import { firstValue, type RequestLike } from './request.js';
 import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
 
@@ -34,9 +34,7 @@ export interface Answer {
 export class HttpHandler<Req, Res> {
   readonly core: Sharelock<Req, Res>;
   readonly #pages: ChallengeRoutes<Req, Res>;
-  // Route policies already decided per request, so a pattern and a per-route guard with the same
-  // options on one route cost one decision.
-  readonly #decided = new WeakMap<object, Set<string>>();
+  readonly #judged = new WeakMap<object, Judged>();
 
   constructor(core: Sharelock<Req, Res>) {
     this.core = core;
@@ -63,13 +61,38 @@ export class HttpHandler<Req, Res> {
    * already decided for this request (`key`: the framework's request object) and let it through.
    */
   async judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): Promise<Answer | undefined> {
-    const seen = this.#decided.get(key);
-    if (seen?.has(route.key)) return undefined;
-    if (seen) seen.add(route.key);
-    else this.#decided.set(key, new Set([route.key]));
+    let judged = this.#judged.get(key);
+    if (judged?.routes.has(route.key)) return undefined;
+    if (judged) judged.routes.add(route.key);
+    else this.#judged.set(key, (judged = { routes: new Set([route.key]) }));
 
-    const { setCookie, ...state } = await this.core.decide(exchange.request, exchange.context.req, route);
-    const response = await verdictResponse(this.core.config, state.verdict, exchange.request, exchange.context);
+    // A new device gets its id from the request's first decision; a second one must not mint another.
+    const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
+    const { setCookie, ...state } = await this.core.decide(request, exchange.context.req, route);
+    if (setCookie) judged.minted = setCookie.slice(0, setCookie.indexOf(';'));
+    const response = await verdictResponse(this.core.config, state.verdict, request, exchange.context);
     return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}) };
   }
+}
+
+/** What one request was judged on so far: the route policies, and the device cookie its first decision set. */
+interface Judged {
+  routes: Set<string>;
+  /** `name=value` of that cookie. */
+  minted?: string;
+}
+
+function withCookie(request: RequestLike, cookie: string): RequestLike {
+  const sent = firstValue(request.headers.cookie);
+  // The cookie parser keeps the first value of a name, so the minted device wins over a bad cookie.
+  return { ...request, headers: { ...request.headers, cookie: sent ? `${cookie}; ${sent}` : cookie } };
+}
+
+const handlers = new WeakMap<Sharelock<any, any>, HttpHandler<any, any>>();
+
+/** One handler per core, so an adapter's app-wide middleware and every per-route guard share their bookkeeping. */
+export function handlerOf<Req, Res>(core: Sharelock<Req, Res>): HttpHandler<Req, Res> {
+  let handler = handlers.get(core);
+  if (!handler) handlers.set(core, (handler = new HttpHandler(core)));
+  return handler;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedRouteOptions } from '../options.js';
 import type { Sharelock } from '../sharelock.js';
 import { readForm } from './form.js';
-import { HttpHandler, type Answer, type Exchange, type GuardState } from './handler.js';
+import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from './handler.js';
 import { fromNodeRequest } from './request.js';
 import type { HttpResponse } from './response.js';
 
@@ -13,14 +13,7 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (
 type NodeLocals = { locals?: Record<string, unknown> };
 export type { GuardState };
 
-const handlers = new WeakMap<Sharelock<any, any>, HttpHandler<any, any>>();
-
-/** One handler per core, so the app middleware and every per-route guard share their bookkeeping. */
-export function handlerOf<Req, Res>(core: Sharelock<Req, Res>): HttpHandler<Req, Res> {
-  let handler = handlers.get(core);
-  if (!handler) handlers.set(core, (handler = new HttpHandler(core)));
-  return handler;
-}
+export { handlerOf };
 
 /** The app-wide middleware: serves the challenge pages and guards requests matching `protect` patterns. */
 export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {

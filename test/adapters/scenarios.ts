@@ -269,7 +269,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       expect(response.headers['x-verdict']).to.equal('allow');
     });
 
-    it('guards routes of a router mounted under a prefix, by pattern and per route', async () => {
+    it('guards routes of a router mounted under a prefix, by pattern and per route (one device, one cookie, when both apply)', async () => {
       const { server: app } = await use(makeApp());
       await device(app, 'alice').get('/kids/shows/1');
       await device(app, 'alice').get('/kids/shows/1');

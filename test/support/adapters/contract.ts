@@ -12,7 +12,7 @@ import { FakeClock } from '../clock.js';
  * - `GET /api/premium/:id` → JSON `{ ok: true }`; `POST /api/premium/:id` → JSON `{ posted: true }`;
  * - `GET /free` → `free`;
  * - a router (sub-app, plugin, controller) mounted at `/kids` with `GET /shows/:id` → `kids {id}`
- *   (protected by the `/kids/shows/*` pattern) and `GET /live/:id` → `kids live`, guarded per
+ *   (protected by the `/kids/**` pattern) and `GET /live/:id` → `kids live`, covered by the pattern and guarded per
  *   route with `{ limits: { devices: 1 } }`.
  */
 export interface ScenarioApp {
@@ -41,7 +41,7 @@ export function scenarioSetup<Req>(header: (req: Req, name: string) => string | 
       const id = header(req, 'x-account');
       return id ? { id, email: `${id}@example.com`, paying: header(req, 'x-plan') !== 'free' } : null;
     },
-    protect: ['/watch/*', { path: '/api/**', methods: ['GET'] }, '/kids/shows/*'],
+    protect: ['/watch/*', { path: '/api/**', methods: ['GET'] }, '/kids/**'],
     exclude: ['/watch/trailer'],
     limits: { devices: 2 },
     urls: { newAccount: '/signup', logout: '/logout', success: '/home', suspended: '/suspended' },

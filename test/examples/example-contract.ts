@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { Device } from '../../examples/shared/cookie-jar.js';
+import { freePort, startNode } from '../support/process.js';
+
+/**
+ * What every framework's "Streamly" example does, the same on each: started as `node {script}`
+ * (e.g. `dist/examples/koa/server.js`) in development, it plays the start-up demo, limits alice to
+ * two devices and leaves bob alone, trusts location headers from loopback, and serves the outbox,
+ * `/signup` and `/logout`.
+ */
+export function describeExampleSite(name: string, script: string): void {
+  describe(`the ${name} example`, () => {
+    let app: Awaited<ReturnType<typeof startNode>>;
+    let base: string;
+
+    before(async () => {
+      const port = await freePort();
+      base = `http://localhost:${port}`;
+      app = await startNode(script, { PORT: String(port), NODE_ENV: 'development' }, /listening on/);
+    });
+    after(() => app?.stop());
+
+    it('shows sharelock at work on start-up', async () => {
+      await app.waitFor(/free-fred device 3: \d+/);
+      expect(app.output()).to.match(/dana\s+device 1: 200\n\s+dana\s+device 2: 200\n\s+dana\s+device 3: 303 → \/sharelock\/challenge\//);
+      expect(app.output()).to.match(/free-fred device 3: 200/);
+    });
+
+    it('gives alice 200, 200, then a challenge on a third device; bob 200 everywhere', async () => {
+      const statuses = [];
+      for (let n = 0; n < 3; n++) {
+        const device = new Device(base);
+        expect((await device.login('alice')).status).to.equal(303);
+        const response = await device.request('/watch/1');
+        statuses.push(`${response.status}${response.headers.get('location')?.includes('/challenge/') ? '→challenge' : ''}`);
+      }
+      expect(statuses).to.deep.equal(['200', '200', '303→challenge']);
+
+      for (let n = 0; n < 3; n++) {
+        const device = new Device(base);
+        await device.login('bob');
+        expect((await device.request('/watch/1')).status).to.equal(200);
+      }
+    });
+
+    it("challenges carol's desktop in New York a minute after Paris, not alice's two desktops behind one Paris IP", async () => {
+      const paris = { 'x-forwarded-for': '81.2.69.160', 'cf-iplatitude': '48.8566', 'cf-iplongitude': '2.3522', 'cf-ipcountry': 'FR' };
+      const newYork = { 'x-forwarded-for': '96.224.10.20', 'cf-iplatitude': '40.7128', 'cf-iplongitude': '-74.0060', 'cf-ipcountry': 'US' };
+      const one = new Device(base, paris);
+      await one.login('carol-signals');
+      expect((await one.request('/watch/1')).status).to.equal(200);
+      const two = new Device(base, newYork);
+      await two.login('carol-signals');
+      const challenged = await two.request('/watch/1', { headers: { accept: 'application/json' } });
+      expect(challenged.status).to.equal(403);
+      const body = (await challenged.json()) as { reasons: Array<{ check: string }> };
+      expect(body.reasons.map((r) => r.check)).to.include('impossible_travel');
+
+      for (let n = 0; n < 2; n++) {
+        const desktop = new Device(base, paris);
+        await desktop.login('alice-signals');
+        expect((await desktop.request('/watch/1')).status).to.equal(200);
+      }
+    });
+
+    it('lists sent codes at /dev/outbox and serves /logout and /signup', async () => {
+      const owner = new Device(base);
+      await owner.login('carol');
+      await owner.request('/watch/1');
+      const second = new Device(base);
+      await second.login('carol');
+      await second.request('/watch/1');
+      const third = new Device(base);
+      await third.login('carol');
+      const url = (await third.request('/watch/1')).headers.get('location')!;
+      const intro = await (await third.request(url)).text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(intro)![1]!;
+      await third.request(`${url}/owner`, { form: { _csrf: csrf } });
+      const outbox = await (await third.request('/dev/outbox')).text();
+      expect(outbox).to.match(/<code>\d{6}<\/code> to carol@example.com \(email\)/);
+      expect(outbox).to.match(/<code>\d{6}<\/code> to \+33 6 12 34 56 78 \(sms\)/);
+      expect((await third.request('/signup')).status).to.equal(200);
+      expect(await (await third.request('/logout')).text()).to.include('You are logged out');
+    });
+  });
+}
