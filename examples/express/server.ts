@@ -1,45 +1,8 @@
-import type { Store } from 'sharelock';
+import { createServer } from 'node:http';
+import { serveExample } from '../shared/serve.js';
 import { createExampleApp } from './app.js';
-import { runDemo } from '../shared/demo.js';
 
-const port = Number(process.env.PORT ?? 3000);
-// Several copies of this server can share one Redis (give them the same SHARELOCK_SECRET, so a
-// device cookie minted by one verifies on all); without REDIS_URL each keeps its own memory store.
-const redisUrl = process.env.REDIS_URL;
-const store: Store | undefined = redisUrl ? await redisStore(redisUrl) : undefined;
-const { app, guard } = createExampleApp(store ? { store } : {});
-
-const server = app.listen(port, () => {
-  const address = server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
-  console.log(`Streamly (the sharelock example) listening on http://localhost:${actual} (store: ${redisUrl ? `Redis at ${safeHost(redisUrl)}` : 'memory'})`);
-  if (process.env.SHARELOCK_DEMO !== 'off') {
-    runDemo(`http://localhost:${actual}`).catch((error) => console.error('The demo failed:', error));
-  }
+await serveExample('Express', (store) => {
+  const { app, guard } = createExampleApp(store ? { store } : {});
+  return { server: createServer(app), guard };
 });
-
-/** Loaded only when used: ioredis is an optional peer dependency. */
-async function redisStore(url: string): Promise<Store> {
-  const { RedisStore } = await import('sharelock/redis');
-  return RedisStore.fromUrl(url);
-}
-
-/** The Redis host and port, never the password a URL may carry. */
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'REDIS_URL';
-  }
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    server.close();
-    // sharelock closes only what it created: the store passed in is ours to close (fromUrl quits its connection).
-    void guard
-      .close()
-      .then(() => store?.close?.())
-      .finally(() => process.exit(0));
-  });
-}
