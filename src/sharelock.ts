@@ -96,9 +96,12 @@ export class Sharelock<Req = any, Res = any> {
     this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
   }
 
-  /** Route options resolved and validated once, e.g. for a per-route guard. Throws on invalid options. */
-  route(options?: RouteOptions): ResolvedRouteOptions {
-    return resolveRouteOptions('protect()', options, this.config.defaultRoute);
+  /**
+   * Route options resolved and validated once, e.g. for a per-route guard. Throws on invalid
+   * options, naming them by `label` (how the app passed them, e.g. `@Protect()`).
+   */
+  route(options?: RouteOptions, label = 'protect()'): ResolvedRouteOptions {
+    return resolveRouteOptions(label, options, this.config.defaultRoute);
   }
 
   /** The route options of the `protect` pattern covering this request, or `undefined` when none does. */

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { SharelockError, show } from '../../src/errors.js';
+import { readForm } from '../../src/http/form.js';
+import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
+import { fromNodeRequest } from '../../src/http/request.js';
+import type { HttpResponse } from '../../src/http/response.js';
+import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
+import { Sharelock } from '../../src/sharelock.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the guard decided for this request (an allow: other verdicts never reach the handler); `null` when it was not judged. */
+    sharelock: GuardState | null;
+  }
+  interface FastifyContextConfig {
+    /** Guard this route with its own options (`limits`, `storeFailure`), validated when the route is added. */
+    sharelock?: RouteOptions;
+  }
+}
+
+export type GuardHook = 'onRequest' | 'preValidation' | 'preHandler';
+
+export interface SharelockPluginOptions {
+  guard: Sharelock<FastifyRequest, FastifyReply>;
+  /** The request hook the guard runs in: late enough for your auth hooks to have set the user. Default `'preHandler'`. */
+  hook?: GuardHook;
+}
+
+const HOOKS: ReadonlySet<string> = new Set<GuardHook>(['onRequest', 'preValidation', 'preHandler']);
+// What `register()` itself passes to every plugin, besides our own options.
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['guard', 'hook', 'prefix', 'logLevel', 'logSerializers', 'childLoggerFactory']);
+
+/**
+ * The Fastify 5 plugin: serves the challenge pages under `challenge.basePath`, guards every request
+ * matching the `protect` patterns, and every route with `config: { sharelock: options }`. Register it
+ * before the plugins holding your routes (a plugin's scope copies the app's hooks when it starts).
+ * The guard runs in `hook` (default `preHandler`): after every `onRequest`/`preValidation` hook, so
+ * it sees the user your auth hooks set there.
+ * @example
+ * const guard = createSharelock<FastifyRequest, FastifyReply>({ secret, identify: (req) => req.user && { id: req.user.id }, protect: ['/watch/*'] });
+ * await app.register(sharelock, { guard });
+ * app.get('/live/:id', { config: { sharelock: { limits: { devices: 1 } } } }, live);
+ */
+export const sharelock = fp(
+  async function sharelock(app: FastifyInstance, options: SharelockPluginOptions) {
+    const { guard, hook } = checkOptions(options);
+    const handler = handlerOf(guard);
+    const resolved = routeResolver(guard);
+    if (!app.hasRequestDecorator('sharelock')) app.decorateRequest('sharelock', null);
+
+    // One hook for the whole app, so routes added before the plugin are guarded too, and so are
+    // 404s under a pattern (Fastify's routes are case-sensitive; the patterns are not). The three
+    // hooks take the same (request, reply).
+    app.addHook(hook as 'preHandler', async (request, reply) => {
+      const exchange = fastifyExchange(guard, request, reply);
+      if (handler.isPage(exchange.request.path)) return undefined;
+      const pattern = handler.route(exchange.request);
+      const own = request.routeOptions.config.sharelock;
+      // Both are judged and each must allow (the same options are decided once).
+      if (pattern && (await judge(handler, exchange, pattern))) return reply;
+      if (own !== undefined && (await judge(handler, exchange, resolved(own, request.routeOptions)))) return reply;
+      return undefined;
+    });
+    // Per-route options are validated as each route is added, so a mistake stops the app from starting.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.sharelock !== undefined) resolved(route.config.sharelock, route);
+    });
+
+    // In their own scope, so this parser leaves the app's body parsing alone. The pages read their
+    // urlencoded forms themselves (at most 8 KB); any other body is an empty form, which they refuse.
+    await app.register(async (pages) => {
+      pages.removeAllContentTypeParsers();
+      pages.addContentTypeParser('*', (request: FastifyRequest) => readForm(request.raw));
+      pages.route({
+        method: ['GET', 'HEAD', 'POST'],
+        url: `${guard.config.challenge.basePath}/challenge/*`,
+        handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))),
+      });
+    });
+  },
+  { fastify: '5.x', name: 'sharelock' },
+);
+
+/** The request as the core sees it. The routed URL: `originalUrl` is the one before a `rewriteUrl`. */
+export function fastifyExchange(guard: Sharelock<any, any>, request: FastifyRequest, reply: FastifyReply): Exchange<FastifyRequest, FastifyReply> {
+  return {
+    request: fromNodeRequest(request.raw, guard.config.trustProxy, request.url),
+    context: { req: request, res: reply },
+    // Fastify parsed any body before the handler ran (the pages' own parser yields a form).
+    readForm: () => readForm(request.raw, request.body ?? {}),
+  };
+}
+
+/** Write a sharelock response with Fastify's reply (HEAD: headers only). */
+export function sendResponse(reply: FastifyReply, response: HttpResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers);
+  if (response.body === undefined) return reply.send();
+  reply.header('content-length', Buffer.byteLength(response.body));
+  return reply.send(reply.request.method === 'HEAD' ? undefined : response.body);
+}
+
+/** Judge the request with these route options; `true` when sharelock answered it. */
+async function judge(handler: HttpHandler<FastifyRequest, FastifyReply>, exchange: Exchange<FastifyRequest, FastifyReply>, route: ResolvedRouteOptions): Promise<boolean> {
+  const { req: request, res: reply } = exchange.context;
+  const answer = await handler.judge(exchange, route, request);
+  if (!answer) return false;
+  // Fastify appends to Set-Cookie, so the app's own cookies stay.
+  if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
+  if (answer.response) {
+    sendResponse(reply, answer.response);
+    return true;
+  }
+  request.sharelock = answer.state;
+  return false;
+}
+
+/** Route options from `config.sharelock`, resolved once per options object. Throws on invalid ones, naming the route. */
+function routeResolver(guard: Sharelock<any, any>) {
+  const cache = new WeakMap<object, ResolvedRouteOptions>();
+  return (options: RouteOptions, route: { method: string | string[]; url?: string | undefined }): ResolvedRouteOptions => {
+    const known = cache.get(options);
+    if (known) return known;
+    try {
+      const resolved = guard.route(options);
+      cache.set(options, resolved);
+      return resolved;
+    } catch (error) {
+      if (!(error instanceof SharelockError)) throw error;
+      error.message += ` (\`config.sharelock\` of route ${route.method} ${route.url})`;
+      if ((options as unknown) === false) error.message += ' To keep a path out of the `protect` patterns, list it in `exclude`.';
+      throw error;
+    }
+  };
+}
+
+function checkOptions(options: SharelockPluginOptions): { guard: SharelockPluginOptions['guard']; hook: GuardHook } {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) throw new SharelockError('SHARELOCK_E_OPTION_UNKNOWN', `Unknown option \`${key}\` of the sharelock Fastify plugin. Known: guard, hook.`);
+  }
+  if (!(options.guard instanceof Sharelock)) throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `Invalid \`guard\`: ${show(options.guard)}. Pass the instance from createSharelock(): app.register(sharelock, { guard }).`);
+  if (options.hook !== undefined && !HOOKS.has(options.hook)) throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `Invalid \`hook\`: ${show(options.hook)}. Use 'onRequest', 'preValidation' or 'preHandler' (the default).`);
+  return { guard: options.guard, hook: options.hook ?? 'preHandler' };
+}
