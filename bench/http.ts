@@ -6,13 +6,16 @@ import { SCENARIOS } from './servers.js';
 
 /**
  * Requests per second and latency of each scenario, interleaved over several rounds (the machine is
- * shared and noisy), reported as the median and as a ratio to bare Express measured in the same run.
+ * shared and noisy), reported as the median and as a ratio to the same framework's bare app measured
+ * in the same run. `BENCH_ONLY=koa,fastify` limits the run to some frameworks.
  * `npm run bench` — options: BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const serverScript = fileURLToPath(new URL('./servers.js', import.meta.url));
+const only = process.env.BENCH_ONLY?.split(',');
+const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.split(':')[0]!));
 
 async function start(scenario: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(serverScript, [scenario], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -47,18 +50,19 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const samples = new Map<string, Array<{ rps: number; p50: number; p99: number }>>();
 for (let round = 1; round <= rounds; round++) {
-  for (const scenario of SCENARIOS) {
+  for (const scenario of scenarios) {
     const sample = await measure(scenario);
     samples.set(scenario, [...(samples.get(scenario) ?? []), sample]);
     console.error(`round ${round}/${rounds} ${scenario}: ${Math.round(sample.rps)} req/s`);
   }
 }
 
-const bare = median(samples.get('bare')!.map((s) => s.rps));
+const frameworkOf = (scenario: string) => scenario.split(':')[0]!;
+const bare = (scenario: string) => median(samples.get(`${frameworkOf(scenario)}: bare`)!.map((s) => s.rps));
 console.log(`\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${rounds} rounds × ${seconds} s, ${connections} connections\n`);
-console.log('| scenario | req/s (median) | vs bare Express | p50 ms | p99 ms |');
+console.log('| scenario | req/s (median) | vs the bare framework | p50 ms | p99 ms |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [scenario, list] of samples) {
   const rps = median(list.map((s) => s.rps));
-  console.log(`| ${scenario} | ${Math.round(rps)} | ${(rps / bare).toFixed(2)} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} |`);
+  console.log(`| ${scenario} | ${Math.round(rps)} | ${(rps / bare(scenario)).toFixed(2)} | ${median(list.map((s) => s.p50))} | ${median(list.map((s) => s.p99))} |`);
 }

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { Request } from 'express';
+import type { Server } from 'node:http';
+import type { Sharelock } from '../src/index.js';
+import { SharelockGuard, SharelockModule } from '../adapters/nest/index.js';
+
+@Controller('watch')
+class WatchController {
+  @Get(':id')
+  watch(): string {
+    return 'ok';
+  }
+}
+
+/**
+ * The benchmark's Nest app on platform-express: `GET /watch/:id`, bare or guarded by
+ * `SharelockGuard` (as `APP_GUARD`) with the guard `makeGuard` builds.
+ */
+export async function nestServer(makeGuard?: (header: (req: Request) => string | undefined) => Sharelock<any, any>): Promise<Server> {
+  const imports: DynamicModule[] = makeGuard ? [SharelockModule.forRoot(makeGuard((req) => req.get('x-account')))] : [];
+  @Module({ imports, controllers: [WatchController], providers: makeGuard ? [{ provide: APP_GUARD, useClass: SharelockGuard }] : [] })
+  class BenchModule {}
+  const app = await NestFactory.create(BenchModule, { logger: false });
+  await app.init();
+  return app.getHttpServer() as Server;
+}
