@@ -6,6 +6,8 @@ import { runDemo } from './demo.js';
 export interface ExampleServer {
   server: Server;
   guard: Sharelock<any, any>;
+  /** Stops the app when it has more to stop than its server (Nest's lifecycle). Default: `server.close()`. */
+  close?: () => Promise<void>;
 }
 
 /**
@@ -19,7 +21,7 @@ export async function serveExample(framework: string, create: (store: Store | un
   // device cookie minted by one verifies on all); without REDIS_URL each keeps its own memory store.
   const redisUrl = process.env.REDIS_URL;
   const store = redisUrl ? await redisStore(redisUrl) : undefined;
-  const { server, guard } = await create(store);
+  const { server, guard, close = async () => void server.close() } = await create(store);
 
   server.listen(port, () => {
     const address = server.address();
@@ -32,10 +34,9 @@ export async function serveExample(framework: string, create: (store: Store | un
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      server.close();
       // sharelock closes only what it created: the store passed in is ours to close (fromUrl quits its connection).
-      void guard
-        .close()
+      void close()
+        .then(() => guard.close())
         .then(() => store?.close?.())
         .finally(() => process.exit(0));
     });
