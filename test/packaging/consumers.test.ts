@@ -37,6 +37,19 @@ const kind: Verdict['kind'] = 'allow';
 export { middleware, kind, RedisStore };
 `;
 
+// The other frameworks' adapters, as a Koa, Fastify or Nest project uses them. Such projects set
+// skipLibCheck (Nest's starters do): the frameworks' own declarations do not all check under strict.
+const TS_FRAMEWORKS = `import { createSharelock } from 'sharelock';
+import { protect, sharelock as koaSharelock, type SharelockState } from 'sharelock/koa';
+import { sharelock as fastifySharelock } from 'sharelock/fastify';
+import { Protect, SharelockGuard, SharelockModule, SkipSharelock } from 'sharelock/nest';
+const guard = createSharelock({ secret: '${SECRET}', identify: () => null });
+const state: SharelockState = {};
+const koa = [koaSharelock(guard), protect(guard, { limits: { devices: 1 } })];
+const nest = [SharelockModule.forRoot(guard), SharelockGuard, Protect({ limits: { devices: 1 } }), SkipSharelock()];
+export { state, koa, fastifySharelock, nest };
+`;
+
 describe('the packed package in consumer projects', function () {
   this.timeout(120_000);
   let files: string[];
@@ -84,19 +97,56 @@ describe('the packed package in consumer projects', function () {
     ['TypeScript module nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
     ['TypeScript module commonjs with classic node resolution (older Nest starters)', { module: 'commonjs', moduleResolution: 'node' }],
   ] as const) {
-    it(`type-checks in ${name}`, () => {
+    it(`type-checks in ${name}, the Koa, Fastify and Nest adapters too`, () => {
       const dir = fixture(name.replace(/\W+/g, '-'), {
         'package.json': '{}',
         'tsconfig.json': JSON.stringify({ compilerOptions: { ...compilerOptions, target: 'es2022', strict: true, noEmit: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['index.ts'] }),
+        'tsconfig.frameworks.json': JSON.stringify({ compilerOptions: { ...compilerOptions, target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['frameworks.ts'] }),
         'index.ts': TS_USE,
+        'frameworks.ts': TS_FRAMEWORKS,
       });
-      try {
-        run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir]);
-      } catch (error) {
-        expect.fail(String((error as { stdout?: string }).stdout ?? error));
+      for (const project of ['tsconfig.json', 'tsconfig.frameworks.json']) {
+        try {
+          run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, project)]);
+        } catch (error) {
+          expect.fail(`${project}: ${String((error as { stdout?: string }).stdout ?? error)}`);
+        }
       }
     });
   }
+
+  it('runs a Nest app compiled by a consumer project (decorators, APP_GUARD, @Protect)', () => {
+    const dir = fixture('nest', {
+      'package.json': '{ "type": "module" }',
+      'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, experimentalDecorators: true, emitDecoratorMetadata: true, outDir: 'out', types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['main.ts'] }),
+      'main.ts': `import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { Protect, SharelockGuard, SharelockModule } from 'sharelock/nest';
+
+@Controller('watch')
+class WatchController {
+  @Get(':id') @Protect({ limits: { devices: 2 } }) watch() { return 'playing'; }
+}
+
+@Module({
+  imports: [SharelockModule.forRoot({ secret: '${SECRET}', identify: () => ({ id: 'alice', email: 'alice@example.com' }), logger: { warn() {}, error() {} } })],
+  controllers: [WatchController],
+  providers: [{ provide: APP_GUARD, useClass: SharelockGuard }],
+})
+class AppModule {}
+
+const app = await NestFactory.create(AppModule, { logger: false });
+await app.listen(0);
+const statuses: number[] = [];
+for (let n = 0; n < 3; n++) statuses.push((await fetch(\`\${await app.getUrl()}/watch/1\`, { redirect: 'manual' })).status);
+console.log(statuses.join(','));
+await app.close();
+`,
+    });
+    run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir]);
+    expect(run(process.execPath, ['out/main.js'], dir).trim()).to.equal('200,200,303');
+  });
 
   it('passes publint and Are the Types Wrong', () => {
     const lint = run(process.execPath, [join(ROOT, 'node_modules/publint/src/cli.js'), INSTALLED, '--strict']);
