@@ -70,7 +70,7 @@ export class HttpHandler<Req, Res> {
     const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
     const { setCookie, ...state } = await this.core.decide(request, exchange.context.req, route);
     if (setCookie) judged.minted = setCookie.slice(0, setCookie.indexOf(';'));
-    const response = await verdictResponse(this.core.config, state.verdict, request, exchange.context);
+    const response = state.verdict.kind === 'allow' ? undefined : await verdictResponse(this.core.config, state.verdict, request, exchange.context);
     return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}) };
   }
 }
