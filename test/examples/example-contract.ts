@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Sharelock } from '../../src/index.js';
 import { Device } from '../../examples/shared/cookie-jar.js';
 import { freePort, startNode } from '../support/process.js';
 
@@ -83,4 +86,87 @@ export function describeExampleSite(name: string, script: string): void {
       expect(await (await third.request('/logout')).text()).to.include('You are logged out');
     });
   });
+}
+
+/** A framework's example app started in this process: its base URL, its guard, and how to stop it. */
+export interface RunningExample {
+  base: string;
+  guard: Sharelock<any, any>;
+  close: () => Promise<void>;
+}
+
+/**
+ * What every example app does with its own sessions, run in this process so the test can act as
+ * the app's admin: a device logged out by the owner or by its own choice loses its app session,
+ * the family plan gets four screens, bad logins are refused, and the development clock works.
+ */
+export function describeExampleApp(name: string, start: () => Promise<RunningExample>): void {
+  describe(`the ${name} example's app`, () => {
+    let example: RunningExample;
+    before(async () => {
+      example = await start();
+    });
+    after(() => example?.close());
+
+    const signedIn = async (user: string) => {
+      const device = new Device(example.base);
+      expect((await device.login(user)).status).to.equal(303);
+      return device;
+    };
+
+    it('ends the app session of a device its owner logged out', async () => {
+      const device = await signedIn('kicked');
+      expect((await device.request('/watch/1')).status).to.equal(200);
+      const [attached] = await example.guard.devices('kicked');
+      await example.guard.kick('kicked', attached!.id);
+      const out = await device.request('/watch/1');
+      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout']);
+      expect(await (await device.request('/')).text(), 'signed out').to.include('action="/login"').and.not.include('Signed in as');
+    });
+
+    it('ends the session of a device that chose "Log out this device" on the challenge', async () => {
+      for (let n = 0; n < 2; n++) await (await signedIn('leaver')).request('/watch/1');
+      const third = await signedIn('leaver');
+      const url = (await third.request('/watch/1')).headers.get('location')!;
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await third.request(url)).text())![1]!;
+      const out = await third.request(`${url}/logout`, { form: { _csrf: csrf } });
+      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout']);
+      expect(await (await third.request('/')).text(), 'signed out').to.include('action="/login"');
+    });
+
+    it('lets the family plan use four screens on the 2-device route', async () => {
+      const statuses: number[] = [];
+      for (let n = 0; n < 5; n++) statuses.push((await (await signedIn('family-four')).request('/watch/1')).status);
+      expect(statuses).to.deep.equal([200, 200, 200, 200, 303]);
+    });
+
+    it('refuses bad login names and forms over 8 KB', async () => {
+      const device = new Device(example.base);
+      expect((await device.login('<script>')).status).to.equal(400);
+      expect((await device.login('a'.repeat(9000))).status).to.equal(413);
+    });
+
+    it('moves the development clock and lists the decisions', async () => {
+      const device = await signedIn('clock');
+      await device.request('/watch/1');
+      const decisions = (await (await device.request('/dev/decisions?account=clock')).json()) as { decisions: Array<{ verdict: string }> };
+      expect(decisions.decisions.map((d) => d.verdict)).to.deep.equal(['allow']);
+      const moved = await device.request('/dev/clock', { form: { advance: '1d' } });
+      expect(((await moved.json()) as { offsetMs: number }).offsetMs).to.equal(86_400_000);
+      expect((await device.request('/dev/clock', { form: { advance: 'soon' } })).status).to.equal(400);
+    });
+  });
+}
+
+/** Listen on a free loopback port and give the base URL and a close that also closes the guard. */
+export async function listening(server: Server, guard: Sharelock<any, any>): Promise<RunningExample> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://localhost:${(server.address() as AddressInfo).port}`,
+    guard,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await guard.close();
+    },
+  };
 }

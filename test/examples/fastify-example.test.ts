@@ -1,62 +1,11 @@
-import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createExampleApp } from '../../examples/fastify/app.js';
-import { Device } from '../../examples/shared/cookie-jar.js';
-import { describeExampleSite } from './example-contract.js';
+import { describeExampleApp, describeExampleSite, listening } from './example-contract.js';
 
 describeExampleSite('Fastify', fileURLToPath(new URL('../../examples/fastify/server.js', import.meta.url)));
-
-describe("the Fastify example's app", () => {
-  let base: string;
-  let example: Awaited<ReturnType<typeof createExampleApp>>;
-
-  before(async () => {
-    example = await createExampleApp();
-    await example.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(example.app.server.address() as AddressInfo).port}`;
-  });
-  after(async () => {
-    await example?.app.close();
-    await example?.guard.close();
-  });
-
-  const signedIn = async (user: string) => {
-    const device = new Device(base);
-    expect((await device.login(user)).status).to.equal(303);
-    return device;
-  };
-
-  it('ends the @fastify/session session of a device its owner logged out', async () => {
-    const device = await signedIn('fastify-kicked');
-    expect((await device.request('/watch/1')).status).to.equal(200);
-    const [attached] = await example.guard.devices('fastify-kicked');
-    expect(attached!.metadata).to.have.property('sessionId').that.is.a('string');
-    await example.guard.kick('fastify-kicked', attached!.id);
-    const out = await device.request('/watch/1');
-    expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout']);
-    expect(await (await device.request('/')).text(), 'signed out').to.include('action="/login"').and.not.include('Signed in as');
-  });
-
-  it('lets the family plan use four screens on the 2-device route', async () => {
-    const statuses: number[] = [];
-    for (let n = 0; n < 5; n++) statuses.push((await (await signedIn('family-fastify')).request('/watch/1')).status);
-    expect(statuses).to.deep.equal([200, 200, 200, 200, 303]);
-  });
-
-  it('refuses bad login names and forms over 8 KB', async () => {
-    const device = new Device(base);
-    expect((await device.login('<script>')).status).to.equal(400);
-    expect((await device.login('a'.repeat(9000))).status).to.equal(413);
-  });
-
-  it('moves the development clock and lists the decisions', async () => {
-    const device = await signedIn('fastify-clock');
-    await device.request('/watch/1');
-    const decisions = (await (await device.request('/dev/decisions?account=fastify-clock')).json()) as { decisions: Array<{ verdict: string }> };
-    expect(decisions.decisions.map((d) => d.verdict)).to.deep.equal(['allow']);
-    const moved = await device.request('/dev/clock', { form: { advance: '1d' } });
-    expect(((await moved.json()) as { offsetMs: number }).offsetMs).to.equal(86_400_000);
-    expect((await device.request('/dev/clock', { form: { advance: 'soon' } })).status).to.equal(400);
-  });
+describeExampleApp('Fastify', async () => {
+  const { app, guard } = await createExampleApp();
+  await app.ready();
+  const running = await listening(app.server, guard);
+  return { ...running, close: async () => (await app.close(), await guard.close()) };
 });
