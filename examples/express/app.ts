@@ -2,7 +2,8 @@ import express from 'express';
 import session from 'express-session';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
-import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
+import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';
 
@@ -22,8 +23,6 @@ export interface ExampleOptions {
   sharelock?: Partial<Options<express.Request, express.Response>>;
 }
 
-/** The family plan: more screens, but no more than two of them phones. */
-const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 
 /**
  * "Streamly": a small streaming site with a paid area at `/watch/:id`, limited to 2 devices per
@@ -33,28 +32,14 @@ const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 export function createExampleApp(options: ExampleOptions = {}) {
   const framework = options.express ?? express;
   const app = framework();
-  const clock = new DevClock(options.sharelock?.now);
+  const { shared, clock, decisions } = streamlyOptions(options);
   const guard = createSharelock<express.Request, express.Response>({
-    secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
-    identify: (req) => {
-      const user = req.session.user;
-      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, limits: user.plan === 'family' ? FAMILY_LIMITS : undefined, metadata: { sessionId: req.sessionID } };
-    },
+    identify: (req) => identityOf(req.session.user, req.sessionID),
+    onLogout: ({ req }) => new Promise<void>((done) => req.session.destroy(() => done())),
     protect: ['/watch/*'],
     limits: { devices: 2 },
-    urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
-    onLogout: ({ req }) => new Promise<void>((done) => req.session.destroy(() => done())),
-    // So scripts on this machine can play users from anywhere: X-Forwarded-For and Cloudflare's
-    // location headers are trusted from loopback only.
-    trustProxy: 'loopback',
-    geo: { headers: ['cloudflare'] },
-    branding: { appName: 'Streamly' },
-    ...(options.store ? { store: options.store } : {}),
-    ...options.sharelock,
-    // Real time unless /dev/clock moved it forward (development only).
-    now: clock.now,
+    ...shared,
   });
-  const decisions = new DecisionLog();
   if (!guard.config.production) guard.on('decision', decisions.add);
 
   app.disable('x-powered-by');

@@ -4,7 +4,8 @@ import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/fastify';
-import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
+import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';
 
@@ -24,8 +25,6 @@ export interface ExampleOptions {
   sharelock?: Partial<Options<FastifyRequest, FastifyReply>>;
 }
 
-/** The family plan: more screens, but no more than two of them phones. */
-const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 
 const html = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').send(body);
 
@@ -37,26 +36,12 @@ const html = (reply: FastifyReply, body: string, status = 200) => reply.code(sta
  */
 export async function createExampleApp(options: ExampleOptions = {}) {
   const app = Fastify();
-  const clock = new DevClock(options.sharelock?.now);
+  const { shared, clock, decisions } = streamlyOptions(options);
   const guard = createSharelock<FastifyRequest, FastifyReply>({
-    secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
-    identify: (req) => {
-      const user = req.session.user;
-      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, limits: user.plan === 'family' ? FAMILY_LIMITS : undefined, metadata: { sessionId: req.session.sessionId } };
-    },
-    urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
+    identify: (req) => identityOf(req.session.user, req.session.sessionId),
     onLogout: ({ req }) => req.session.destroy(),
-    // So scripts on this machine can play users from anywhere: X-Forwarded-For and Cloudflare's
-    // location headers are trusted from loopback only.
-    trustProxy: 'loopback',
-    geo: { headers: ['cloudflare'] },
-    branding: { appName: 'Streamly' },
-    ...(options.store ? { store: options.store } : {}),
-    ...options.sharelock,
-    // Real time unless /dev/clock moved it forward (development only).
-    now: clock.now,
+    ...shared,
   });
-  const decisions = new DecisionLog();
   if (!guard.config.production) guard.on('decision', decisions.add);
 
   await app.register(fastifyCookie);

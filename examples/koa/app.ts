@@ -3,7 +3,8 @@ import Koa from 'koa';
 import session from 'koa-session';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { protect, sharelock, type SharelockState } from 'sharelock/koa';
-import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
+import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';
 
@@ -19,8 +20,6 @@ export interface ExampleOptions {
   sharelock?: Partial<Options<Koa.Context, Koa.Context>>;
 }
 
-/** The family plan: more screens, but no more than two of them phones. */
-const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 
 /** The signed-in user, kept in the koa-session cookie. */
 const userOf = (ctx: Koa.Context): User | undefined => ctx.session?.user;
@@ -32,28 +31,14 @@ const userOf = (ctx: Koa.Context): User | undefined => ctx.session?.user;
  */
 export function createExampleApp(options: ExampleOptions = {}) {
   const app = new (options.koa ?? Koa)<SharelockState>();
-  const clock = new DevClock(options.sharelock?.now);
+  const { shared, clock, decisions } = streamlyOptions(options);
   const guard = createSharelock<Koa.Context, Koa.Context>({
-    secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
-    identify: (ctx) => {
-      const user = userOf(ctx);
-      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, limits: user.plan === 'family' ? FAMILY_LIMITS : undefined };
-    },
-    urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
+    identify: (ctx) => identityOf(userOf(ctx)),
     onLogout: ({ req: ctx }) => {
       ctx.session = null;
     },
-    // So scripts on this machine can play users from anywhere: X-Forwarded-For and Cloudflare's
-    // location headers are trusted from loopback only.
-    trustProxy: 'loopback',
-    geo: { headers: ['cloudflare'] },
-    branding: { appName: 'Streamly' },
-    ...(options.store ? { store: options.store } : {}),
-    ...options.sharelock,
-    // Real time unless /dev/clock moved it forward (development only).
-    now: clock.now,
+    ...shared,
   });
-  const decisions = new DecisionLog();
   if (!guard.config.production) guard.on('decision', decisions.add);
 
   app.keys = ['streamly-session-secret'];

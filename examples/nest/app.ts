@@ -7,6 +7,7 @@ import session from 'express-session';
 import { createSharelock, days, type Options, type Sharelock, type Store } from 'sharelock';
 import { InjectSharelock, Protect, SharelockGuard, SharelockModule } from 'sharelock/nest';
 import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
+import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';
 
@@ -24,8 +25,6 @@ export interface ExampleOptions {
   sharelock?: Partial<Options<Request, Response>>;
 }
 
-/** The family plan: more screens, but no more than two of them phones. */
-const FAMILY_LIMITS = { devices: 4, mobile: 2 };
 
 const endSession = (req: Request) => new Promise<void>((done) => req.session.destroy(() => done()));
 
@@ -146,27 +145,13 @@ class StreamlyModule {
  * `APP_GUARD` and `@Protect()`; `/dev/*` are development aids. The app is initialised, not listening.
  */
 export async function createExampleApp(options: ExampleOptions = {}) {
-  const clock = new DevClock(options.sharelock?.now);
+  const { shared, clock, decisions } = streamlyOptions(options);
   const guard = createSharelock<Request, Response>({
-    secret: process.env.SHARELOCK_SECRET ?? 'streamly-example-secret-do-not-use-in-production',
-    identify: (req) => {
-      const user = req.session.user;
-      return user && { id: user.id, email: user.email, phone: user.phone, paying: user.plan !== 'free', plan: user.plan, limits: user.plan === 'family' ? FAMILY_LIMITS : undefined, metadata: { sessionId: req.sessionID } };
-    },
-    limits: { devices: 2 },
-    urls: { newAccount: '/signup', logout: '/logout', success: '/', suspended: '/suspended' },
+    identify: (req) => identityOf(req.session.user, req.sessionID),
     onLogout: ({ req }) => endSession(req),
-    // So scripts on this machine can play users from anywhere: X-Forwarded-For and Cloudflare's
-    // location headers are trusted from loopback only.
-    trustProxy: 'loopback',
-    geo: { headers: ['cloudflare'] },
-    branding: { appName: 'Streamly' },
-    ...(options.store ? { store: options.store } : {}),
-    ...options.sharelock,
-    // Real time unless /dev/clock moved it forward (development only).
-    now: clock.now,
+    limits: { devices: 2 },
+    ...shared,
   });
-  const decisions = new DecisionLog();
   if (!guard.config.production) guard.on('decision', decisions.add);
 
   // Nest's own body parsers are off: the example's forms are urlencoded, a field or two.
