@@ -1,4 +1,6 @@
+import type { FastifyReply } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendResponse } from '../fastify/index.js';
 import { readForm } from '../../src/http/form.js';
 import type { Exchange, GuardState } from '../../src/http/handler.js';
 import { write } from '../../src/http/node.js';
@@ -14,9 +16,6 @@ interface FastifyRequestLike {
 }
 interface FastifyReplyLike {
   raw: ServerResponse;
-  code(status: number): FastifyReplyLike;
-  header(name: string, value: unknown): FastifyReplyLike;
-  send(body?: string): FastifyReplyLike;
 }
 
 /** Where the guard leaves the `GuardState` that `@SharelockState()` reads. */
@@ -45,10 +44,6 @@ export function exchangeOf(core: Sharelock<any, any>, req: PlatformRequest, res:
 
 /** Write a sharelock response with the platform's response: Fastify's reply runs its `onSend` hooks (sessions). */
 export function send(res: PlatformResponse, response: HttpResponse, method: string): void {
-  if (!onFastify(res)) return write(res, response, method);
-  res.code(response.status);
-  for (const [name, value] of Object.entries(response.headers)) res.header(name, value);
-  if (response.body === undefined) return void res.send();
-  res.header('content-length', Buffer.byteLength(response.body));
-  res.send(method === 'HEAD' ? undefined : response.body);
+  if (onFastify(res)) sendResponse(res as unknown as FastifyReply, response);
+  else write(res, response, method);
 }
