@@ -9,7 +9,7 @@ export { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
 export type { CodeMessage, CodeSender } from './challenge/senders/sender.js';
 export { Outbox } from './challenge/senders/outbox.js';
 export { smtpSender, type SmtpSenderOptions, type MailTransporter } from './challenge/senders/smtp.js';
-export type { Store, AttachInput, AttachOutcome, AttachResult, AccountSnapshot } from './stores/store.js';
+export type { Store, AttachInput, AttachOutcome, AttachResult, AccountSnapshot, CounterState } from './stores/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { SharelockError, type ErrorCode } from './errors.js';
 export { seconds, minutes, hours, days, type Clock } from './time.js';

@@ -164,6 +164,11 @@ export interface ChallengeRecord {
   codeExpiresAt?: number;
   codeSentAt?: number;
   attempts: number;
+  /**
+   * Set when the challenge was opened beyond the budget of challenges (`challenge.budget`): no
+   * code is sent for it before this time. Its other ways out stay open.
+   */
+  lockedUntil?: number;
   returnTo?: string;
   createdAt: number;
   updatedAt: number;

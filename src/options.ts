@@ -8,7 +8,8 @@ import { SharelockError, show } from './errors.js';
 import { DEVICE_TYPES, type Identity, type Limits, type Location } from './model.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/store.js';
-import { days, minutes, seconds, type Clock } from './time.js';
+import { days, hours, minutes, seconds, type Clock } from './time.js';
+import { BUDGET_KINDS, type BudgetConfig } from './challenge/budget.js';
 import { CDN_HEADERS, type GeoHeaderNames, type GeoHeaderSource } from './geo/headers.js';
 import { geoipLiteLookup } from './geo/geoip-lite.js';
 import { mmdbLookup } from './geo/maxmind.js';
@@ -33,6 +34,16 @@ export interface RouteOptions {
 
 /** A protected path pattern (picomatch glob: `*` one segment, `**` any depth), with optional methods and options. */
 export type ProtectRule = string | ({ path: string | string[]; methods?: string[] } & RouteOptions);
+
+/** Counts per budget window (`challenge.budget.windowMs`), each a whole number from 1 to 1000. */
+export interface ChallengeBudgetCounts {
+  /** Wrong codes entered, across all challenges; then codes are refused unchecked (and none is sent) until the window ends. */
+  wrongCodes?: number;
+  /** Codes sent, first ones and re-sends (one code to both email and SMS counts once); then none is sent until the window ends. */
+  codesSent?: number;
+  /** Challenges opened; one opened beyond it still offers every way out, but sends no code until the window ends. */
+  challengesOpened?: number;
+}
 
 export interface Logger {
   warn(message: string): void;
@@ -99,6 +110,28 @@ export interface Options<Req = any, Res = any> {
     resendIntervalMs?: number;
     /** Let anyone who says "I'm the owner" manage the devices without a code. Default `false`. */
     dangerouslySkipOwnerVerification?: boolean;
+    /**
+     * Budgets across challenges, kept in the store so they hold on every app server: a new
+     * challenge never resets them. Each is counted per device and per account in windows that
+     * open at its first use; a spent budget pauses that part of the owner's path until its window
+     * ends (the page says until when). "Create my own account" and "Log out this device" are
+     * never paused.
+     */
+    budget?: {
+      /** How long a window lasts before back-off, in ms. Default 1 hour. */
+      windowMs?: number;
+      /**
+       * Back-off, in ms: a window lasts `windowMs × 2^n`, `n` being how many full budgets the
+       * device (or account) spent in the day (this long) in which it began spending, and never
+       * longer than this: 1 h, 2 h, 4 h, 8 h, 16 h by default, so about 5 budgets a day however
+       * they are paced. Set it to `windowMs` for no back-off. Default 1 day.
+       */
+      maxWindowMs?: number;
+      /** What one device may spend per window. Defaults: 5 wrong codes, 4 codes sent, 5 challenges opened. */
+      perDevice?: ChallengeBudgetCounts;
+      /** What all devices of one account may spend together per window. Defaults: 10 wrong codes, 8 codes sent, 20 challenges opened. */
+      perAccount?: ChallengeBudgetCounts;
+    };
   };
   /** Code delivery per channel. Default in development: an in-memory `Outbox` for both. Required in production. */
   senders?: { email?: CodeSender; sms?: CodeSender };
@@ -200,6 +233,7 @@ export interface Config {
     maxAttempts: number;
     resendIntervalMs: number;
     skipOwnerVerification: boolean;
+    budget: BudgetConfig;
   }>;
   senders: Readonly<{ email?: CodeSender; sms?: CodeSender }>;
   /** The development outbox, when sharelock created one. */
@@ -243,8 +277,10 @@ const URL_KEYS: { [K in keyof Required<NonNullable<Options['urls']>>]: true } = 
 const COOKIE_KEYS: { [K in keyof Required<NonNullable<Options['cookie']>>]: true } = { name: true, maxAgeMs: true, secure: true };
 const CACHE_KEYS: { [K in keyof Required<NonNullable<Options['cache']>>]: true } = { allowTtlMs: true, max: true };
 const CHALLENGE_KEYS: { [K in keyof Required<NonNullable<Options['challenge']>>]: true } = {
-  basePath: true, ttlMs: true, codeTtlMs: true, codeLength: true, maxAttempts: true, resendIntervalMs: true, dangerouslySkipOwnerVerification: true,
+  basePath: true, ttlMs: true, codeTtlMs: true, codeLength: true, maxAttempts: true, resendIntervalMs: true, dangerouslySkipOwnerVerification: true, budget: true,
 };
+const BUDGET_KEYS: { [K in keyof Required<NonNullable<NonNullable<Options['challenge']>['budget']>>]: true } = { windowMs: true, maxWindowMs: true, perDevice: true, perAccount: true };
+const BUDGET_COUNT_KEYS: { [K in keyof Required<ChallengeBudgetCounts>]: true } = { wrongCodes: true, codesSent: true, challengesOpened: true };
 const SENDER_KEYS: { [K in keyof Required<NonNullable<Options['senders']>>]: true } = { email: true, sms: true };
 const BRANDING_KEYS: { [K in keyof Required<NonNullable<Options['branding']>>]: true } = { appName: true, logoUrl: true, colors: true, strings: true };
 const COLOR_KEYS = { accent: true, background: true, text: true };
@@ -495,8 +531,11 @@ export function resolveOptions(options: Options): Config {
   }
 
   const store = raw.store ?? new MemoryStore();
-  for (const method of ['attach', 'listDevices', 'setDeviceStatus', 'createChallenge', 'getChallenge', 'updateChallenge'] as const) {
-    if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') throw invalid('store', store, `A store implements the Store contract; \`${method}\` is missing.`);
+  for (const method of ['attach', 'listDevices', 'setDeviceStatus', 'createChallenge', 'getChallenge', 'updateChallenge', 'countHit'] as const) {
+    if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') {
+      const why = method === 'countHit' ? ' It keeps the challenge budgets (wrong codes, codes sent) across app servers: an atomic fixed-window counter, see `Store.countHit`.' : '';
+      throw invalid('store', store, `A store implements the Store contract; \`${method}\` is missing.${why}`);
+    }
   }
   const now = fn<Clock>('now', raw.now) ?? Date.now;
   const monitor = bool('monitor', raw.monitor, false);
@@ -529,6 +568,7 @@ export function resolveOptions(options: Options): Config {
       maxAttempts: wholeNumber('challenge.maxAttempts', challengeRaw.maxAttempts, 5, 1, 20),
       resendIntervalMs: wholeNumber('challenge.resendIntervalMs', challengeRaw.resendIntervalMs, seconds(30), 0),
       skipOwnerVerification,
+      budget: resolveBudget(challengeRaw.budget),
     }),
     senders: Object.freeze(senders),
     outbox,
@@ -547,6 +587,33 @@ export function resolveOptions(options: Options): Config {
     lists: Object.freeze(resolveLists(raw.lists)),
     verifiedTrustMs: wholeNumber('verifiedTrustMs', raw.verifiedTrustMs, VERIFIED_TRUST_MS, 0),
   });
+}
+
+/**
+ * Defaults an honest owner never reaches (mistyping twice on each of two devices is 4 wrong codes;
+ * a re-send on each is 4 codes) that still bound guessing: 10 wrong codes per account per window,
+ * about 5 windows a day with the back-off (1 + 2 + 4 + 8 h, then 16 h): some 50 guesses a day, a
+ * 5e-5 chance of finding a 6-digit code.
+ */
+export const DEFAULT_BUDGET: { perDevice: Required<ChallengeBudgetCounts>; perAccount: Required<ChallengeBudgetCounts> } = {
+  perDevice: { wrongCodes: 5, codesSent: 4, challengesOpened: 5 },
+  perAccount: { wrongCodes: 10, codesSent: 8, challengesOpened: 20 },
+};
+
+function resolveBudget(value: unknown): BudgetConfig {
+  const raw = value === undefined ? {} : checkKeys('challenge.budget', value, BUDGET_KEYS);
+  const windowMs = wholeNumber('challenge.budget.windowMs', raw.windowMs, hours(1), seconds(1), days(30));
+  const maxWindowMs = wholeNumber('challenge.budget.maxWindowMs', raw.maxWindowMs, Math.max(days(1), windowMs), 1, days(30));
+  if (maxWindowMs < windowMs) {
+    throw invalid('challenge.budget.maxWindowMs', maxWindowMs, `It must be at least \`challenge.budget.windowMs\` (${windowMs} ms). Set both equal for no back-off.`);
+  }
+  const counts = (subject: 'perDevice' | 'perAccount'): BudgetConfig['perDevice'] => {
+    const given = raw[subject] === undefined ? {} : checkKeys(`challenge.budget.${subject}`, raw[subject], BUDGET_COUNT_KEYS);
+    const out = { ...DEFAULT_BUDGET[subject] };
+    for (const kind of BUDGET_KINDS) out[kind] = wholeNumber(`challenge.budget.${subject}.${kind}`, given[kind], out[kind], 1, 1000);
+    return Object.freeze(out);
+  };
+  return Object.freeze({ windowMs, maxWindowMs, perDevice: counts('perDevice'), perAccount: counts('perAccount') });
 }
 
 function resolveGeo(value: unknown): GeoConfig {

@@ -5,6 +5,7 @@ import { DEVICE_TYPES, PENDING_CHALLENGE } from '../model.js';
 import { exceededLimits } from '../stores/attach-rules.js';
 import type { Store } from '../stores/store.js';
 import { CodeHasher, generateCode, normaliseCode } from './codes.js';
+import { ChallengeBudget, type Spending } from './budget.js';
 import { counted, format } from './strings.js';
 import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
@@ -22,6 +23,7 @@ export type ChallengeError =
   | 'code_expired'
   | 'wrong_code'
   | 'too_many_attempts'
+  | 'locked'
   | 'resend_too_soon'
   | 'send_failed'
   | 'not_verified'
@@ -43,9 +45,18 @@ export interface ChallengeView {
   /** Masked destinations a code goes to; empty when verification is skipped. */
   destinations: string[];
   verified: boolean;
+  /** Wrong codes that may still be entered: this challenge's, or fewer when the device's or account's budget has fewer left. */
   attemptsLeft: number;
   codeExpiresAt?: number;
   resendAvailableAt?: number;
+  /**
+   * Set while a budget (`challenge.budget`) keeps the owner from confirming: no code is checked,
+   * or none can be sent and none is waiting to be entered, before this time. The other ways out
+   * stay open. Set by `present()` and on a `locked` error.
+   */
+  lockedUntil?: number;
+  /** Set while the code waiting to be entered is the last one the budget allows before this time: no new code is sent until then. */
+  resendLockedUntil?: number;
   returnTo?: string;
   expiresAt: number;
   device: { type: DeviceType; agent: Agent };
@@ -116,10 +127,12 @@ export class ChallengeFlow {
   readonly #hasher: CodeHasher;
   readonly #changed: (accountId: string) => void;
   readonly #events: Events;
+  readonly #budget: ChallengeBudget;
 
   constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void, events: Events) {
     this.#config = config;
     this.#call = call;
+    this.#budget = new ChallengeBudget(config.challenge.budget, call);
     this.#hasher = new CodeHasher(config.secrets[0]!);
     this.#changed = onDevicesChanged;
     this.#events = events;
@@ -139,6 +152,20 @@ export class ChallengeFlow {
       // `blocked: undefined` clears it; a challenge that closed meanwhile is returned as it was.
       return (await this.#call('updateChallenge', (s) => s.updateChallenge(pending.id, [...PENDING_CHALLENGE], news))) ?? pending;
     }
+    // Beyond the budget of challenges opened the challenge still opens (its page offers every way
+    // out) but locked: it sends no code before the lockout ends, however many are opened.
+    let spent: Spending | undefined;
+    let lockedUntil: number | undefined;
+    if (this.#channelsFor(input.contact).length > 0) {
+      try {
+        const budget = await this.#budget.spend('challengesOpened', input.accountId, input.deviceId, now);
+        if (budget.ok) spent = budget.spent;
+        else lockedUntil = budget.retryAt;
+      } catch {
+        // On the decision path, never lock a paying user out because the store broke: the
+        // challenge opens unlocked, and sending or checking a code still fails closed on its own budget.
+      }
+    }
     const challenge: ChallengeRecord = {
       id: randomBytes(16).toString('base64url'),
       accountId: input.accountId,
@@ -156,8 +183,12 @@ export class ChallengeFlow {
       createdAt: now,
       updatedAt: now,
       expiresAt: now + this.#config.challenge.ttlMs,
+      ...(lockedUntil !== undefined ? { lockedUntil } : {}),
     };
-    await this.#call('createChallenge', (s) => s.createChallenge(challenge));
+    await this.#call('createChallenge', (s) => s.createChallenge(challenge)).catch(async (error: unknown) => {
+      if (spent) await this.#budget.refund(spent, input.accountId, input.deviceId, now).catch(() => undefined);
+      throw error;
+    });
     this.#emit(challenge);
     return challenge;
   }
@@ -174,10 +205,10 @@ export class ChallengeFlow {
     if (challenge.status === 'created') {
       challenge = (await this.#update(challenge, ['created'], { status: 'presented' })) ?? challenge;
     }
-    return { ok: true, value: this.#view(challenge) };
+    return { ok: true, value: await this.#viewNow(challenge) };
   }
 
-  /** "I'm the owner": send a code, or skip straight to the device list when no code can be sent. */
+  /** "I'm the owner": send a code (or `locked` while a budget is spent), or skip straight to the device list when no code can be sent. */
   async claimOwnership(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
     const found = await this.#load(id, deviceId);
     if (!found.ok) return found;
@@ -190,7 +221,10 @@ export class ChallengeFlow {
     return this.sendCode(id, deviceId);
   }
 
-  /** Send (or re-send) a code to every channel the account has; rate limited by `resendIntervalMs`. */
+  /**
+   * Send (or re-send) a code to every channel the account has; rate limited by `resendIntervalMs`
+   * and by the budgets (`locked`, with `retryInMs`, while codes sent or wrong codes are spent).
+   */
   async sendCode(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
     const found = await this.#load(id, deviceId);
     if (!found.ok) return found;
@@ -203,6 +237,16 @@ export class ChallengeFlow {
     if (challenge.codeSentAt && now < nextAllowed) {
       return { ok: false, error: 'resend_too_soon', view: this.#view(challenge), retryInMs: nextAllowed - now };
     }
+    // Opened beyond the budget of challenges: no code before the window ends.
+    if ((challenge.lockedUntil ?? 0) > now) return this.#locked(challenge, challenge.lockedUntil!, now);
+    // The code path fails closed: a budget the store cannot read sends nothing (the error reaches
+    // the page as "try again in a moment"), so a broken store never opens a mail-bomb or a guessing
+    // hole. A code that could not be entered (wrong codes spent) is not sent either.
+    const wrong = await this.#budget.standing('wrongCodes', challenge.accountId, challenge.deviceId, now);
+    if (wrong.retryAt !== undefined) return this.#locked(challenge, wrong.retryAt, now);
+    const budget = await this.#budget.spend('codesSent', challenge.accountId, challenge.deviceId, now);
+    if (!budget.ok) return this.#locked(challenge, budget.retryAt, now, hasLiveCode(challenge, now));
+    const refund = () => this.#budget.refund(budget.spent, challenge.accountId, challenge.deviceId, now).catch(() => undefined);
     const code = generateCode(this.#config.challenge.codeLength);
     const codeExpiresAt = now + this.#config.challenge.codeTtlMs;
     const updated = await this.#update(challenge, ['created', 'presented', 'code_sent'], {
@@ -211,7 +255,10 @@ export class ChallengeFlow {
       codeExpiresAt,
       codeSentAt: now,
     });
-    if (!updated) return { ok: false, error: 'closed' };
+    if (!updated) {
+      await refund();
+      return { ok: false, error: 'closed' };
+    }
 
     const { strings, appName } = this.#config.branding;
     const values = { appName, code, minutes: counted(strings, 'minutes', Math.round(this.#config.challenge.codeTtlMs / 60_000)) };
@@ -227,30 +274,46 @@ export class ChallengeFlow {
       );
     } catch (error) {
       this.#config.logger.error(`Could not send a verification code for challenge ${challenge.id}.`, error);
-      // Let the user ask again at once: the failed send does not count against the resend interval.
+      // Let the user ask again at once: the failed send counts neither against the resend interval nor the budget.
+      await refund();
       const reverted = await this.#update(updated, ['code_sent'], { codeSentAt: 0 });
       return { ok: false, error: 'send_failed', view: this.#view(reverted ?? updated) };
     }
     return { ok: true, value: this.#view(updated) };
   }
 
-  /** Check a code. Wrong codes count; the last allowed attempt fails the challenge. */
+  /**
+   * Check a code. Wrong codes count, on the challenge and in the device's and account's budgets;
+   * the challenge's last allowed attempt fails it, and a spent budget refuses codes unchecked
+   * (`locked`) until its lockout ends.
+   */
   async verifyCode(id: string, deviceId: string, input: unknown): Promise<ChallengeResult<ChallengeView>> {
     const found = await this.#load(id, deviceId);
     if (!found.ok) return found;
     const challenge = found.value;
     if (isVerified(challenge.status)) return { ok: true, value: this.#view(challenge) };
     if (challenge.status !== 'code_sent' || !challenge.codeHash) return { ok: false, error: 'code_not_sent', view: this.#view(challenge) };
-    if ((challenge.codeExpiresAt ?? 0) <= this.#config.now()) return { ok: false, error: 'code_expired', view: this.#view(challenge) };
+    const now = this.#config.now();
+    if ((challenge.codeExpiresAt ?? 0) <= now) return { ok: false, error: 'code_expired', view: this.#view(challenge) };
+    // Counted before it is compared, so racing guesses never check more codes than the budget
+    // allows; a right code gives its count back. A store that cannot count checks nothing (fails closed).
+    const budget = await this.#budget.spend('wrongCodes', challenge.accountId, challenge.deviceId, now);
+    if (!budget.ok) return this.#locked(challenge, budget.retryAt, now);
     const code = normaliseCode(input, this.#config.challenge.codeLength);
     if (code !== undefined && this.#hasher.matches(challenge.id, code, challenge.codeHash)) {
+      await this.#budget.refund(budget.spent, challenge.accountId, challenge.deviceId, now).catch(() => undefined);
       const verified = await this.#update(challenge, ['code_sent'], { status: 'verified' });
       return verified ? { ok: true, value: this.#view(verified) } : { ok: false, error: 'closed' };
     }
+    const lockedUntil = this.#budget.spentUntil(budget.spent);
     const after = await this.#call('recordFailedAttempt', (s) => s.recordFailedAttempt(challenge.id, this.#config.challenge.maxAttempts));
     if (after?.status === 'failed') this.#emit(after);
-    if (!after || after.status === 'failed') return { ok: false, error: 'too_many_attempts' };
+    if (!after || after.status === 'failed') return { ok: false, error: 'too_many_attempts', ...(lockedUntil !== undefined ? { retryInMs: lockedUntil - now } : {}) };
+    if (lockedUntil !== undefined) return this.#locked(after, lockedUntil, now);
+    const { perAccount, perDevice } = this.#config.challenge.budget;
+    const budgetLeft = Math.min(perAccount.wrongCodes - budget.spent.account.count, perDevice.wrongCodes - budget.spent.device.count);
     const view = this.#view(after);
+    view.attemptsLeft = Math.max(0, Math.min(view.attemptsLeft, budgetLeft));
     return { ok: false, error: 'wrong_code', view, attemptsLeft: view.attemptsLeft };
   }
 
@@ -324,25 +387,58 @@ export class ChallengeFlow {
 
   /** The user chose to leave: create their own account, or log this device out. */
   async resolve(id: string, deviceId: string, resolution: Exclude<ChallengeResolution, 'owner'>): Promise<ChallengeResult<{ redirect: string }>> {
-    const found = await this.#load(id, deviceId);
+    // A failed challenge still lets its device leave these ways (its page offers them while it waits).
+    const found = await this.#load(id, deviceId, true);
     if (!found.ok) return found;
-    await this.#update(found.value, [...PENDING_CHALLENGE], { status: 'completed', resolution });
+    await this.#update(found.value, [...PENDING_CHALLENGE, 'failed'], { status: 'completed', resolution });
     return { ok: true, value: { redirect: resolution === 'new_account' ? this.#config.urls.newAccount : this.#config.urls.logout } };
   }
 
-  async #load(id: string, deviceId: string): Promise<ChallengeResult<ChallengeRecord>> {
+  async #load(id: string, deviceId: string, allowFailed = false): Promise<ChallengeResult<ChallengeRecord>> {
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(id)) return { ok: false, error: 'not_found' };
     const challenge = await this.#call('getChallenge', (s) => s.getChallenge(id));
     if (!challenge) return { ok: false, error: 'not_found' };
     if (challenge.deviceId !== deviceId) return { ok: false, error: 'wrong_device' };
     if (challenge.status === 'expired' || challenge.status === 'overridden') return { ok: false, error: 'expired' };
-    if (challenge.status === 'failed') return { ok: false, error: 'too_many_attempts' };
+    if (challenge.status === 'failed' && !allowFailed) return this.#failed(challenge);
     if (challenge.status === 'completed') return { ok: false, error: 'closed' };
     if (challenge.expiresAt <= this.#config.now()) {
       await this.#update(challenge, [...PENDING_CHALLENGE], { status: 'expired' });
       return { ok: false, error: 'expired' };
     }
     return { ok: true, value: challenge };
+  }
+
+  /** A failed challenge, with how long its device must wait when a budget is spent too. */
+  async #failed(challenge: ChallengeRecord): Promise<ChallengeResult<ChallengeRecord>> {
+    const now = this.#config.now();
+    const wrong = await this.#budget.standing('wrongCodes', challenge.accountId, challenge.deviceId, now).catch(() => undefined);
+    return { ok: false, error: 'too_many_attempts', ...(wrong?.retryAt !== undefined ? { retryInMs: wrong.retryAt - now } : {}) };
+  }
+
+  /** A `locked` refusal: the owner's path (or only a new code, while one waits to be entered) is closed until `until`. */
+  #locked(challenge: ChallengeRecord, until: number, now: number, resendOnly = false): ChallengeResult<ChallengeView> {
+    const view = this.#view(challenge);
+    if (resendOnly) view.resendLockedUntil = until;
+    else view.lockedUntil = until;
+    return { ok: false, error: 'locked', view, retryInMs: Math.max(0, until - now) };
+  }
+
+  /** The view with what the budgets say now; a budget the store cannot read shows nothing (sending and checking still fail closed). */
+  async #viewNow(challenge: ChallengeRecord): Promise<ChallengeView> {
+    const view = this.#view(challenge);
+    if (view.verified || view.destinations.length === 0) return view;
+    const now = this.#config.now();
+    const { accountId, deviceId } = challenge;
+    const standing = await Promise.all([this.#budget.standing('wrongCodes', accountId, deviceId, now), this.#budget.standing('codesSent', accountId, deviceId, now)]).catch(() => undefined);
+    if (!standing) return view;
+    const [wrong, codes] = standing;
+    view.attemptsLeft = Math.min(view.attemptsLeft, wrong.left);
+    const live = hasLiveCode(challenge, now);
+    const until = Math.max(challenge.lockedUntil ?? 0, wrong.retryAt ?? 0, live ? 0 : (codes.retryAt ?? 0));
+    if (until > now) view.lockedUntil = until;
+    else if (live && codes.retryAt !== undefined) view.resendLockedUntil = codes.retryAt;
+    return view;
   }
 
   async #verified(id: string, deviceId: string): Promise<ChallengeResult<ChallengeRecord>> {
@@ -364,10 +460,14 @@ export class ChallengeFlow {
   }
 
   #channels(challenge: ChallengeRecord): Array<{ channel: 'email' | 'sms'; to: string }> {
+    return this.#channelsFor(challenge.contact);
+  }
+
+  #channelsFor(contact: ChallengeRecord['contact']): Array<{ channel: 'email' | 'sms'; to: string }> {
     if (this.#config.challenge.skipOwnerVerification) return [];
     const channels: Array<{ channel: 'email' | 'sms'; to: string }> = [];
-    if (challenge.contact.email && this.#config.senders.email) channels.push({ channel: 'email', to: challenge.contact.email });
-    if (challenge.contact.phone && this.#config.senders.sms) channels.push({ channel: 'sms', to: challenge.contact.phone });
+    if (contact.email && this.#config.senders.email) channels.push({ channel: 'email', to: contact.email });
+    if (contact.phone && this.#config.senders.sms) channels.push({ channel: 'sms', to: contact.phone });
     return channels;
   }
 
@@ -446,6 +546,11 @@ function typeLimitView(reasons: readonly Reason[], deviceType: DeviceType): Pick
   const full = reasons.filter((r) => TYPE_CHECKS.has(r.check) && !r.monitor && typeof r.threshold === 'number');
   const reason = full.find((r) => TYPE_CHECKS.get(r.check) === deviceType) ?? full[0];
   return reason ? { typeLimit: { type: TYPE_CHECKS.get(reason.check)!, limit: reason.threshold as number } } : {};
+}
+
+/** A code was sent and can still be entered. */
+function hasLiveCode(challenge: ChallengeRecord, now: number): boolean {
+  return challenge.status === 'code_sent' && (challenge.codeExpiresAt ?? 0) > now;
 }
 
 function isVerified(status: ChallengeStatus): boolean {

@@ -111,6 +111,8 @@ function choice(ctx: PageContext, action: string, title: StringKey, hint: String
  */
 export function introPage(ctx: PageContext, view: ChallengeView): string {
   const deviceLimit = view.kind === 'device_limit';
+  // A spent budget pauses "I'm the owner" and says until when; the other ways out stay.
+  const locked = view.lockedUntil !== undefined;
   const title = t(ctx, deviceLimit ? 'introTitle' : 'introVerifyTitle');
   const lead = !deviceLimit
     ? t(ctx, 'introVerifyLead')
@@ -122,9 +124,10 @@ export function introPage(ctx: PageContext, view: ChallengeView): string {
     title,
     html`<p>${lead}</p>
 ${view.blocked?.reason === 'group_full' ? html`<p class="notice">${t(ctx, 'introGroupFull')}</p>` : undefined}
+${locked ? notice({ kind: 'error', text: t(ctx, 'lockedLead', until(ctx, view.lockedUntil!)) }) : undefined}
 <div class="choices">
 ${choice(ctx, 'new-account', 'choiceNewAccount', 'choiceNewAccountHint')}
-${choice(ctx, 'owner', 'choiceOwner', 'choiceOwnerHint')}
+${locked ? undefined : choice(ctx, 'owner', 'choiceOwner', 'choiceOwnerHint')}
 ${choice(ctx, 'logout', 'choiceLogout', 'choiceLogoutHint')}
 </div>`,
   );
@@ -143,8 +146,34 @@ ${notice(message)}
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 -]*" maxlength="${codeLength + 4}" required autofocus${message?.kind === 'error' ? raw(' aria-invalid="true"') : ''}>
 <p><button class="primary" type="submit">${t(ctx, 'verifySubmit')}</button></p>
 </form>
-<form method="post" action="${ctx.action}/resend">${csrfField(ctx)}<button class="link" type="submit">${t(ctx, 'resend')}</button></form>`,
+${view.resendLockedUntil === undefined
+    ? html`<form method="post" action="${ctx.action}/resend">${csrfField(ctx)}<button class="link" type="submit">${t(ctx, 'resend')}</button></form>`
+    : html`<p>${t(ctx, 'resendLocked', until(ctx, view.resendLockedUntil))}</p>`}`,
   );
+}
+
+/**
+ * A failed challenge while its device waits for a spent budget: until when, and the ways out that
+ * stay open (its next protected request opens no new code before then).
+ */
+export function lockedPage(ctx: PageContext, lockedUntil: number): string {
+  return layout(
+    ctx,
+    t(ctx, 'lockedTitle'),
+    html`${notice({ kind: 'error', text: t(ctx, 'lockedLead', until(ctx, lockedUntil)) })}
+<div class="choices">
+${choice(ctx, 'new-account', 'choiceNewAccount', 'choiceNewAccountHint')}
+${choice(ctx, 'logout', 'choiceLogout', 'choiceLogoutHint')}
+</div>`,
+  );
+}
+
+/** `{time}` (UTC, as the pages show dates) and `{wait}` until a moment to come: minutes up to 90, then hours, rounded up. */
+function until(ctx: PageContext, at: number): { time: string; wait: string } {
+  const ms = Math.max(0, at - ctx.now);
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  const wait = minutes <= 90 ? counted(ctx.branding.strings, 'minutes', minutes) : counted(ctx.branding.strings, 'hours', Math.ceil(ms / 3_600_000));
+  return { time: shortDate.format(at), wait };
 }
 
 /**

@@ -5,7 +5,8 @@
  *
  * Counts come with their noun, worded once for every sentence: `{limit}` and `{count}` read
  * "1 device" or "3 devices", `{attempts}` "1 attempt", `{seconds}` "1 second", `{minutes}`
- * "10 minutes". Each noun is a pair of plain strings at the end, `…One` for a count of exactly 1
+ * "10 minutes", `{wait}` "45 minutes" or "2 hours" (minutes up to 90, then whole hours, rounded
+ * up). `{time}` is a moment to come, as the pages show dates: "Jan 5, 02:05 PM", in UTC. Each noun is a pair of plain strings at the end, `…One` for a count of exactly 1
  * and `…Other` for any other count, `{count}` the number: `devicesOne: 'one seat'` with
  * `devicesOther: '{count} seats'` words every device count as seats.
  */
@@ -36,6 +37,10 @@ export const DEFAULT_STRINGS = {
   wrongCode: 'That code is not right. {attempts} left.',
   codeExpired: 'That code has expired. Ask for a new one.',
   tooManyAttempts: 'Too many wrong codes. Start again from the page you were on.',
+  // A budget (challenge.budget) is spent: the owner's path is paused; the other ways out stay.
+  lockedTitle: 'Please try again later',
+  lockedLead: 'To keep this account safe, confirming that it is yours is paused after too many attempts. You can try again at {time} UTC, in {wait}.',
+  resendLocked: 'No new code can be sent before {time} UTC (in {wait}). Enter the last code we sent.',
   sendFailed: 'We could not send a code just now. Please try again in a moment.',
   devicesTitle: 'Choose the devices that stay signed in',
   devicesLead: 'Your plan allows {limit}. Log out the ones you no longer use.',
@@ -77,6 +82,8 @@ export const DEFAULT_STRINGS = {
   secondsOther: '{count} seconds',
   minutesOne: '{count} minute',
   minutesOther: '{count} minutes',
+  hoursOne: '{count} hour',
+  hoursOther: '{count} hours',
 };
 
 export type Strings = typeof DEFAULT_STRINGS;
@@ -88,7 +95,7 @@ export function format(template: string, values: Record<string, string | number>
 }
 
 /** A counted noun: `count` with the strings' `…One` or `…Other` form ("1 device", "3 devices"). */
-export function counted(strings: Strings, noun: 'devices' | 'attempts' | 'seconds' | 'minutes', count: number): string {
+export function counted(strings: Strings, noun: 'devices' | 'attempts' | 'seconds' | 'minutes' | 'hours', count: number): string {
   const key: StringKey = count === 1 ? `${noun}One` : `${noun}Other`;
   return format(strings[key], { count });
 }

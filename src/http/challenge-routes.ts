@@ -1,6 +1,6 @@
 import { CsrfTokens } from '../challenge/csrf.js';
 import type { ChallengeError, ChallengeResult, ChallengeView } from '../challenge/flow.js';
-import { devicesPage, introPage, messagePage, verifyPage, type Notice, type PageContext } from '../challenge/pages.js';
+import { devicesPage, introPage, lockedPage, messagePage, verifyPage, type Notice, type PageContext } from '../challenge/pages.js';
 import { counted, format, type StringKey } from '../challenge/strings.js';
 import type { Sharelock } from '../sharelock.js';
 import type { Form } from './form.js';
@@ -117,6 +117,8 @@ export class ChallengeRoutes<Req, Res> {
         const result = await flow.present(id, deviceId);
         if (!result.ok) return this.#failed(result, call);
         if (result.value.verified) return redirect(`${ctx.action}/devices`);
+        // No code is checked before then: the first page says until when, with the other ways out.
+        if (result.value.lockedUntil !== undefined) return redirect(ctx.action);
         const notice = this.#notice(call.request, result.value, ctx.now);
         if (result.value.status !== 'code_sent' && !notice) return redirect(ctx.action);
         return page(200, verifyPage(ctx, result.value, config.codeLength, config.codeTtlMs, notice));
@@ -165,7 +167,11 @@ export class ChallengeRoutes<Req, Res> {
       case 'closed':
         return page(410, messagePage(ctx, 'expiredTitle', 'expiredLead'));
       case 'too_many_attempts':
-        return page(403, messagePage(ctx, 'expiredTitle', 'tooManyAttempts'));
+        // While a budget keeps the device waiting, it cannot start again: say until when.
+        return page(403, result.retryInMs === undefined ? messagePage(ctx, 'expiredTitle', 'tooManyAttempts') : lockedPage(ctx, ctx.now + result.retryInMs));
+      // The first page says until when, without "I'm the owner"; the code page when only a new code must wait.
+      case 'locked':
+        return redirect(result.view?.resendLockedUntil !== undefined ? `${ctx.action}/verify` : ctx.action);
       case 'not_verified':
       case 'code_not_sent':
         return redirect(ctx.action);

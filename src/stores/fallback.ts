@@ -4,7 +4,7 @@ import type { SetDeviceStatusOptions } from './store.js';
 import type { AccountStatus, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { MemoryStore } from './memory.js';
-import type { AttachInput, AttachResult, Store } from './store.js';
+import type { AttachInput, AttachResult, CounterState, Store } from './store.js';
 
 export interface FallbackStoreOptions {
   /** The shared store, e.g. a `RedisStore`. Required. */
@@ -49,6 +49,8 @@ type Served<T> = { value: T; by: 'primary' | 'fallback' };
  *   `findPendingChallenge` look for it in the store that holds it. A challenge opened on the
  *   primary cannot be continued during the outage.
  * - A primary call that timed out may still complete later, so an access may be recorded in both.
+ * - Challenge budgets (`countHit`) count on the fallback from 0, per process: a full budget per
+ *   process and outage, still bounded.
  * - The core counts no store failure and logs nothing: use `onSwitch` to know.
  *
  * @example
@@ -156,6 +158,15 @@ export class FallbackStore implements Store {
   async recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined> {
     if (this.#challengesOnFallback.has(id)) return this.#fallback.recordFailedAttempt(id, maxAttempts);
     return (await this.#call('recordFailedAttempt', (s) => s.recordFailedAttempt(id, maxAttempts))).value;
+  }
+
+  /**
+   * The primary's counter while it answers; while it is away, the fallback's, which starts from 0:
+   * the core's challenge budgets then hold per process (each process allows a full budget) until
+   * the primary is back, where the counts it kept still stand.
+   */
+  async countHit(accountId: string, name: string, windowMs: number, at: number, by?: number): Promise<CounterState> {
+    return (await this.#call('countHit', (s) => s.countHit(accountId, name, windowMs, at, by))).value;
   }
 
   /** The primary's invalidations (the fallback is local: the core already drops its own cache). */

@@ -4,7 +4,14 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import type { AttachInput, AttachResult, Store } from './store.js';
+import type { AttachInput, AttachResult, CounterState, Store } from './store.js';
+
+/**
+ * Counters kept per account (`countHit`), beyond which ended windows and then the least recently
+ * used are forgotten. The core opens a device's counter only while its account's budget has room,
+ * so a live budget never gets near this: rotating cookies cannot flush an account's own counters.
+ */
+const MAX_COUNTERS_PER_ACCOUNT = 1000;
 
 export interface MemoryStoreOptions {
   /** Accounts kept; the least recently used is forgotten beyond this. Default 100 000 (about 2 KB each). */
@@ -24,6 +31,8 @@ interface AccountState {
   devices: Map<string, DeviceRecord>;
   accesses: Access[];
   profile?: unknown;
+  /** `countHit` counters, least recently used first. */
+  counters?: Map<string, CounterState>;
 }
 
 /**
@@ -169,6 +178,26 @@ export class MemoryStore implements Store {
     challenge.attempts++;
     if (challenge.attempts >= maxAttempts) challenge.status = 'failed';
     return structuredClone(challenge);
+  }
+
+  async countHit(accountId: string, name: string, windowMs: number, at: number, by = 1): Promise<CounterState> {
+    const account = by > 0 ? this.#account(accountId, true) : this.#account(accountId, false);
+    const stored = account?.counters?.get(name);
+    const open = stored !== undefined && stored.resetAt > at;
+    if (by === 0 || (!open && by < 0) || !account) return open ? { ...stored } : { count: 0, resetAt: at };
+    const counters = (account.counters ??= new Map());
+    const counter = open ? stored : { count: 0, resetAt: at + Math.max(1, windowMs) };
+    counter.count = Math.max(0, counter.count + by);
+    counters.delete(name); // re-insert: the map stays ordered by last use
+    counters.set(name, counter);
+    if (counters.size > MAX_COUNTERS_PER_ACCOUNT) {
+      for (const [key, c] of counters) if (c.resetAt <= at) counters.delete(key);
+      for (const key of counters.keys()) {
+        if (counters.size <= MAX_COUNTERS_PER_ACCOUNT) break;
+        counters.delete(key);
+      }
+    }
+    return { ...counter };
   }
 
   async close(): Promise<void> {

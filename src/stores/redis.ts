@@ -3,7 +3,7 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { SharelockError, show } from '../errors.js';
 import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
-import type { AccountSnapshot, AttachInput, AttachOutcome, AttachResult, Store } from './store.js';
+import type { AccountSnapshot, AttachInput, AttachOutcome, AttachResult, CounterState, Store } from './store.js';
 
 // Served from `sharelock/redis`, where the apps that need it already look.
 export { FallbackStore, type FallbackStoreOptions } from './fallback.js';
@@ -56,6 +56,7 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * | `P{A}:s`        | string | `suspended`; absent while the account is active                           |
  * | `P{A}:p`        | string | the core's profile JSON (`saveProfile`), returned with each snapshot      |
  * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
+ * | `P{A}:n:<name>` | string | `<count> <resetAt>`: the account's windowed counter `name` (`countHit`)   |
  * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
  * | `Pinvalidate`   | channel | account ids whose cached verdicts every instance should drop             |
  *
@@ -71,6 +72,10 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * challenge whose pointer is evicted is overridden, so no device ever has two usable challenges.
  * A suspension stored here is renewed by each refused attach and lapses `retentionMs` after the
  * last one: the app's own `suspended` flag from `identify()` is the durable source.
+ * A counter expires when its window ends (`resetAt`, on the caller's clock; one script reads,
+ * resets and adds). The core's challenge budgets are counters named `<kind>` for the account and
+ * `<kind>:<device id>` for one of its devices, with `day:` before either for the back-off (kinds
+ * `wrongCodes`, `codesSent`, `challengesOpened`), all under the account's hash tag.
  *
  * Values Lua rewrites keep every number the app gave as a string and every nested object as
  * opaque JSON: Redis' cjson would round numbers to 14 digits and turn `[]` into `{}`.
@@ -254,6 +259,12 @@ export class RedisStore implements Store {
     return reply === null ? undefined : decodeChallenge(reply);
   }
 
+  async countHit(accountId: string, name: string, windowMs: number, at: number, by = 1): Promise<CounterState> {
+    const key = `${this.#accountKeys(accountId).base}n:${name}`;
+    const [count, resetAt] = (await COUNT_HIT.run(this.#client, [key], [String(at), String(clampTtl(windowMs)), String(by)])) as [string, string];
+    return { count: Number(count), resetAt: Number(resetAt) };
+  }
+
   /**
    * Call `listener(accountId)` whenever any instance on this Redis (this one included) changes a
    * device or account status. The first call opens a duplicate subscriber connection, which
@@ -309,9 +320,9 @@ export class RedisStore implements Store {
     this.#subscriber = undefined;
   }
 
-  #accountKeys(accountId: string): { devices: string; history: string; status: string; profile: string; challenges: string } {
+  #accountKeys(accountId: string): { base: string; devices: string; history: string; status: string; profile: string; challenges: string } {
     const base = `${this.#prefix}{${hashTag(accountId)}}:`;
-    return { devices: `${base}d`, history: `${base}h`, status: `${base}s`, profile: `${base}p`, challenges: `${base}c` };
+    return { base, devices: `${base}d`, history: `${base}h`, status: `${base}s`, profile: `${base}p`, challenges: `${base}c` };
   }
 
   #challengeKey(id: string): string {
@@ -616,6 +627,29 @@ if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return false end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 if attempts >= tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'status', ARGV[3]) end
 return redis.call('HGETALL', KEYS[1])
+`);
+
+/**
+ * A fixed-window counter in one string, `<count> <resetAt>` (ARGV: at, windowMs, by). A window
+ * opens at a positive hit when none is open (or the last one ended by `at`); `by` 0 only reads.
+ * Times are the caller's: the key's TTL only cleans up once the window is over.
+ */
+const COUNT_HIT = new LuaScript(`
+local at, window, by = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local count, reset = 0, at
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local c, r = string.match(raw, '^(%d+) (%d+)$')
+  if r and tonumber(r) > at then count, reset = tonumber(c), tonumber(r) end
+end
+if by == 0 or (count == 0 and reset == at and by < 0) then
+  return { string.format('%.0f', count), string.format('%.0f', reset) }
+end
+if reset == at then reset = at + window end
+count = math.max(0, count + by)
+local value = string.format('%.0f %.0f', count, reset)
+redis.call('SET', KEYS[1], value, 'PX', string.format('%.0f', math.max(1, reset - at)))
+return { string.format('%.0f', count), string.format('%.0f', reset) }
 `);
 
 const PENDING_JSON = [...PENDING_CHALLENGE].map((s) => JSON.stringify(s));

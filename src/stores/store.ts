@@ -54,6 +54,14 @@ export interface AttachResult {
   snapshot: AccountSnapshot;
 }
 
+/** A windowed counter, as `countHit` leaves it. */
+export interface CounterState {
+  /** Hits counted in the current window; 0 when no window is open. Never negative. */
+  count: number;
+  /** When the current window ends (the count starts again from 0); `at` itself when no window is open. */
+  resetAt: number;
+}
+
 export interface SetDeviceStatusOptions {
   /**
    * `false`: detach without logging the device out (a browser whose cookies were cleared, replaced
@@ -107,6 +115,21 @@ export interface Store {
    * unknown or not `code_sent` (nothing is counted before a code was sent, nor after it failed).
    */
   recordFailedAttempt(id: string, maxAttempts: number): Promise<ChallengeRecord | undefined>;
+  /**
+   * Add `by` to the account's counter `name` and return it, atomically: 50 racing hits count 50.
+   * A fixed window opens at a hit (`by` > 0) when none is open, ends `windowMs` (at least 1) later,
+   * and is not moved by later hits; once it ended, the counter starts again from 0. `by` 0 only
+   * reads (it opens nothing); a negative `by` gives hits back, never below 0 (and does nothing
+   * when no window is open). `at` is the caller's clock, not the store's, so every process and an
+   * injected test clock agree. The store keeps a counter until its window ends, at least; it may
+   * forget one earlier only when the account itself is forgotten (a bounded store's LRU).
+   *
+   * The core keeps its challenge budgets here (wrong codes, codes sent, challenges opened, per
+   * device and per account, `challenge.budget`), so they hold across every app server. Required,
+   * not optional: a per-process fallback would multiply every budget by the number of processes
+   * and reset it at each deploy, silently weakening the bound on code guessing.
+   */
+  countHit(accountId: string, name: string, windowMs: number, at: number, by?: number): Promise<CounterState>;
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another
    * instance kicks or detaches a device or changes the account status, so this process drops its

@@ -148,6 +148,26 @@ describe('challenge pages', () => {
     }
   });
 
+  it("says until when a spent budget pauses the owner's path in the app's own words, down to 1 minute", async () => {
+    const strings = { lockedLead: 'Paused until {time} UTC, {wait} from now.', minutesOne: 'one minute', minutesOther: '{count} min', hoursOther: '{count} h' };
+    const { app: made, guard, clock } = protectedApp(express, { limits: { devices: 1 }, branding: { strings }, challenge: { budget: { windowMs: minutes(10), perDevice: { wrongCodes: 1 } } } });
+    opened.push({ close: () => guard.close() });
+    const headers = { 'x-account': 'alice', 'user-agent': LAPTOP };
+    await request(made).get('/watch/1').set(headers);
+    const agent = request.agent(made);
+    const iphone = { ...headers, 'user-agent': IPHONE };
+    const url = (await agent.get('/watch/1').set(iphone)).headers.location!;
+    const csrf = csrfOf((await agent.get(url).set(iphone)).text);
+    await agent.post(`${url}/owner`).set(iphone).type('form').send({ _csrf: csrf });
+    const code = guard.outbox!.latest('alice@example.com')!.code;
+    await agent.post(`${url}/verify`).set(iphone).type('form').send({ _csrf: csrf, code: code === '000000' ? '111111' : '000000' });
+    for (const [advance, text] of [[0, 'Paused until Jan 5, 12:10 PM UTC, 10 min from now.'], [minutes(9) + seconds(30), 'Paused until Jan 5, 12:10 PM UTC, one minute from now.']] as const) {
+      clock.advance(advance);
+      const page = (await agent.get(url).set(iphone)).text;
+      expect(page).to.include(text).and.include('Create my own account').and.not.include(`${url}/owner`);
+    }
+  });
+
   it('logs a store outage on the challenge pages once, not on every page request', async () => {
     const errors: string[] = [];
     const store = new MemoryStore();

@@ -56,6 +56,25 @@ describe('MemoryStore bounds', () => {
     expect(await store.listDevices('acct')).to.have.length(3);
   });
 
+  it('keeps at most 1000 counters per account, forgetting ended windows first, then the least recently used', async () => {
+    const store = new MemoryStore();
+    const HOUR = 3_600_000;
+    await store.countHit('acct', 'ended', 60_000, T0);
+    await store.countHit('acct', 'kept', HOUR, T0);
+    for (let i = 0; i < 999; i++) await store.countHit('acct', `other-${i}`, HOUR, T0 + 120_000);
+    expect((await store.countHit('acct', 'kept', HOUR, T0 + 120_000, 0)).count, 'the ended window made room').to.equal(1);
+    await store.countHit('acct', 'one-more', HOUR, T0 + 120_000);
+    expect((await store.countHit('acct', 'kept', HOUR, T0 + 120_000, 0)).count, 'then the least recently used goes').to.equal(0);
+    expect((await store.countHit('acct', 'other-998', HOUR, T0 + 120_000, 0)).count).to.equal(1);
+  });
+
+  it('forgets an account\'s counters with the account, beyond maxAccounts', async () => {
+    const store = new MemoryStore({ maxAccounts: 1 });
+    await store.countHit('a', 'wrongCodes', 3_600_000, T0);
+    await store.countHit('b', 'wrongCodes', 3_600_000, T0);
+    expect((await store.countHit('a', 'wrongCodes', 3_600_000, T0, 0)).count).to.equal(0);
+  });
+
   it('rejects bounds that are not whole numbers of at least 1 with SHARELOCK_E_OPTION_INVALID, naming the option and the value', () => {
     const cases: Array<[MemoryStoreOptions, RegExp]> = [
       [{ maxAccounts: 0 }, /`maxAccounts` is invalid: got 0; use a whole number of at least 1/],

@@ -8,6 +8,9 @@ import type { AttachInput } from '../../src/stores/store.js';
 import { withTimeout } from '../../src/stores/timeout.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { describeStoreContract } from './store-contract.js';
+import { createSharelock, type Identity, type Sharelock } from '../../src/index.js';
+import { FakeClock } from '../support/clock.js';
+import { CoreDevice } from '../support/core-device.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const MINUTE = 60_000;
@@ -104,10 +107,21 @@ describe('RedisStore', () => {
       await store.createChallenge(challenge({ id: 'ch-2', accountId: 'acct', deviceId: 'dev-3', createdAt: T0 + MINUTE }));
       await store.updateChallenge('ch-2', ['created'], { status: 'code_sent', expiresAt: T0 + 20 * MINUTE });
       await store.recordFailedAttempt('ch-2', 5);
+      await store.countHit('acct', 'wrongCodes:dev-3', 60 * MINUTE, T0);
+      await store.countHit('acct', 'nothing-counted', 60 * MINUTE, T0, 0);
 
       const keys = await keysUnder(client, prefix);
-      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{acct}:p`, `${prefix}{suspended-acct}:s`]);
+      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{acct}:n:wrongCodes:dev-3`, `${prefix}{acct}:p`, `${prefix}{suspended-acct}:s`]);
       for (const key of keys) expect(await client.pttl(key), key).to.be.greaterThan(0);
+    });
+
+    it('keeps a counter until its window ends, in its account\'s slot', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client, prefix });
+      await store.countHit('acct', 'codesSent', 10 * MINUTE, T0);
+      await store.countHit('acct', 'codesSent', 10 * MINUTE, T0 + 4 * MINUTE);
+      expect(await client.pttl(`${prefix}{acct}:n:codesSent`)).to.be.within(6 * MINUTE - 5000, 6 * MINUTE);
+      expect(await client.get(`${prefix}{acct}:n:codesSent`)).to.equal(`2 ${T0 + 10 * MINUTE}`);
     });
 
     it('keeps an account for the longer of its inactive window and retentionMs, and a challenge until a grace period after it expires', async () => {
@@ -197,6 +211,39 @@ describe('RedisStore', () => {
       expect(results.filter((r) => r.outcome.kind === 'attached')).to.have.length(3);
       const devices = await stores[0]!.listDevices('race');
       expect(devices.filter((d) => d.status === 'attached')).to.have.length(3);
+    });
+
+    it('keeps the challenge budgets across app servers: 50 racing guesses on two servers check 5 codes, and the other server then sends and checks none', async () => {
+      const prefix = freshPrefix();
+      const clock = new FakeClock();
+      const guards = [client, second].map((c) =>
+        createSharelock<Identity | null>({ secret: 'a-test-secret-that-is-long-enough-0123456789', identify: (i) => i, limits: { devices: 1 }, store: new RedisStore({ client: c, prefix }), now: clock.now, logger: { warn: () => {}, error: () => {} }, challenge: { maxAttempts: 20 } }),
+      );
+      const [one, two] = guards as [Sharelock<Identity | null>, Sharelock<Identity | null>];
+      const alice: Identity = { id: 'alice', email: 'alice@example.com' };
+      const mac = { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15' };
+      await new CoreDevice(one, alice).open();
+      const device = new CoreDevice(one, alice, mac);
+      const challenged = async (guard: Sharelock<Identity | null>) => {
+        // The same browser (its cookie), its request landing on either server.
+        const decision = device.cookie ? await guard.decide(device.request(), alice) : await device.open();
+        if (decision.verdict.kind !== 'challenge') throw new Error('expected a challenge');
+        return { id: decision.verdict.challenge.id, deviceId: decision.deviceId! };
+      };
+      try {
+        const { id, deviceId } = await challenged(one);
+        await one.challenges.claimOwnership(id, deviceId);
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => guards[i % 2]!.challenges.verifyCode(id, deviceId, 'abcdef')));
+        expect((await one.config.store.getChallenge(id))!.attempts, 'codes compared').to.equal(5);
+        expect(results.filter((r) => !r.ok && r.error === 'locked')).to.have.length(46);
+        clock.advance(60_000);
+        const next = await challenged(two);
+        expect(await two.challenges.sendCode(next.id, next.deviceId)).to.deep.include({ ok: false, error: 'locked', retryInMs: 59 * 60_000 });
+        expect(await two.challenges.verifyCode(next.id, next.deviceId, '123456')).to.deep.include({ ok: false, error: 'locked' });
+        expect(one.outbox!.messages.length + two.outbox!.messages.length, 'codes sent').to.equal(1);
+      } finally {
+        await Promise.all(guards.map((g) => g.close()));
+      }
     });
 
     it('tells every instance when a device is kicked or an account suspended elsewhere', async () => {

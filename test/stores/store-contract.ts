@@ -609,6 +609,59 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('windowed counters (countHit)', () => {
+      const HOUR = 60 * MINUTE;
+
+      it('counts hits in a window that opens at the first one and ends windowMs later, wherever later hits fall', async () => {
+        const hits = [];
+        for (const at of [T0, T0 + MINUTE, T0 + HOUR - 1]) hits.push(await store.countHit('acct-1', 'wrongCodes', HOUR, at));
+        expect(hits).to.deep.equal([1, 2, 3].map((count) => ({ count, resetAt: T0 + HOUR })));
+        expect(await store.countHit('acct-1', 'wrongCodes', HOUR, T0 + 2 * MINUTE, 2), 'several at once').to.deep.equal({ count: 5, resetAt: T0 + HOUR });
+      });
+
+      it('starts again from 0 when the window has ended, on the times it is given', async () => {
+        await store.countHit('acct-1', 'codesSent', HOUR, T0);
+        await store.countHit('acct-1', 'codesSent', HOUR, T0 + 1);
+        expect(await store.countHit('acct-1', 'codesSent', HOUR, T0 + HOUR, 0), 'read as the window ends').to.deep.equal({ count: 0, resetAt: T0 + HOUR });
+        expect(await store.countHit('acct-1', 'codesSent', 2 * HOUR, T0 + HOUR + 5)).to.deep.equal({ count: 1, resetAt: T0 + 3 * HOUR + 5 });
+        expect(await store.countHit('acct-1', 'codesSent', MINUTE, T0 + 2 * HOUR), 'a later windowMs does not move the open window').to.deep.equal({ count: 2, resetAt: T0 + 3 * HOUR + 5 });
+      });
+
+      it('reads without counting or opening a window when `by` is 0', async () => {
+        expect(await store.countHit('acct-1', 'x', HOUR, T0, 0)).to.deep.equal({ count: 0, resetAt: T0 });
+        expect(await store.countHit('acct-1', 'x', HOUR, T0 + MINUTE)).to.deep.equal({ count: 1, resetAt: T0 + MINUTE + HOUR });
+        expect(await store.countHit('acct-1', 'x', HOUR, T0 + 2 * MINUTE, 0)).to.deep.equal({ count: 1, resetAt: T0 + MINUTE + HOUR });
+        expect(await store.countHit('unknown-acct', 'x', HOUR, T0, 0)).to.deep.equal({ count: 0, resetAt: T0 });
+      });
+
+      it('gives hits back, never below 0, and gives nothing back when no window is open', async () => {
+        await store.countHit('acct-1', 'y', HOUR, T0, 2);
+        expect(await store.countHit('acct-1', 'y', HOUR, T0 + 1, -1)).to.deep.equal({ count: 1, resetAt: T0 + HOUR });
+        expect(await store.countHit('acct-1', 'y', HOUR, T0 + 2, -5)).to.deep.equal({ count: 0, resetAt: T0 + HOUR });
+        expect(await store.countHit('acct-1', 'y', HOUR, T0 + 3)).to.deep.equal({ count: 1, resetAt: T0 + HOUR });
+        expect(await store.countHit('acct-1', 'z', HOUR, T0, -1)).to.deep.equal({ count: 0, resetAt: T0 });
+        expect(await store.countHit('acct-1', 'z', HOUR, T0 + 1)).to.deep.equal({ count: 1, resetAt: T0 + 1 + HOUR });
+      });
+
+      it('keeps counters apart by name and by account, whatever characters their ids hold', async () => {
+        const accounts = ['acct-1', 'acct-2', 'a}b', '{a', '%7D', ''];
+        const names = ['wrongCodes', 'wrongCodes:dev-a', 'lock:wrongCodes', 'a b{c}'];
+        for (const [i, account] of accounts.entries()) {
+          for (const [j, name] of names.entries()) await store.countHit(account, name, HOUR, T0, 1 + i * names.length + j);
+        }
+        for (const [i, account] of accounts.entries()) {
+          for (const [j, name] of names.entries()) expect((await store.countHit(account, name, HOUR, T0 + 1, 0)).count, `${account} ${name}`).to.equal(1 + i * names.length + j);
+        }
+      });
+
+      it('counts 50 racing hits exactly, each count handed out once', async () => {
+        const hits = await Promise.all(Array.from({ length: 50 }, (_, i) => store.countHit('race', 'wrongCodes', HOUR, T0 + i)));
+        expect(hits.map((h) => h.count).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+        expect(new Set(hits.map((h) => h.resetAt)).size, 'one window').to.equal(1);
+        expect((await store.countHit('race', 'wrongCodes', HOUR, T0 + 50, 0)).count).to.equal(50);
+      });
+    });
+
     describe('isolation', () => {
       it('hands out copies: changing a returned record changes nothing stored', async () => {
         const result = await store.attach(input({ metadata: { tags: ['a'] } }));
