@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'SHARELOCK_E_SENDER_MISSING'
   | 'SHARELOCK_E_IDENTITY_INVALID'
   | 'SHARELOCK_E_STORE_TIMEOUT'
-  | 'SHARELOCK_E_CLOSED';
+  | 'SHARELOCK_E_CLOSED'
+  | 'SHARELOCK_E_CONVERSION_INVALID'
+  | 'SHARELOCK_E_INSIGHTS_RANGE';
 
 export class SharelockError extends Error {
   readonly code: ErrorCode;

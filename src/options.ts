@@ -20,6 +20,8 @@ import type { Condition, Policy, PolicyAction } from './policy/policy.js';
 import { DEFAULT_POLICIES, PRESETS, VERIFIED_TRUST_MS, type Tolerance } from './policy/presets.js';
 import type { SignalSettings } from './signals/context.js';
 import { MAX_DAYS } from './signals/households.js';
+import { resolveIngest, type IngestConfig, type IngestOptions } from './ingest/options.js';
+import { resolveWebhooks, type WebhookConfig, type WebhookOptions } from './events/webhook-options.js';
 
 /** What to do when the store fails or exceeds `storeTimeoutMs`. */
 export type StoreFailure = 'allow' | 'deny';
@@ -135,6 +137,11 @@ export interface Options<Req = any, Res = any> {
   };
   /** Code delivery per channel. Default in development: an in-memory `Outbox` for both. Required in production. */
   senders?: { email?: CodeSender; sms?: CodeSender };
+  /**
+   * Send events as signed webhooks (Standard Webhooks), in the background, retried with back-off.
+   * Default: none. See docs/webhooks.md.
+   */
+  webhooks?: WebhookOptions;
   branding?: {
     /** Default `'this service'`. */
     appName?: string;
@@ -194,6 +201,20 @@ export interface Options<Req = any, Res = any> {
   lists?: { allow?: ListSpec; deny?: ListSpec };
   /** A device whose owner passed a code is spared `verify` challenges this long. Default 30 days. */
   verifiedTrustMs?: number;
+  /**
+   * Segment-spec ingestion: `page`/`screen` events attach devices and record accesses as requests
+   * do, `identify` events teach contacts. Served at `{path}/v1/batch` etc. when given. Default: off.
+   */
+  ingest?: IngestOptions;
+  /** Conversions (`guard.trackConversion()`) and their attribution. */
+  conversions?: {
+    /**
+     * A signup counts as a sharer's conversion when its device saw a challenge (or was logged out
+     * by the owner, or was a challenged account's device) at most this long before, in ms.
+     * Default 30 days; from 1 minute to 400 days.
+     */
+    windowMs?: number;
+  };
 }
 
 export interface ResolvedRule {
@@ -236,6 +257,8 @@ export interface Config {
     budget: BudgetConfig;
   }>;
   senders: Readonly<{ email?: CodeSender; sms?: CodeSender }>;
+  /** `undefined` when no webhooks are configured. */
+  webhooks: WebhookConfig | undefined;
   /** The development outbox, when sharelock created one. */
   outbox: Outbox | undefined;
   branding: Readonly<{ appName: string; logoUrl?: string; colors: { accent: string; background: string; text: string }; strings: Strings }>;
@@ -253,16 +276,19 @@ export interface Config {
   monitor: boolean;
   lists: Readonly<{ allow: AccessList | undefined; deny: AccessList | undefined }>;
   verifiedTrustMs: number;
+  conversions: Readonly<{ windowMs: number }>;
+  ingest: Readonly<IngestConfig>;
 }
 
 // The compiler keeps these lists complete: a new option fails to build until it is listed.
 const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   secret: true, identify: true, protect: true, exclude: true, limits: true, inactiveAfterMs: true, urls: true,
   onLogout: true, trustProxy: true, recordPages: true, cookie: true, cache: true, touchIntervalMs: true,
-  historySize: true, challenge: true, senders: true, branding: true, store: true, storeTimeoutMs: true,
+  historySize: true, challenge: true, senders: true, webhooks: true, branding: true, store: true, storeTimeoutMs: true,
   storeFailure: true, logger: true, production: true, now: true, geo: true, tolerance: true, signals: true,
-  policies: true, monitor: true, lists: true, verifiedTrustMs: true,
+  policies: true, monitor: true, lists: true, verifiedTrustMs: true, conversions: true, ingest: true,
 };
+const CONVERSIONS_KEYS: { [K in keyof Required<NonNullable<Options['conversions']>>]: true } = { windowMs: true };
 const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
 const SIGNAL_KEYS: { [K in keyof Required<NonNullable<Options['signals']>>]: true } = { activeWindowMs: true, dualStackLinkMs: true, cloneWindowMs: true, travel: true, velocity: true, people: true };
 /** Upper bounds beyond which a signal setting would silently switch its signal off. */
@@ -291,10 +317,10 @@ export const MIN_SECRET_LENGTH = 32;
 /** Registered devices per account by default: generous, like the 10 of the big streaming services. */
 export const DEFAULT_DEVICE_LIMIT = 10;
 
-const invalid = (option: string, value: unknown, fix: string) =>
+export const invalid = (option: string, value: unknown, fix: string) =>
   new SharelockError('SHARELOCK_E_OPTION_INVALID', `Invalid \`${option}\`: ${show(value)}. ${fix}`);
 
-function checkKeys(option: string, value: unknown, known: object): Record<string, unknown> {
+export function checkKeys(option: string, value: unknown, known: object): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(option, value, 'Pass an object.');
   for (const key of Object.keys(value)) {
     if (!(key in known)) {
@@ -330,7 +356,7 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function wholeNumber(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function wholeNumber(option: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw invalid(option, value, `It must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any' : max}${option.endsWith('Ms') ? ' (milliseconds; sharelock exports seconds(), minutes(), days())' : ''}.`);
@@ -541,6 +567,7 @@ export function resolveOptions(options: Options): Config {
   const monitor = bool('monitor', raw.monitor, false);
   const policies = resolvePolicies(raw.policies);
 
+  const basePath = text('challenge.basePath', challengeRaw.basePath, '/sharelock', /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, "Use a path such as '/sharelock' (no trailing slash).");
   return Object.freeze({
     secrets,
     identify,
@@ -561,7 +588,7 @@ export function resolveOptions(options: Options): Config {
     touchIntervalMs: wholeNumber('touchIntervalMs', raw.touchIntervalMs, seconds(60), 0),
     historySize: wholeNumber('historySize', raw.historySize, 100, 1, 10_000),
     challenge: Object.freeze({
-      basePath: text('challenge.basePath', challengeRaw.basePath, '/sharelock', /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, "Use a path such as '/sharelock' (no trailing slash)."),
+      basePath,
       ttlMs: wholeNumber('challenge.ttlMs', challengeRaw.ttlMs, minutes(30), seconds(60)),
       codeTtlMs: wholeNumber('challenge.codeTtlMs', challengeRaw.codeTtlMs, minutes(10), seconds(30)),
       codeLength: wholeNumber('challenge.codeLength', challengeRaw.codeLength, 6, 6, 10),
@@ -571,6 +598,7 @@ export function resolveOptions(options: Options): Config {
       budget: resolveBudget(challengeRaw.budget),
     }),
     senders: Object.freeze(senders),
+    webhooks: resolveWebhooks(raw.webhooks),
     outbox,
     branding: resolveBranding(raw.branding),
     store,
@@ -586,7 +614,14 @@ export function resolveOptions(options: Options): Config {
     monitor,
     lists: Object.freeze(resolveLists(raw.lists)),
     verifiedTrustMs: wholeNumber('verifiedTrustMs', raw.verifiedTrustMs, VERIFIED_TRUST_MS, 0),
+    conversions: resolveConversions(raw.conversions),
+    ingest: resolveIngest(raw.ingest, basePath),
   });
+}
+
+function resolveConversions(value: unknown): Config['conversions'] {
+  const raw = value === undefined ? {} : checkKeys('conversions', value, CONVERSIONS_KEYS);
+  return Object.freeze({ windowMs: wholeNumber('conversions.windowMs', raw.windowMs, days(30), minutes(1), days(400)) });
 }
 
 /**

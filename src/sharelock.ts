@@ -24,6 +24,14 @@ import type { AttachInput, AttachResult, Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
+import { Ingestor, OPENS_ON_NEXT_REQUEST, type IngestCall, type IngestedAccess, type IngestReport } from './ingest/ingestor.js';
+import { asOf } from './ingest/as-of.js';
+import { Flags, attachedEvent, publishDetached, publishInactive } from './events/publish.js';
+import { WebhookDispatcher, type Webhooks } from './events/webhooks.js';
+import { ConversionTracker, type ConversionResult, type InsightsRange } from './insights/conversions.js';
+import type { ConversionInput } from './insights/conversion-input.js';
+import type { Insights } from './insights/funnel.js';
+import type { Conversion } from './insights/model.js';
 import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolsCounting, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
@@ -72,6 +80,13 @@ export class Sharelock<Req = any, Res = any> {
   readonly challenges: ChallengeFlow;
   /** The development outbox holding sent codes, when no `senders` were configured. */
   readonly outbox: Outbox | undefined;
+  /**
+   * Webhook deliveries (`webhooks` option): read and retry dead letters, count what is pending.
+   * Present without endpoints too (then empty).
+   */
+  readonly webhooks: Webhooks;
+  readonly #webhooks: WebhookDispatcher;
+  readonly #flags = new Flags();
   readonly #devices: DeviceIdentity;
   readonly #agents = new AgentParser();
   readonly #cache: VerdictCache;
@@ -80,6 +95,8 @@ export class Sharelock<Req = any, Res = any> {
   readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
   readonly #monitoredAccounts = new Set<string>();
   readonly #geo: GeoResolver;
+  readonly #ingestor: Ingestor;
+  readonly #conversions: ConversionTracker;
   readonly #events = new Events((name, error) => this.#once(`event:${name}`, () => this.config.logger.error(`A '${name}' event listener failed; the request was not affected (logged once).`, error)));
   readonly #warned = new Set<string>();
   #storeDown = false;
@@ -91,9 +108,20 @@ export class Sharelock<Req = any, Res = any> {
     this.#devices = new DeviceIdentity(this.config);
     this.#geo = new GeoResolver(this.config.geo, (error) => this.#once('geo', () => this.config.logger.error('A geo lookup failed; continuing without a location (logged once).', error)));
     this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
-    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId), this.#events);
+    this.#conversions = new ConversionTracker(this.config, (what, run) => this.#store(what, run), (conversion) => this.#conversionRecorded(conversion), (key, message) => this.#once(key, () => this.config.logger.warn(message)));
+    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId), this.#events, this.#conversions);
     this.outbox = this.config.outbox;
+    this.webhooks = this.#webhooks = new WebhookDispatcher(this.config.webhooks, this.config.now, this.config.logger);
+    if (this.#webhooks.enabled) this.#events.sink(this.#webhooks);
     this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
+    this.#ingestor = new Ingestor({
+      now: this.config.now,
+      bounds: this.config.ingest,
+      identify: this.config.ingest.identify,
+      verifyCookie: (value) => this.deviceOf({ headers: { cookie: `${this.config.cookie.name}=${value}` } }),
+      decide: (access, identity) => this.#decideIngested(access, identity),
+      logOnce: (key, message, error) => this.#once(key, () => this.config.logger.error(message, error)),
+    });
   }
 
   /**
@@ -134,6 +162,7 @@ export class Sharelock<Req = any, Res = any> {
     this.#stats.decisions++;
     const identity = await this.#identify(appRequest);
     if (!identity) return this.#count({ verdict: { kind: 'allow', reasons: [] } });
+    this.#ingestor.fillContacts(identity);
 
     const secure = this.#devices.isSecure(request.https, firstValue(request.headers.host));
     this.#warnInsecure(request, secure);
@@ -159,13 +188,65 @@ export class Sharelock<Req = any, Res = any> {
     const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
     const verdict = await this.#judge(request, identity, input, route);
     if (this.#events.has('decision')) this.#events.emit('decision', { at: input.access.at, accountId: identity.id, deviceId: input.deviceId, verdict, ...(input.access.ip ? { ip: input.access.ip } : {}) });
+    this.#flags.publish(this.#events, identity.id, input.deviceId, verdict, input.access.at, input.access.ip);
     // An allow is reused, unless it only let the request through because the store failed.
     if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id);
     return decided(verdict);
   }
 
-  /** A decision the cache could not answer: lists, one store round trip, signals, policies. */
-  async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions): Promise<Verdict> {
+  /**
+   * Record Segment-spec events from an analytics pipeline, as the ingest endpoint does with a
+   * request's body: one event, a list, or Segment's `{ batch, sentAt }`. A `page` or `screen` view
+   * attaches its device and records the access through the same decision path as a request
+   * (store, signals, policies, events and webhooks), at the time it happened; an `identify` event
+   * teaches the account's email and phone (used when `identify(req)` gives neither). Every event
+   * is checked before any is written, and each gets its own result. Never throws for what the
+   * events carry or a broken store (those events are `failed`: send them again).
+   *
+   * No event can answer a challenge. One opened for a device known only from events (`ingest.…`)
+   * carries no contacts, so it sends no code and spends no budget: it is reported, and recorded for
+   * insights and webhooks. A sharelock cookie's device (its cookie value in `context.device.id`)
+   * is challenged by its own next protected request instead, judged afresh with `identify(req)`.
+   * @example await guard.ingest({ type: 'page', userId: 'acct_1', anonymousId: 'a1', context: { ip, userAgent } })
+   */
+  async ingest(events: unknown, call?: IngestCall): Promise<IngestReport> {
+    if (this.#closed) throw new SharelockError('SHARELOCK_E_CLOSED', 'This sharelock instance was closed; create a new one.');
+    return this.#ingestor.ingest(events, call);
+  }
+
+  /** One ingested view through the decision path: a request of its device, at its own time. */
+  async #decideIngested(access: IngestedAccess, identity: PayingIdentity): Promise<Verdict> {
+    if (identity.suspended) return this.#suspended('identify');
+    // Contacts from events never reach a challenge: only the app's own identify() decides where codes go.
+    const { email: _email, phone: _phone, ...account } = identity;
+    const request: RequestLike = { method: 'POST', path: access.page ?? '', url: access.page ?? '', headers: access.headers, remoteAddress: access.ip, https: true };
+    const input = await this.#attachInput(request, account, access.device.id, { ...this.config.defaultRoute.limits, ...identity.limits }, true);
+    input.access.at = access.at;
+    if (access.page === undefined) delete input.access.page;
+    if (access.agent) Object.assign(input, access.agent);
+    // The event's device metadata goes on the record; the identity's alone (the app's) meets the policies.
+    if (Object.keys(access.metadata).length > 0) input.metadata = { ...access.metadata, ...identity.metadata };
+    const verdict = await this.#judge(request, account, input, this.config.defaultRoute, { defer: access.device.cookie });
+    if (verdict.reasons.some((r) => r.check === 'store_unavailable')) return verdict;
+    // The account's devices may have changed: its cached allows are judged again.
+    if (verdict.kind !== 'allow') this.#cache.invalidate(identity.id);
+    const logout = verdict.kind === 'logout' && access.device.cookie ? verdict.reasons.find((r) => r.check === 'device_logged_out') : undefined;
+    if (logout) {
+      // The store handed this cookie's pending logout to the event: give it back, so the browser's next request clears its session.
+      await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, input.deviceId, logout.observed as DeviceStatus, this.config.now())).catch(() => undefined);
+    }
+    if (verdict.kind === 'challenge' && verdict.challenge.id === OPENS_ON_NEXT_REQUEST) return verdict;
+    if (this.#events.has('decision')) this.#events.emit('decision', { at: input.access.at, accountId: identity.id, deviceId: input.deviceId, verdict, ...(input.access.ip ? { ip: input.access.ip } : {}) });
+    this.#flags.publish(this.#events, identity.id, input.deviceId, verdict, input.access.at, input.access.ip);
+    return verdict;
+  }
+
+  /**
+   * A decision the cache could not answer: lists, one store round trip, signals, policies.
+   * `ingested`: an event's view (see `ingest()`), judged as of its time; `defer` leaves a
+   * challenge to the device's next request (an empty challenge id).
+   */
+  async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean }): Promise<Verdict> {
     const { lists } = this.config;
     const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
     const denied = lists.deny?.match(subject, input.access.at);
@@ -192,6 +273,8 @@ export class Sharelock<Req = any, Res = any> {
       }
     }
     const { outcome, snapshot } = result;
+    publishInactive(this.#events, result, input.access.at);
+    const newlyAttached = outcome.kind === 'attached' && outcome.newlyAttached;
     switch (outcome.kind) {
       case 'suspended':
         return this.#suspended('store');
@@ -220,21 +303,26 @@ export class Sharelock<Req = any, Res = any> {
       }
     }
     // Attached with `force`, in its groups' pools too.
-    if (allowed) return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
+    if (allowed) {
+      if (newlyAttached) this.#events.publish('device.attached', () => attachedEvent(input));
+      return { kind: 'allow', reasons: [{ check: 'allow_list', observed: allowed, threshold: 'listed' }] };
+    }
     const device = snapshot.devices.find((d) => d.id === input.deviceId);
+    // An event may arrive after later ones: judge it on the account as it was then.
+    const { devices, accesses } = ingested ? asOf(snapshot, input.deviceId, input.access.at, this.config.signals.activeWindowMs) : snapshot;
     const context: SignalContext = {
       now: input.access.at,
       access: input.access,
       device: { id: input.deviceId, type: input.type, ...(device?.verifiedAt !== undefined ? { verifiedAt: device.verifiedAt } : {}) },
-      devices: snapshot.devices,
-      accesses: snapshot.accesses,
+      devices,
+      accesses,
       profile: readProfile(snapshot.profile),
       limits: input.limits,
       settings: this.config.signals,
       ...(groups.length > 0 ? { groups } : {}),
     };
     if (!overLimit) {
-      const recorded = recordAccess(context.profile, input.access, snapshot.devices, snapshot.accesses, this.config.signals);
+      const recorded = recordAccess(context.profile, input.access, devices, accesses, this.config.signals);
       context.profile = recorded.profile;
       if (recorded.changed) void this.#saveProfile(identity.id, recorded.profile);
     }
@@ -256,20 +344,25 @@ export class Sharelock<Req = any, Res = any> {
       // The store refused the device, but no enforcing policy wants it out: let it in after all,
       // into every pool it is not in yet (all of them when its account refused it), so pools count it.
       const outside = overLimit ? identity.pools : refusedBy;
+      let forced: AttachResult | undefined;
       try {
-        await Promise.all([
+        [forced] = await Promise.all([
           overLimit ? this.#store('attach', (store) => store.attach({ ...input, force: true })) : undefined,
           this.#attachToPools(input, outside, true),
         ]);
       } catch {
         return this.#storeFailed(route);
       }
+      if (newlyAttached || (forced?.outcome.kind === 'attached' && forced.outcome.newlyAttached)) this.#events.publish('device.attached', () => attachedEvent(input));
       return { kind: 'allow', reasons };
     }
     // Not let in, and over a pool's limit: it must not keep the slots this request gave it.
     if (refusedBy.length > 0) {
       const tookAccountSlot = outcome.kind === 'attached' && outcome.newlyAttached;
       await giveBackSlots((w, run) => this.#store(w, run), input, tookAccountSlot, groups, input.access.at).catch(() => undefined);
+    } else if (newlyAttached) {
+      // Attached, though challenged or refused: it counts until it is logged out.
+      this.#events.publish('device.attached', () => attachedEvent(input));
     }
     if (action === 'deny') return { kind: 'deny', status: 403, reasons };
     if (action === 'logout') {
@@ -277,9 +370,10 @@ export class Sharelock<Req = any, Res = any> {
       return { kind: 'logout', url: this.config.urls.logout, reasons };
     }
     if (action === 'suspend') {
-      await this.#setAccount(identity.id, 'suspended').catch(() => undefined);
+      await this.#setAccount(identity.id, 'suspended', { by: 'policy', deviceId: input.deviceId, reasons }).catch(() => undefined);
       return { kind: 'suspended', url: this.config.urls.suspended, reasons };
     }
+    if (ingested?.defer) return { kind: 'challenge', challenge: { id: OPENS_ON_NEXT_REQUEST, kind: action.challenge }, url: '', reasons };
     const returnTo = isPageNavigation(request) ? safeReturnTo(request.url) : undefined;
     // Pools the member's own devices cannot make room in, so the first page can say only the team's admin can.
     const own = new Set(snapshot.devices.filter((d) => d.status === 'attached' && d.id !== input.deviceId).map((d) => d.id));
@@ -304,10 +398,12 @@ export class Sharelock<Req = any, Res = any> {
   }
 
   /**
-   * Listen to what sharelock decides: \`decision\` (judged requests, with reasons), \`challenge\`
-   * (opened, code sent, verified, completed, failed, expired), \`device\` (logged out, detached,
-   * excluded). Returns a function that stops listening.
-   * @example guard.on('decision', ({ accountId, verdict }) => verdict.kind !== 'allow' && audit(accountId, verdict.reasons))
+   * Listen to what sharelock decides: the typed events (\`device.attached\`, \`device.detached\`,
+   * \`account.flagged\`, \`account.suspended\`, \`challenge.*\`, \`conversion.recorded\`; each with a
+   * stable \`id\`, also sent as webhooks), and \`decision\` (judged requests, with reasons),
+   * \`challenge\` (every status change), \`device\` (logged out, detached, excluded). Returns a
+   * function that stops listening.
+   * @example guard.on('device.detached', ({ metadata, logout }) => logout && sessions.revoke(metadata?.sessionId))
    */
   on<E extends EventName>(name: E, listener: Listener<E>): () => void {
     return this.#events.on(name, listener);
@@ -330,8 +426,11 @@ export class Sharelock<Req = any, Res = any> {
   }
 
   /** Log a device out: its next request goes to `urls.logout`, and it stops counting. */
-  kick(accountId: string, deviceId: string): Promise<boolean> {
-    return this.#setDevice(accountId, deviceId, 'kicked');
+  async kick(accountId: string, deviceId: string): Promise<boolean> {
+    const kicked = await this.#setDevice(accountId, deviceId, 'kicked');
+    // Logged out by the account's side: if it signs up on its own, that is a conversion.
+    if (kicked) this.#conversions.loggedOut(accountId, deviceId);
+    return kicked;
   }
 
   /** Detach a device on the app's behalf (e.g. from account settings): logged out, stops counting. */
@@ -352,6 +451,37 @@ export class Sharelock<Req = any, Res = any> {
     return this.#setAccount(accountId, 'active');
   }
 
+  // ---- Conversions and insights: what sharing turned into. ----
+
+  /**
+   * Tell sharelock that someone signed up or subscribed, from the app's signup or checkout code.
+   * It is recorded as a conversion when the device (the request's cookie, or `deviceId` for a
+   * server-side call such as a payment webhook) saw a challenge, was logged out by an owner, or
+   * was a challenged account's device within `conversions.windowMs` (30 days); otherwise nothing
+   * is recorded. Once per device and new account; published as `conversion.recorded`.
+   * Never throws for what the request carries or a broken store; throws
+   * `SHARELOCK_E_CONVERSION_INVALID` for a malformed `input` (a programming error).
+   * @example await guard.trackConversion(req, { account: user.id, plan: 'premium', revenue: { amount: 9.99, currency: 'EUR' } })
+   */
+  trackConversion(request: Pick<RequestLike, 'headers'> | { headers: object } | null | undefined, input: ConversionInput): Promise<ConversionResult> {
+    return this.#conversions.track(request, input, (req) => this.deviceOf(req as Pick<RequestLike, 'headers'>));
+  }
+
+  /**
+   * Per-day figures and totals for a range of UTC days (default: the last 30): challenges by kind
+   * and outcome, conversions, revenue per currency. Read from the store, so every app server on a
+   * shared store sees the same. Rejects with `SHARELOCK_E_INSIGHTS_RANGE` on a bad range.
+   * @example const { totals } = await guard.insights({ from: '2026-01-01', to: '2026-01-31' })
+   */
+  insights(range?: InsightsRange): Promise<Insights> {
+    return this.#conversions.insights(range);
+  }
+
+  /** The conversions recorded in a range of days (default: the last 30), newest first, at most `limit` (100; up to 1 000). */
+  conversions(range?: InsightsRange & { limit?: number }): Promise<Conversion[]> {
+    return this.#conversions.conversions(range);
+  }
+
   stats(): Stats {
     return { ...this.#stats, policies: { ...this.#stats.policies }, monitoredAccounts: this.#monitoredAccounts.size };
   }
@@ -363,6 +493,9 @@ export class Sharelock<Req = any, Res = any> {
     this.#stopInvalidation?.();
     this.#cache.clear();
     this.#events.clear();
+    await this.#conversions.settled();
+    // After the last events: deliveries under way go back to the queue, timers stop.
+    await this.#webhooks.close();
     if (this.#ownsStore) await this.config.store.close?.();
     if (this.outbox) return;
     await Promise.all(Object.values(this.config.senders).map((sender) => sender?.close?.()));
@@ -375,12 +508,14 @@ export class Sharelock<Req = any, Res = any> {
     // It stops counting in its groups' pools now, not at its next request (which may never come).
     if (status !== 'attached') await this.#releaseFromPools(deviceId, poolsCounting(device?.groups), at);
     if (device) this.#events.emit('device', { at, accountId, deviceId, status, by });
+    publishDetached(this.#events, device, at, by);
     return device !== undefined;
   }
 
-  async #setAccount(accountId: string, status: AccountStatus): Promise<void> {
+  async #setAccount(accountId: string, status: AccountStatus, why: { by: 'admin' | 'policy'; deviceId?: string; reasons?: Reason[] } = { by: 'admin' }): Promise<void> {
     await this.#store('setAccountStatus', (store) => store.setAccountStatus(accountId, status));
     this.#cache.invalidate(accountId);
+    if (status === 'suspended') this.#events.publish('account.suspended', { at: this.config.now(), accountId, ...why });
   }
 
   /** Attach the device to these group pools (`force` defaults to the input's). */
@@ -471,8 +606,9 @@ export class Sharelock<Req = any, Res = any> {
   /** Record the access of a cached request in the background; anything but `attached` drops the cache. */
   async #touch(input: AttachInput): Promise<void> {
     try {
-      const { outcome } = await this.#store('attach', (store) => store.attach(input));
-      if (outcome.kind !== 'attached' && outcome.kind !== 'excluded') this.#cache.invalidate(input.accountId);
+      const result = await this.#store('attach', (store) => store.attach(input));
+      publishInactive(this.#events, result, input.access.at);
+      if (result.outcome.kind !== 'attached' && result.outcome.kind !== 'excluded') this.#cache.invalidate(input.accountId);
     } catch {
       // Already counted and logged by #store; the next miss retries.
     }
@@ -518,6 +654,17 @@ export class Sharelock<Req = any, Res = any> {
         this.config.logger.warn(`Requests arrive over plain http (host ${JSON.stringify(firstValue(request.headers.host) ?? '')}) but the device cookie is Secure, so browsers will not send it back. Serve over HTTPS, set \`trustProxy\` so X-Forwarded-Proto is honoured, or set \`cookie.secure: false\` for a trusted local network.`),
       );
     }
+  }
+
+  #conversionRecorded(conversion: Conversion): void {
+    const { at, accountId, fromAccountId, deviceId, challengeId, reason, plan, revenue } = conversion;
+    this.#events.publish('conversion.recorded', () => ({
+      at, accountId, fromAccountId, deviceId,
+      ...(challengeId !== undefined ? { challengeId } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(plan !== undefined ? { plan } : {}),
+      ...(revenue !== undefined ? { revenue } : {}),
+    }));
   }
 
   #once(key: string, log: () => void): void {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { SharelockError, show } from '../../src/errors.js';
+import { readRawBody, type RawBody } from '../../src/http/body.js';
 import { readForm } from '../../src/http/form.js';
 import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
 import { fromNodeRequest } from '../../src/http/request.js';
@@ -32,7 +33,8 @@ const HOOKS: ReadonlySet<string> = new Set<GuardHook>(['onRequest', 'preValidati
 const KNOWN_KEYS: ReadonlySet<string> = new Set(['guard', 'hook', 'prefix', 'logLevel', 'logSerializers', 'childLoggerFactory']);
 
 /**
- * The Fastify 5 plugin: serves the challenge pages under `challenge.basePath`, guards every request
+ * The Fastify 5 plugin: serves the challenge pages under `challenge.basePath` (and the ingest
+ * endpoint under `ingest.path`, when enabled), guards every request
  * matching the `protect` patterns, and every route with `config: { sharelock: options }`. Register it
  * before the plugins holding your routes (a plugin's scope copies the app's hooks when it starts).
  * The guard runs in `hook` (default `preHandler`): after every `onRequest`/`preValidation` hook, so
@@ -78,6 +80,28 @@ export const sharelock = fp(
         handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))),
       });
     });
+    // The ingest endpoint reads its bodies itself (size limit, gzip, JSON), in a scope of its own:
+    // every content type reaches its handler as the bytes sent (a wrong one is refused with a 415).
+    if (guard.config.ingest.enabled) {
+      await app.register(async (ingest) => {
+        const { path, maxBodyBytes } = guard.config.ingest;
+        ingest.removeAllContentTypeParsers();
+        ingest.addContentTypeParser('*', (request: FastifyRequest) => readRawBody(request.raw, maxBodyBytes));
+        // Before the body is parsed: a request without a valid write key never has its body read.
+        ingest.addHook('onRequest', async (request, reply) => {
+          const refusal = handler.refuseIngestEarly(fastifyExchange(guard, request, reply).request);
+          return refusal ? sendResponse(reply, refusal) : undefined;
+        });
+        const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+          const body = request.body as RawBody | undefined;
+          const exchange = { ...fastifyExchange(guard, request, reply), readBody: async (max: number) => body ?? readRawBody(request.raw, max) };
+          return sendResponse(reply, await handler.page(exchange));
+        };
+        // Above Fastify's own `bodyLimit`, so the endpoint answers an oversized body itself.
+        ingest.all(path, { bodyLimit: maxBodyBytes + 1 }, serve);
+        ingest.all(`${path}/*`, { bodyLimit: maxBodyBytes + 1 }, serve);
+      });
+    }
   },
   { fastify: '5.x', name: 'sharelock' },
 );

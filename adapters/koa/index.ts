@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
+import { readRawBody } from '../../src/http/body.js';
 import { readForm, type Form } from '../../src/http/form.js';
 import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
 import { fromNodeRequest } from '../../src/http/request.js';
@@ -61,7 +62,16 @@ type KoaContext = ParameterizedContext<SharelockState>;
 
 function koaExchange(guard: KoaSharelock, ctx: KoaContext): Exchange<Context, Context> {
   // `originalUrl`: a mounted app is judged on the path the client asked for.
-  return { request: fromNodeRequest(ctx.req, guard.config.trustProxy, ctx.originalUrl), context: { req: ctx, res: ctx }, readForm: () => readKoaForm(ctx) };
+  return {
+    request: fromNodeRequest(ctx.req, guard.config.trustProxy, ctx.originalUrl),
+    context: { req: ctx, res: ctx },
+    readForm: () => readKoaForm(ctx),
+    // koa-bodyparser, when it ran first, leaves `body` and the text it parsed (`rawBody`).
+    readBody: (maxBytes) => {
+      const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
+      return readRawBody(ctx.req, maxBytes, { parsed: body, raw: rawBody });
+    },
+  };
 }
 
 async function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, exchange: Exchange<Context, Context>, route: ResolvedRouteOptions, next: Next): Promise<void> {

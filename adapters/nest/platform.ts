@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendResponse } from '../fastify/index.js';
+import { readRawBody } from '../../src/http/body.js';
 import { readForm } from '../../src/http/form.js';
 import type { Exchange, GuardState } from '../../src/http/handler.js';
 import { write } from '../../src/http/node.js';
@@ -39,6 +40,8 @@ export function exchangeOf(core: Sharelock<any, any>, req: PlatformRequest, res:
     context: { req, res },
     // Express's `req.body` when Nest's body parser ran; on Fastify the pages answer before any parsing.
     readForm: () => readForm(raw),
+    // Nest's JSON parser runs first on Express: its `body`, or with `rawBody: true` the bytes it read.
+    readBody: (maxBytes) => readRawBody(raw, maxBytes, onFastify(req) ? {} : { parsed: (raw as { body?: unknown }).body, raw: (raw as { rawBody?: unknown }).rawBody }),
   };
 }
 

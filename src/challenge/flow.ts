@@ -11,6 +11,8 @@ import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
 import type { Events } from '../events/emitter.js';
+import { attachedEvent, publishChallenge, publishDetached, publishInactive } from '../events/publish.js';
+import type { ChallengeInsights } from '../insights/conversions.js';
 import { countCheck } from '../signals/device-count.js';
 import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolLimits, poolsCounting, releaseFromPools } from '../groups.js';
 
@@ -128,14 +130,17 @@ export class ChallengeFlow {
   readonly #changed: (accountId: string) => void;
   readonly #events: Events;
   readonly #budget: ChallengeBudget;
+  readonly #insights: ChallengeInsights | undefined;
 
-  constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void, events: Events) {
+  /** `insights` counts each transition in the per-day funnel and remembers who may convert. */
+  constructor(config: Config, call: StoreCall, onDevicesChanged: (accountId: string) => void, events: Events, insights?: ChallengeInsights) {
     this.#config = config;
     this.#call = call;
     this.#budget = new ChallengeBudget(config.challenge.budget, call);
     this.#hasher = new CodeHasher(config.secrets[0]!);
     this.#changed = onDevicesChanged;
     this.#events = events;
+    this.#insights = insights;
   }
 
   /**
@@ -336,6 +341,8 @@ export class ChallengeFlow {
     await releaseFromPools(this.#call, targetId, poolsCounting(kicked?.groups, challenge.groups), this.#config.now());
     this.#changed(challenge.accountId);
     this.#events.emit('device', { at: this.#config.now(), accountId: challenge.accountId, deviceId: targetId, status: 'kicked', by: 'owner' });
+    publishDetached(this.#events, kicked, this.#config.now(), 'owner', challenge.id);
+    if (kicked) this.#insights?.ownerLoggedOut(challenge, targetId);
     return { ok: true, value: await this.#listing(challenge) };
   }
 
@@ -361,6 +368,7 @@ export class ChallengeFlow {
       }),
     );
     const { outcome } = result;
+    publishInactive(this.#events, result, now);
     // Logged out, or its account suspended, while challenged: passing the challenge cannot undo that.
     if (outcome.kind === 'logout' || outcome.kind === 'suspended') {
       // This attach took the device's pending logout: keep it for its next request.
@@ -379,6 +387,10 @@ export class ChallengeFlow {
       const toLogOut = Math.max(...exceeded.map((e) => e.observed - e.threshold));
       const blocked = challenge.groups && (await this.#listing(challenge)).blocked;
       return { ok: false, error: blocked ? 'group_full' : 'over_limit', toLogOut };
+    }
+    if (outcome.kind === 'attached' && outcome.newlyAttached) {
+      const { type, agent, metadata } = challenge.device;
+      this.#events.publish('device.attached', () => attachedEvent({ accountId: challenge.accountId, deviceId: challenge.deviceId, type, agent, ...(metadata ? { metadata } : {}), access: { ...access, at: now, deviceId: challenge.deviceId } }, challenge.id));
     }
     await this.#update(challenge, ['verified', 'skipped'], { status: 'completed', resolution: 'owner' });
     this.#changed(challenge.accountId);
@@ -454,6 +466,9 @@ export class ChallengeFlow {
   }
 
   #emit(challenge: ChallengeRecord): void {
+    // Every transition passes here once (each is a compare-and-set), so the funnel counts each once.
+    this.#insights?.changed(challenge);
+    publishChallenge(this.#events, challenge, () => this.#channels(challenge).map((c) => c.channel));
     if (!this.#events.has('challenge')) return;
     const { id: challengeId, accountId, deviceId, kind, status, resolution } = challenge;
     this.#events.emit('challenge', { at: challenge.updatedAt, accountId, deviceId, challengeId, kind, status, ...(resolution ? { resolution } : {}) });

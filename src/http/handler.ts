@@ -1,7 +1,9 @@
 import type { ResolvedRouteOptions } from '../options.js';
 import type { Decision, Sharelock } from '../sharelock.js';
+import type { RawBody } from './body.js';
 import { ChallengeRoutes } from './challenge-routes.js';
 import type { Form } from './form.js';
+import { IngestRoute } from './ingest-route.js';
 import { firstValue, type RequestLike } from './request.js';
 import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
@@ -13,6 +15,11 @@ export interface Exchange<Req, Res> {
   context: { req: Req; res: Res };
   /** The urlencoded fields of a challenge form; called for POSTs to the challenge pages only. */
   readForm: () => Promise<Form>;
+  /**
+   * The request body, at most `maxBytes` (see `readRawBody`); called by the ingest endpoint only,
+   * after the request is authenticated. Without it that endpoint answers 500.
+   */
+  readBody?: (maxBytes: number) => Promise<RawBody>;
 }
 
 /** What a guarded route's handler can read about its request (`res.locals.sharelock`, `ctx.state.sharelock`, ...). */
@@ -27,27 +34,39 @@ export interface Answer {
 }
 
 /**
- * Everything an adapter does between its framework and the core, written once: the challenge
- * pages, which requests the `protect` patterns cover, and the answer to a guarded request. An
- * adapter only builds the `Exchange` and writes the `HttpResponse` with its framework's API.
+ * Everything an adapter does between its framework and the core, written once: sharelock's own
+ * paths (the challenge pages, the ingest endpoint), which requests the `protect` patterns cover,
+ * and the answer to a guarded request. An adapter only builds the `Exchange` and writes the
+ * `HttpResponse` with its framework's API.
  */
 export class HttpHandler<Req, Res> {
   readonly core: Sharelock<Req, Res>;
   readonly #pages: ChallengeRoutes<Req, Res>;
+  readonly #ingest: IngestRoute;
   readonly #judged = new WeakMap<object, Judged>();
 
   constructor(core: Sharelock<Req, Res>) {
     this.core = core;
     this.#pages = new ChallengeRoutes(core);
+    this.#ingest = new IngestRoute(core);
   }
 
-  /** Whether the path is one of the challenge pages, which `page()` answers. */
+  /** Whether the path is sharelock's own, which `page()` answers: a challenge page, or the ingest endpoint when enabled. Never protected. */
   isPage(path: string): boolean {
-    return this.#pages.matches(path);
+    return this.#pages.matches(path) || this.#ingest.matches(path);
   }
 
-  /** The answer to a challenge page request (see `isPage`). */
+  /**
+   * For an adapter that parses bodies before its handler runs: the ingest endpoint's answer to a
+   * request it refuses without reading the body (401 without a write key, 404, 405, 415), else `undefined`.
+   */
+  refuseIngestEarly(request: RequestLike): HttpResponse | undefined {
+    return this.#ingest.matches(request.path) ? this.#ingest.refuseEarly(request) : undefined;
+  }
+
+  /** The answer to a request for one of sharelock's own paths (see `isPage`). */
   async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
+    if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody);
     return (await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!;
   }
 

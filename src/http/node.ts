@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedRouteOptions } from '../options.js';
 import type { Sharelock } from '../sharelock.js';
+import { readRawBody } from './body.js';
 import { readForm } from './form.js';
 import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from './handler.js';
 import { fromNodeRequest } from './request.js';
@@ -15,7 +16,7 @@ export type { GuardState };
 
 export { handlerOf };
 
-/** The app-wide middleware: serves the challenge pages and guards requests matching `protect` patterns. */
+/** The app-wide middleware: serves sharelock's own paths (challenge pages, ingest endpoint) and guards requests matching `protect` patterns. */
 export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {
   const handler = handlerOf(core);
   return (req, res, next) => {
@@ -37,8 +38,14 @@ export function routeMiddleware(core: Sharelock<any, any>, route: ResolvedRouteO
   return (req, res, next) => guard(handler, nodeExchange(core, req, res), route, next);
 }
 
-function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
-  return { request: fromNodeRequest(req, core.config.trustProxy), context: { req, res }, readForm: () => readForm(req) };
+function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage & { body?: unknown; rawBody?: unknown }, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
+  return {
+    request: fromNodeRequest(req, core.config.trustProxy),
+    context: { req, res },
+    readForm: () => readForm(req),
+    // What an Express body parser that ran first left, if one did.
+    readBody: (maxBytes) => readRawBody(req, maxBytes, { parsed: req.body, raw: req.rawBody }),
+  };
 }
 
 function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessage, ServerResponse>, route: ResolvedRouteOptions, next: (error?: unknown) => void): void {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { SharelockError, show } from '../errors.js';
-import type { SetDeviceStatusOptions } from './store.js';
+import type { RecordedConversion, SetDeviceStatusOptions } from './store.js';
+import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 import type { AccountStatus, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { MemoryStore } from './memory.js';
@@ -51,6 +52,8 @@ type Served<T> = { value: T; by: 'primary' | 'fallback' };
  * - A primary call that timed out may still complete later, so an access may be recorded in both.
  * - Challenge budgets (`countHit`) count on the fallback from 0, per process: a full budget per
  *   process and outage, still bounded.
+ * - Conversions and insights recorded during the outage stay in the fallback: per process, not
+ *   merged back, and not read once the primary is back (`insights()` then shows the primary's).
  * - The core counts no store failure and logs nothing: use `onSwitch` to know.
  *
  * @example
@@ -169,6 +172,30 @@ export class FallbackStore implements Store {
     return (await this.#call('countHit', (s) => s.countHit(accountId, name, windowMs, at, by))).value;
   }
 
+  async recordExposure(deviceId: string, exposure: Exposure, ttlMs: number): Promise<void> {
+    await this.#call('recordExposure', (s) => capable(s, 'recordExposure').recordExposure(deviceId, exposure, ttlMs));
+  }
+
+  async findExposures(deviceId: string): Promise<Exposure[]> {
+    return (await this.#call('findExposures', (s) => capable(s, 'findExposures').findExposures(deviceId))).value;
+  }
+
+  async recordConversion(conversion: Conversion, day: string, counts: DayCounts, ttlMs: number): Promise<RecordedConversion> {
+    return (await this.#call('recordConversion', (s) => capable(s, 'recordConversion').recordConversion(conversion, day, counts, ttlMs))).value;
+  }
+
+  async countDay(day: string, counts: DayCounts, ttlMs: number): Promise<void> {
+    await this.#call('countDay', (s) => capable(s, 'countDay').countDay(day, counts, ttlMs));
+  }
+
+  async readDays(days: readonly string[]): Promise<DayCounts[]> {
+    return (await this.#call('readDays', (s) => capable(s, 'readDays').readDays(days))).value;
+  }
+
+  async listConversions(days: readonly string[], limit: number): Promise<Conversion[]> {
+    return (await this.#call('listConversions', (s) => capable(s, 'listConversions').listConversions(days, limit))).value;
+  }
+
   /** The primary's invalidations (the fallback is local: the core already drops its own cache). */
   onInvalidate(listener: (accountId: string) => void): () => void {
     return this.#primary.onInvalidate?.(listener) ?? (() => {});
@@ -226,6 +253,14 @@ function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+type InsightsMethod = 'recordExposure' | 'findExposures' | 'recordConversion' | 'countDay' | 'readDays' | 'listConversions';
+
+/** The store, when it has this optional method; a store without it fails the call (the other one may answer). */
+function capable<M extends InsightsMethod>(store: Store, method: M): Store & Required<Pick<Store, M>> {
+  if (typeof store[method] !== 'function') throw new Error(`This store does not implement ${method}().`);
+  return store as Store & Required<Pick<Store, M>>;
 }
 
 function isStore(value: unknown): value is Store {

@@ -4,7 +4,9 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import type { AttachInput, AttachResult, CounterState, Store } from './store.js';
+import { INSIGHTS_BOUNDS, type AttachInput, type AttachResult, type CounterState, type RecordedConversion, type Store } from './store.js';
+import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
+import { INSIGHTS_RETENTION_MS } from '../insights/day.js';
 
 /**
  * Counters kept per account (`countHit`), beyond which ended windows and then the least recently
@@ -12,6 +14,9 @@ import type { AttachInput, AttachResult, CounterState, Store } from './store.js'
  * so a live budget never gets near this: rotating cookies cannot flush an account's own counters.
  */
 const MAX_COUNTERS_PER_ACCOUNT = 1000;
+
+/** Days of insights kept: the newest, as many as the retention (400 days) spans. */
+const MAX_INSIGHT_DAYS = Math.ceil(INSIGHTS_RETENTION_MS / 86_400_000) + 1;
 
 export interface MemoryStoreOptions {
   /** Accounts kept; the least recently used is forgotten beyond this. Default 100 000 (about 2 KB each). */
@@ -24,6 +29,20 @@ export interface MemoryStoreOptions {
    * devices never are. Default 50.
    */
   maxDevicesPerAccount?: number;
+  /**
+   * Conversions kept (`trackConversion`), the least recently recorded forgotten first (a later
+   * call for a forgotten one would count it again). Default 100 000. The per-day figures are kept
+   * apart: 400 days, at most 512 counters and 1 000 listed conversions each.
+   */
+  maxConversions?: number;
+  /** Devices whose challenges and logouts are remembered for attribution; the least recently exposed forgotten first. Default 100 000. */
+  maxExposedDevices?: number;
+}
+
+interface DayState {
+  counts: Map<string, number>;
+  /** Conversions recorded that day, oldest first, at most `INSIGHTS_BOUNDS.conversionsPerDay`. */
+  listed: Conversion[];
 }
 
 interface AccountState {
@@ -45,6 +64,11 @@ export class MemoryStore implements Store {
   /** `account \0 device` → id of its newest challenge. */
   readonly #challengeByDevice: LRUCache<string, string>;
   readonly #maxDevices: number;
+  readonly #exposures: LRUCache<string, Exposure[]>;
+  /** `device \0 account` → its conversion. */
+  readonly #conversions: LRUCache<string, Conversion>;
+  /** Per-day insights, at most `MAX_INSIGHT_DAYS` (the oldest day goes first). */
+  readonly #days = new Map<string, DayState>();
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
@@ -55,6 +79,8 @@ export class MemoryStore implements Store {
     this.#accounts = new LRUCache({ max: maxAccounts });
     this.#challenges = new LRUCache({ max: maxChallenges });
     this.#challengeByDevice = new LRUCache({ max: maxChallenges });
+    this.#conversions = new LRUCache({ max: positiveInteger(options.maxConversions ?? 100_000, 'maxConversions') });
+    this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? 100_000, 'maxExposedDevices') });
   }
 
   async attach(given: AttachInput): Promise<AttachResult> {
@@ -62,12 +88,20 @@ export class MemoryStore implements Store {
     const account = this.#account(input.accountId, true);
     if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: snapshot(account) };
 
+    const inactive: string[] = [];
     for (const device of account.devices.values()) {
       if (device.status === 'attached' && device.lastSeen < input.inactiveBefore && device.id !== input.deviceId) {
         device.status = 'detached';
+        inactive.push(device.id);
       }
     }
+    const result = this.#attachTo(account, input);
+    if (inactive.length === 0) return result;
+    return { ...result, inactive: result.snapshot.devices.filter((d) => inactive.includes(d.id)) };
+  }
 
+  /** The attach itself, once unused devices were detached. */
+  #attachTo(account: AccountState, input: AttachInput): AttachResult {
     const existing = account.devices.get(input.deviceId);
     if (existing?.logoutPending) {
       existing.logoutPending = false;
@@ -200,10 +234,67 @@ export class MemoryStore implements Store {
     return { ...counter };
   }
 
+  async recordExposure(deviceId: string, exposure: Exposure): Promise<void> {
+    const list = [structuredClone(exposure), ...(this.#exposures.get(deviceId) ?? [])];
+    this.#exposures.set(deviceId, list.slice(0, INSIGHTS_BOUNDS.exposuresPerDevice));
+  }
+
+  async findExposures(deviceId: string): Promise<Exposure[]> {
+    return structuredClone(this.#exposures.get(deviceId) ?? []);
+  }
+
+  async recordConversion(conversion: Conversion, day: string, counts: DayCounts): Promise<RecordedConversion> {
+    const key = `${conversion.deviceId}\0${conversion.accountId}`;
+    const existing = this.#conversions.get(key);
+    if (existing) return { recorded: false, conversion: structuredClone(existing) };
+    const stored = structuredClone(conversion);
+    this.#conversions.set(key, stored);
+    const state = this.#day(day);
+    state.listed.push(stored);
+    if (state.listed.length > INSIGHTS_BOUNDS.conversionsPerDay) state.listed.shift();
+    addCounts(state, counts);
+    return { recorded: true, conversion: structuredClone(stored) };
+  }
+
+  async countDay(day: string, counts: DayCounts): Promise<void> {
+    addCounts(this.#day(day), counts);
+  }
+
+  async readDays(days: readonly string[]): Promise<DayCounts[]> {
+    return days.map((day) => Object.fromEntries(this.#days.get(day)?.counts ?? []));
+  }
+
+  async listConversions(days: readonly string[], limit: number): Promise<Conversion[]> {
+    const found: Conversion[] = [];
+    for (const day of days) {
+      const listed = this.#days.get(day)?.listed ?? [];
+      for (let i = listed.length - 1; i >= 0 && found.length < limit; i--) found.push(structuredClone(listed[i]!));
+    }
+    return found;
+  }
+
   async close(): Promise<void> {
     this.#accounts.clear();
     this.#challenges.clear();
     this.#challengeByDevice.clear();
+    this.#exposures.clear();
+    this.#conversions.clear();
+    this.#days.clear();
+  }
+
+  /** A day's insights, created when missing; beyond `MAX_INSIGHT_DAYS` the oldest day is forgotten. */
+  #day(day: string): DayState {
+    let state = this.#days.get(day);
+    if (!state) {
+      state = { counts: new Map(), listed: [] };
+      this.#days.set(day, state);
+      if (this.#days.size > MAX_INSIGHT_DAYS) {
+        let oldest = day;
+        for (const key of this.#days.keys()) if (key < oldest) oldest = key;
+        this.#days.delete(oldest);
+      }
+    }
+    return state;
   }
 
   #account(id: string, create: true): AccountState;
@@ -238,6 +329,15 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
     accesses: account.accesses.slice(),
     ...(account.profile !== undefined ? { profile: structuredClone(account.profile) } : {}),
   };
+}
+
+/** Add to a day's counters; a new counter beyond `INSIGHTS_BOUNDS.countersPerDay` is dropped. */
+function addCounts(state: DayState, counts: DayCounts): void {
+  for (const [field, by] of Object.entries(counts)) {
+    const current = state.counts.get(field);
+    if (current === undefined && state.counts.size >= INSIGHTS_BOUNDS.countersPerDay) continue;
+    state.counts.set(field, (current ?? 0) + by);
+  }
 }
 
 function setOrDelete<K extends 'lastIp' | 'lastNetwork' | 'lastLocation' | 'groups'>(device: DeviceRecord, key: K, value: DeviceRecord[K] | undefined): void {

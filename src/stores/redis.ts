@@ -3,7 +3,8 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { SharelockError, show } from '../errors.js';
 import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
-import type { AccountSnapshot, AttachInput, AttachOutcome, AttachResult, CounterState, Store } from './store.js';
+import { INSIGHTS_BOUNDS, type AccountSnapshot, type AttachInput, type AttachOutcome, type AttachResult, type CounterState, type RecordedConversion, type Store } from './store.js';
+import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 
 // Served from `sharelock/redis`, where the apps that need it already look.
 export { FallbackStore, type FallbackStoreOptions } from './fallback.js';
@@ -58,6 +59,10 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
  * | `P{A}:n:<name>` | string | `<count> <resetAt>`: the account's windowed counter `name` (`countHit`)   |
  * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
+ * | `Pdv:{D}`       | list   | exposure JSON of device `D`, newest first, at most 8 (attribution)        |
+ * | `Pin:{insights}:d:<day>` | hash | the day's counters: challenge funnel, conversions, revenue     |
+ * | `Pin:{insights}:l:<day>` | list | conversion JSON recorded that day, oldest first, at most 1 000  |
+ * | `Pin:{insights}:cv:<D>:<A>` | string | conversion JSON of device `D` to new account `A` (URI-encoded) |
  * | `Pinvalidate`   | channel | account ids whose cached verdicts every instance should drop             |
  *
  * All keys of one account share the `{A}` hash tag, so every account script touches one Cluster
@@ -76,6 +81,15 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * resets and adds). The core's challenge budgets are counters named `<kind>` for the account and
  * `<kind>:<device id>` for one of its devices, with `day:` before either for the back-off (kinds
  * `wrongCodes`, `codesSent`, `challengesOpened`), all under the account's hash tag.
+ *
+ * Conversions and insights: a device's exposures (it saw a challenge, was logged out by the owner,
+ * or was a challenged account's device) live in its own slot `{D}` for the attribution window
+ * (`ttlMs` from the core, 30 days by default, renewed by each new one). Every `Pin:` key shares
+ * the one slot `{insights}`, so recording a conversion (once per device and new account), counting
+ * it in its day and listing it is one script, and reading 400 days is one round trip. Days are
+ * UTC `YYYY-MM-DD`; a day's keys and its conversions expire 400 days after the day ends. They are
+ * small (a day's hash: ~30 counters; a conversion ~300 B) and written at the pace of challenges and
+ * signups, not requests, so one slot holds them all.
  *
  * Values Lua rewrites keep every number the app gave as a string and every nested object as
  * opaque JSON: Redis' cjson would round numbers to 14 digits and turn `[]` into `{}`.
@@ -162,15 +176,17 @@ export class RedisStore implements Store {
         input.verified ? '1' : '0',
         groupsArg(input.groups),
       ],
-    )) as [string, string | string[], string, string[], string[], string | null];
-    const [kind, detail, status, devices, accesses, profile] = reply;
+    )) as [string, string | string[], string, string[], string[], string | null, string[]];
+    const [kind, detail, status, devices, accesses, profile, inactive] = reply;
     const snapshot: AccountSnapshot = {
       status: status === 'suspended' ? 'suspended' : 'active',
       devices: decodeDevices(input.accountId, devices),
       accesses: accesses.map((a) => JSON.parse(a) as AccountSnapshot['accesses'][number]),
     };
     if (profile !== null) snapshot.profile = JSON.parse(profile) as unknown;
-    return { outcome: decodeOutcome(kind, detail), snapshot };
+    const result: AttachResult = { outcome: decodeOutcome(kind, detail), snapshot };
+    if (inactive.length > 0) result.inactive = snapshot.devices.filter((d) => inactive.includes(d.id));
+    return result;
   }
 
   async listDevices(accountId: string): Promise<DeviceRecord[]> {
@@ -265,6 +281,45 @@ export class RedisStore implements Store {
     return { count: Number(count), resetAt: Number(resetAt) };
   }
 
+  async recordExposure(deviceId: string, exposure: Exposure, ttlMs: number): Promise<void> {
+    await RECORD_EXPOSURE.run(this.#client, [this.#deviceKey(deviceId)], [JSON.stringify(exposure), String(INSIGHTS_BOUNDS.exposuresPerDevice), String(clampTtl(ttlMs))]);
+  }
+
+  async findExposures(deviceId: string): Promise<Exposure[]> {
+    return (await this.#client.lrange(this.#deviceKey(deviceId), 0, -1)).map((json) => JSON.parse(json) as Exposure);
+  }
+
+  async recordConversion(conversion: Conversion, day: string, counts: DayCounts, ttlMs: number): Promise<RecordedConversion> {
+    const base = this.#insightsBase;
+    const key = `${base}cv:${encodeURIComponent(conversion.deviceId)}:${encodeURIComponent(conversion.accountId)}`;
+    const [recorded, json] = (await RECORD_CONVERSION.run(
+      this.#client,
+      [key, `${base}d:${day}`, `${base}l:${day}`],
+      [JSON.stringify(conversion), String(clampTtl(ttlMs)), String(INSIGHTS_BOUNDS.conversionsPerDay), String(INSIGHTS_BOUNDS.countersPerDay), ...countArgs(counts)],
+    )) as [number, string];
+    return { recorded: recorded === 1, conversion: JSON.parse(json) as Conversion };
+  }
+
+  async countDay(day: string, counts: DayCounts, ttlMs: number): Promise<void> {
+    await COUNT_DAY.run(this.#client, [`${this.#insightsBase}d:${day}`], [String(clampTtl(ttlMs)), String(INSIGHTS_BOUNDS.countersPerDay), ...countArgs(counts)]);
+  }
+
+  async readDays(days: readonly string[]): Promise<DayCounts[]> {
+    if (days.length === 0) return [];
+    const replies = (await READ_DAYS.run(this.#client, days.map((day) => `${this.#insightsBase}d:${day}`), [])) as string[][];
+    return replies.map((flat) => {
+      const counts: DayCounts = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) counts[flat[i]!] = Number(flat[i + 1]);
+      return counts;
+    });
+  }
+
+  async listConversions(days: readonly string[], limit: number): Promise<Conversion[]> {
+    if (days.length === 0 || limit < 1) return [];
+    const replies = (await LIST_CONVERSIONS.run(this.#client, days.map((day) => `${this.#insightsBase}l:${day}`), [String(Math.floor(limit))])) as string[];
+    return replies.map((json) => JSON.parse(json) as Conversion);
+  }
+
   /**
    * Call `listener(accountId)` whenever any instance on this Redis (this one included) changes a
    * device or account status. The first call opens a duplicate subscriber connection, which
@@ -327,6 +382,15 @@ export class RedisStore implements Store {
 
   #challengeKey(id: string): string {
     return `${this.#prefix}ch:{${hashTag(id)}}`;
+  }
+
+  #deviceKey(deviceId: string): string {
+    return `${this.#prefix}dv:{${hashTag(deviceId)}}`;
+  }
+
+  /** Every insights key starts so: one Cluster slot for all of them. */
+  get #insightsBase(): string {
+    return `${this.#prefix}in:{insights}:`;
   }
 }
 
@@ -396,8 +460,10 @@ local network, force, verified, groups = ARGV[15], ARGV[16] == '1', ARGV[17] == 
 local function expire()
   for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
 end
+-- Devices detached below as unused, reported with every outcome.
+local inactive = {}
 local function snapshot(kind, detail)
-  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) }
+  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) or false, inactive }
 end
 -- '+value' sets, '-' means the access did not say: the field is unknown now, not unchanged.
 local function given(arg)
@@ -423,6 +489,7 @@ if cutoff ~= '' then
     local device = devices[other]
     if device.s == 'attached' and other ~= id and tonumber(device.l) < before then
       device.s = 'detached'
+      inactive[#inactive + 1] = other
       redis.call('HSET', devices_key, other, cjson.encode(device))
     end
   end
@@ -652,6 +719,76 @@ redis.call('SET', KEYS[1], value, 'PX', string.format('%.0f', math.max(1, reset 
 return { string.format('%.0f', count), string.format('%.0f', reset) }
 `);
 
+/** Prepend a device's exposure (ARGV: JSON, max kept, ttl); the list lives `ttl` ms at least. */
+const RECORD_EXPOSURE = new LuaScript(`
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`);
+
+/**
+ * Add `field, by` pairs from ARGV[first..] to a day's hash, at most `max` fields (a new field
+ * beyond it is dropped), and keep the hash `ttl` ms.
+ */
+const ADD_COUNTS = `
+local function add_counts(key, first, max, ttl)
+  for i = first, #ARGV, 2 do
+    if redis.call('HEXISTS', key, ARGV[i]) == 1 or redis.call('HLEN', key) < max then
+      redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1])
+    end
+  end
+  redis.call('PEXPIRE', key, ttl)
+end
+`;
+
+/** ARGV: ttl, max fields, then field, by, ... */
+const COUNT_DAY = new LuaScript(`${ADD_COUNTS}
+add_counts(KEYS[1], 3, tonumber(ARGV[2]), ARGV[1])
+return 1
+`);
+
+/**
+ * Record a conversion once (KEYS: its key, the day's hash, the day's list; ARGV: JSON, ttl, max
+ * listed, max fields, then field, by, ...). Returns `{ 1, json }` when recorded and counted,
+ * `{ 0, stored json }` when the pair was recorded before (nothing counted).
+ */
+const RECORD_CONVERSION = new LuaScript(`${ADD_COUNTS}
+local existing = redis.call('GET', KEYS[1])
+if existing then return { 0, existing } end
+local ttl = ARGV[2]
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[3], ttl)
+add_counts(KEYS[2], 5, tonumber(ARGV[4]), ttl)
+return { 1, ARGV[1] }
+`);
+
+/** Every day's hash in one call (all in the `{insights}` slot). */
+const READ_DAYS = new LuaScript(`
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
+return out
+`);
+
+/** The newest conversions of the listed days, day by day, newest first, at most ARGV[1]. */
+const LIST_CONVERSIONS = new LuaScript(`
+local limit, out = tonumber(ARGV[1]), {}
+for _, key in ipairs(KEYS) do
+  local want = limit - #out
+  if want <= 0 then break end
+  local items = redis.call('LRANGE', key, -want, -1)
+  for i = #items, 1, -1 do out[#out + 1] = items[i] end
+end
+return out
+`);
+
+/** `field, by` pairs for HINCRBY: whole numbers only. */
+function countArgs(counts: DayCounts): string[] {
+  return Object.entries(counts).flatMap(([field, by]) => [field, String(Math.trunc(by))]);
+}
+
 const PENDING_JSON = [...PENDING_CHALLENGE].map((s) => JSON.stringify(s));
 
 /**
@@ -766,3 +903,6 @@ function wholeNumber(value: number, name: string, min: number): number {
 function invalid(name: string, value: unknown, fix: string): SharelockError {
   return new SharelockError('SHARELOCK_E_OPTION_INVALID', `RedisStore option \`${name}\` is invalid: got ${show(value)}; ${fix}.`);
 }
+
+// Durable webhook deliveries on the same Redis, so `sharelock/redis` offers both.
+export { RedisDeliveryQueue, type RedisDeliveryQueueOptions } from './deliveries/redis.js';

@@ -1,4 +1,5 @@
 import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits } from '../model.js';
+import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 
 /** One protected request, as the store records it. */
 export interface AttachInput {
@@ -52,6 +53,8 @@ export interface AccountSnapshot {
 export interface AttachResult {
   outcome: AttachOutcome;
   snapshot: AccountSnapshot;
+  /** The devices this attach detached because they were unused since `inactiveBefore` (optional: reported as `device.detached`, cause `inactivity`). */
+  inactive?: DeviceRecord[];
 }
 
 /** A windowed counter, as `countHit` leaves it. */
@@ -68,6 +71,22 @@ export interface SetDeviceStatusOptions {
    * by its new cookie: the old one never comes back). Default `true`.
    */
   logout?: boolean;
+}
+
+/** The bounds every store keeps for conversions and insights, so neither grows without end. */
+export const INSIGHTS_BOUNDS = {
+  /** Exposures kept per device (`recordExposure`), the newest. */
+  exposuresPerDevice: 8,
+  /** Counters per day (`countDay`, `recordConversion`); a new counter beyond it is dropped, existing ones still count. */
+  countersPerDay: 512,
+  /** Conversions listed per day (`listConversions`), the newest; all still count in the day's counters. */
+  conversionsPerDay: 1000,
+} as const;
+
+/** What `recordConversion` did: `recorded: false` when the pair was already recorded; `conversion` is then the stored one. */
+export interface RecordedConversion {
+  recorded: boolean;
+  conversion: Conversion;
 }
 
 /**
@@ -130,6 +149,40 @@ export interface Store {
    * and reset it at each deploy, silently weakening the bound on code guessing.
    */
   countHit(accountId: string, name: string, windowMs: number, at: number, by?: number): Promise<CounterState>;
+
+  // Optional capability: conversions and per-day insights (`guard.trackConversion()`,
+  // `guard.insights()`). A store has all six or none; without them nothing is recorded and
+  // sharelock logs so once. Days are UTC `YYYY-MM-DD` strings; `ttlMs` is a minimum lifetime,
+  // computed by the core on its own clock (a bounded store may forget earlier, oldest first).
+
+  /**
+   * Remember, for `ttlMs` at least, that the device may convert: it saw a challenge, was logged
+   * out by the account's owner, or was one of a challenged account's devices. A device keeps its
+   * `INSIGHTS_BOUNDS.exposuresPerDevice` newest exposures.
+   */
+  recordExposure?(deviceId: string, exposure: Exposure, ttlMs: number): Promise<void>;
+  /**
+   * The device's exposures, newest recorded first; `[]` for a device with none. May include some
+   * older than the attribution window: the core filters them by their `at`.
+   */
+  findExposures?(deviceId: string): Promise<Exposure[]>;
+  /**
+   * Record a conversion once per (`deviceId`, `accountId`) pair and add `counts` to `day`'s
+   * counters, atomically: of two racing calls for one pair, one records and counts, the other
+   * gets `{ recorded: false, conversion: <the stored one> }` and counts nothing. The conversion
+   * is kept `ttlMs` at least, and listed under `day` (see `listConversions`).
+   */
+  recordConversion?(conversion: Conversion, day: string, counts: DayCounts, ttlMs: number): Promise<RecordedConversion>;
+  /**
+   * Add each of `counts` (whole numbers) to the day's counter of that name, atomically; 50 racing
+   * calls count 50. The day's counters are kept `ttlMs` at least.
+   */
+  countDay?(day: string, counts: DayCounts, ttlMs: number): Promise<void>;
+  /** Each day's counters, in the order given; `{}` for a day with none. One round trip, no scan. */
+  readDays?(days: readonly string[]): Promise<DayCounts[]>;
+  /** Conversions listed under these days, day by day in the order given, each day's newest first; at most `limit`. */
+  listConversions?(days: readonly string[], limit: number): Promise<Conversion[]>;
+
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another
    * instance kicks or detaches a device or changes the account status, so this process drops its

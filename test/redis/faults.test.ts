@@ -62,6 +62,8 @@ describe('sharelock over Redis when Redis fails', function () {
         expect((await timedNewDevice(guard, 'alice')).decision.verdict.kind).to.equal('allow');
         expect((await timedNewDevice(guard, 'alice')).decision.verdict.kind).to.equal('allow');
         expect((await timedNewDevice(guard, 'alice')).decision.verdict.kind).to.equal('challenge');
+        // The challenge's insight counters are written in the background; let them land first.
+        await guard.insights();
 
         await redis.stop();
         const timings: number[] = [];

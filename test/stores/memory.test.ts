@@ -75,12 +75,35 @@ describe('MemoryStore bounds', () => {
     expect((await store.countHit('a', 'wrongCodes', 3_600_000, T0, 0)).count).to.equal(0);
   });
 
+  it('forgets the least recently recorded conversion beyond maxConversions, and the least recently exposed device beyond maxExposedDevices', async () => {
+    const store = new MemoryStore({ maxConversions: 2, maxExposedDevices: 2 });
+    const conversion = (deviceId: string) => ({ at: T0, accountId: 'new', deviceId, fromAccountId: 'old', via: 'challenge' as const });
+    for (const id of ['d1', 'd2', 'd3']) await store.recordConversion(conversion(id), '2026-01-05', { cv: 1 });
+    expect((await store.recordConversion(conversion('d3'), '2026-01-05', { cv: 1 })).recorded, 'still known').to.equal(false);
+    expect((await store.recordConversion(conversion('d1'), '2026-01-05', { cv: 1 })).recorded, 'forgotten, so counted again').to.equal(true);
+    expect(await store.readDays(['2026-01-05'])).to.deep.equal([{ cv: 4 }]);
+
+    for (const id of ['d1', 'd2', 'd3']) await store.recordExposure(id, { at: T0, accountId: 'old', via: 'challenge' });
+    expect(await store.findExposures('d1')).to.deep.equal([]);
+    expect(await store.findExposures('d3')).to.have.length(1);
+  });
+
+  it('keeps the newest 401 days of insights, forgetting the oldest day first', async () => {
+    const store = new MemoryStore();
+    const day = (i: number) => new Date(T0 + i * 86_400_000).toISOString().slice(0, 10);
+    for (let i = 0; i < 402; i++) await store.countDay(day(i), { cv: 1 });
+    const counts = await store.readDays([day(0), day(1), day(401)]);
+    expect(counts).to.deep.equal([{}, { cv: 1 }, { cv: 1 }]);
+  });
+
   it('rejects bounds that are not whole numbers of at least 1 with SHARELOCK_E_OPTION_INVALID, naming the option and the value', () => {
     const cases: Array<[MemoryStoreOptions, RegExp]> = [
       [{ maxAccounts: 0 }, /`maxAccounts` is invalid: got 0; use a whole number of at least 1/],
       [{ maxDevicesPerAccount: 2.5 }, /`maxDevicesPerAccount` is invalid: got 2\.5/],
       [{ maxChallenges: -1 }, /`maxChallenges` is invalid: got -1/],
       [{ maxAccounts: '10' as unknown as number }, /`maxAccounts` is invalid: got "10"/],
+      [{ maxConversions: 0 }, /`maxConversions` is invalid: got 0/],
+      [{ maxExposedDevices: 1.5 }, /`maxExposedDevices` is invalid: got 1\.5/],
     ];
     for (const [options, message] of cases) {
       expect(() => new MemoryStore(options))

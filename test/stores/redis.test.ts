@@ -115,6 +115,26 @@ describe('RedisStore', () => {
       for (const key of keys) expect(await client.pttl(key), key).to.be.greaterThan(0);
     });
 
+    it('keeps exposures for their ttl in the device\'s slot, and every insights key in one slot for its ttl', async () => {
+      const prefix = freshPrefix();
+      const store = new RedisStore({ client, prefix });
+      await store.recordExposure('dev-1', { at: T0, accountId: 'acct', via: 'challenge', challengeId: 'ch-1' }, 30 * DAY);
+      await store.recordExposure('dev-1', { at: T0 + 1, accountId: 'acct', via: 'history' }, DAY); // a shorter ttl never shortens the list's
+      const conversion = { at: T0, accountId: 'new:acct', deviceId: 'dev-1', fromAccountId: 'acct', via: 'challenge' as const };
+      await store.recordConversion(conversion, '2026-01-05', { cv: 1, 'rev:EUR': 99_900 }, 400 * DAY);
+      await store.countDay('2026-01-05', { 'ch:device_limit:created': 1 }, 400 * DAY);
+      await store.countDay('2026-01-04', { 'ch:verify:created': 1 }, 399 * DAY);
+
+      const keys = await keysUnder(client, prefix);
+      expect(keys).to.deep.equal([`${prefix}dv:{dev-1}`, `${prefix}in:{insights}:cv:dev-1:new%3Aacct`, `${prefix}in:{insights}:d:2026-01-04`, `${prefix}in:{insights}:d:2026-01-05`, `${prefix}in:{insights}:l:2026-01-05`]);
+      expect(await client.pttl(`${prefix}dv:{dev-1}`)).to.be.within(30 * DAY - 5000, 30 * DAY);
+      for (const key of keys.filter((k) => k.includes('2026-01-05') || k.includes(':cv:'))) expect(await client.pttl(key), key).to.be.within(400 * DAY - 5000, 400 * DAY);
+      expect(await client.pttl(`${prefix}in:{insights}:d:2026-01-04`)).to.be.within(399 * DAY - 5000, 399 * DAY);
+      const slots = new Set(await Promise.all(keys.filter((k) => k.includes(':in:')).map((k) => client.call('CLUSTER', 'KEYSLOT', k).catch(() => k.replace(/^.*\{(.*)\}.*$/, '$1')))));
+      expect(slots.size, 'one slot for every insights key').to.equal(1);
+      expect(await client.hgetall(`${prefix}in:{insights}:d:2026-01-05`)).to.deep.equal({ cv: '1', 'rev:EUR': '99900', 'ch:device_limit:created': '1' });
+    });
+
     it('keeps a counter until its window ends, in its account\'s slot', async () => {
       const prefix = freshPrefix();
       const store = new RedisStore({ client, prefix });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Access, Agent, ChallengeRecord, DeviceRecord, DeviceType, Location } from '../../src/model.js';
-import type { AttachInput, AttachResult, Store } from '../../src/stores/store.js';
+import { INSIGHTS_BOUNDS, type AttachInput, type AttachResult, type Store } from '../../src/stores/store.js';
+import type { Conversion, Exposure } from '../../src/insights/model.js';
 
 export interface StoreContractOptions {
   /** Runs after each test with the store `makeStore` returned. Default: `store.close?.()`. */
@@ -253,6 +254,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(later.outcome).to.deep.equal({ kind: 'attached', newlyAttached: true });
         expect(device(later, 'old')).to.include({ status: 'detached', logoutPending: false });
         expect(device(later, 'recent')).to.include({ status: 'attached' });
+        // Reported, so sharelock can publish device.detached with cause `inactivity`.
+        expect(later.inactive?.map((d) => d.id)).to.deep.equal(['old']);
+        const again = await store.attach(input({ device: 'new', at: T0 + 8 * DAY, limits }));
+        expect(again.inactive, 'reported once').to.equal(undefined);
       });
 
       it('lets an auto-detached device back in as a new device, without logging it out', async () => {
@@ -659,6 +664,128 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(hits.map((h) => h.count).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
         expect(new Set(hits.map((h) => h.resetAt)).size, 'one window').to.equal(1);
         expect((await store.countHit('race', 'wrongCodes', HOUR, T0 + 50, 0)).count).to.equal(50);
+      });
+    });
+
+    describe('conversions and insights', () => {
+      const TTL = 30 * DAY;
+      type Insights = Required<Pick<Store, 'recordExposure' | 'findExposures' | 'recordConversion' | 'countDay' | 'readDays' | 'listConversions'>>;
+      const insights = (): Insights => {
+        for (const method of ['recordExposure', 'findExposures', 'recordConversion', 'countDay', 'readDays', 'listConversions'] as const) {
+          expect(store[method], `${name} implements ${method}()`).to.be.a('function');
+        }
+        return store as unknown as Insights;
+      };
+      const exposure = (overrides: Partial<Exposure> = {}): Exposure => ({ at: T0, accountId: 'acct-1', via: 'challenge', challengeId: 'ch-1', challengeKind: 'device_limit', reason: 'device_count', ...overrides });
+      const conversion = (overrides: Partial<Conversion> = {}): Conversion => ({
+        at: T0 + DAY,
+        accountId: 'new-acct',
+        deviceId: 'dev-c',
+        fromAccountId: 'acct-1',
+        via: 'challenge',
+        challengeId: 'ch-1',
+        challengeKind: 'device_limit',
+        reason: 'device_count',
+        plan: 'premium',
+        revenue: { amount: 9.99, currency: 'EUR' },
+        ...overrides,
+      });
+
+      it("remembers each device's exposures, newest first, keeping the newest 8, whatever characters the ids hold", async () => {
+        const s = insights();
+        const devices = ['dev-a', 'dev-b', 'a}b', '{a', '%7D', 'a:b', ''];
+        for (const [i, deviceId] of devices.entries()) await s.recordExposure(deviceId, exposure({ at: T0 + i, accountId: `acct-${i}` }), TTL);
+        for (const [i, deviceId] of devices.entries()) expect(await s.findExposures(deviceId), deviceId).to.deep.equal([exposure({ at: T0 + i, accountId: `acct-${i}` })]);
+        for (let i = 1; i <= 10; i++) await s.recordExposure('dev-a', exposure({ at: T0 + i * MINUTE, via: i % 2 ? 'history' : 'kicked' }), TTL);
+        const kept = await s.findExposures('dev-a');
+        expect(kept.map((e) => e.at)).to.deep.equal([10, 9, 8, 7, 6, 5, 4, 3].map((i) => T0 + i * MINUTE));
+        expect(kept).to.have.length(INSIGHTS_BOUNDS.exposuresPerDevice);
+        expect(await s.findExposures('unknown')).to.deep.equal([]);
+      });
+
+      it('records a conversion once per device and new account, counting it in its day once', async () => {
+        const s = insights();
+        const counts = { cv: 1, 'cv:challenge': 1, 'rev:EUR': 99_900 };
+        expect(await s.recordConversion(conversion(), '2026-01-06', counts, TTL)).to.deep.equal({ recorded: true, conversion: conversion() });
+        const again = await s.recordConversion(conversion({ at: T0 + 2 * DAY, revenue: { amount: 20, currency: 'USD' } }), '2026-01-07', { cv: 1, 'rev:USD': 200_000 }, TTL);
+        expect(again, 'the first one stands').to.deep.equal({ recorded: false, conversion: conversion() });
+        expect(await s.readDays(['2026-01-06', '2026-01-07'])).to.deep.equal([counts, {}]);
+        // The same device to another account, and another device to the same account, are conversions of their own.
+        expect((await s.recordConversion(conversion({ accountId: 'other-acct' }), '2026-01-06', counts, TTL)).recorded).to.equal(true);
+        expect((await s.recordConversion(conversion({ deviceId: 'dev-d' }), '2026-01-06', counts, TTL)).recorded).to.equal(true);
+        // Ids that could run together if joined naively stay apart.
+        expect((await s.recordConversion(conversion({ deviceId: 'a:b', accountId: 'c' }), '2026-01-06', {}, TTL)).recorded).to.equal(true);
+        expect((await s.recordConversion(conversion({ deviceId: 'a', accountId: 'b:c' }), '2026-01-06', {}, TTL)).recorded).to.equal(true);
+        expect(await s.readDays(['2026-01-06'])).to.deep.equal([{ cv: 3, 'cv:challenge': 3, 'rev:EUR': 299_700 }]);
+      });
+
+      it('lets one of 20 racing records of the same conversion through, and counts it once', async () => {
+        const s = insights();
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordConversion(conversion({ at: T0 + DAY + i }), '2026-01-06', { cv: 1 }, TTL)));
+        expect(results.filter((r) => r.recorded)).to.have.length(1);
+        const winner = results.find((r) => r.recorded)!.conversion;
+        expect(results.every((r) => JSON.stringify(r.conversion) === JSON.stringify(winner)), 'every loser gets the winner').to.equal(true);
+        expect(await s.readDays(['2026-01-06'])).to.deep.equal([{ cv: 1 }]);
+      });
+
+      it("adds to a day's counters atomically and reads days in the order asked, without a day's counters leaking into another", async () => {
+        const s = insights();
+        await Promise.all(Array.from({ length: 50 }, () => s.countDay('2026-01-05', { 'ch:device_limit:created': 1, 'ch:device_limit:presented': 1 }, TTL)));
+        await s.countDay('2026-01-05', { 'ch:verify:created': 2 }, TTL);
+        await s.countDay('2026-01-07', { 'ch:verify:created': 1 }, TTL);
+        expect(await s.readDays(['2026-01-07', '2026-01-06', '2026-01-05'])).to.deep.equal([
+          { 'ch:verify:created': 1 },
+          {},
+          { 'ch:device_limit:created': 50, 'ch:device_limit:presented': 50, 'ch:verify:created': 2 },
+        ]);
+        expect(await s.readDays([])).to.deep.equal([]);
+      });
+
+      it(`keeps at most ${INSIGHTS_BOUNDS.countersPerDay} counters a day: new ones beyond are dropped, existing ones still count`, async () => {
+        const s = insights();
+        const many = Object.fromEntries(Array.from({ length: INSIGHTS_BOUNDS.countersPerDay + 10 }, (_, i) => [`rev:C${i}`, 1]));
+        await s.countDay('2026-01-05', many, TTL);
+        await s.countDay('2026-01-05', { 'rev:C0': 4, 'rev:NEW': 1 }, TTL);
+        const [day] = await s.readDays(['2026-01-05']);
+        expect(Object.keys(day!)).to.have.length(INSIGHTS_BOUNDS.countersPerDay);
+        expect(day!['rev:C0']).to.equal(5);
+        expect(day!['rev:NEW']).to.equal(undefined);
+      });
+
+      it('lists the conversions of the days asked, day by day in that order, newest first, up to the limit', async () => {
+        const s = insights();
+        for (let i = 0; i < 3; i++) await s.recordConversion(conversion({ deviceId: `d5-${i}`, at: T0 + i }), '2026-01-05', { cv: 1 }, TTL);
+        for (let i = 0; i < 2; i++) await s.recordConversion(conversion({ deviceId: `d6-${i}`, at: T0 + DAY + i }), '2026-01-06', { cv: 1 }, TTL);
+        const ids = (list: Conversion[]) => list.map((c) => c.deviceId);
+        expect(ids(await s.listConversions(['2026-01-06', '2026-01-05'], 100))).to.deep.equal(['d6-1', 'd6-0', 'd5-2', 'd5-1', 'd5-0']);
+        expect(ids(await s.listConversions(['2026-01-06', '2026-01-05'], 3))).to.deep.equal(['d6-1', 'd6-0', 'd5-2']);
+        expect(ids(await s.listConversions(['2026-01-05'], 2))).to.deep.equal(['d5-2', 'd5-1']);
+        expect(await s.listConversions(['2026-01-04'], 10)).to.deep.equal([]);
+        expect((await s.listConversions(['2026-01-06'], 1))[0]).to.deep.equal(conversion({ deviceId: 'd6-1', at: T0 + DAY + 1 }));
+      });
+
+      it(`lists the newest ${INSIGHTS_BOUNDS.conversionsPerDay} conversions of a day, while all of them count`, async () => {
+        const s = insights();
+        const total = INSIGHTS_BOUNDS.conversionsPerDay + 5;
+        await Promise.all(Array.from({ length: total }, (_, i) => s.recordConversion(conversion({ deviceId: `d-${String(i).padStart(4, '0')}`, at: T0 + i }), '2026-01-05', { cv: 1 }, TTL)));
+        const listed = await s.listConversions(['2026-01-05'], 5000);
+        expect(listed).to.have.length(INSIGHTS_BOUNDS.conversionsPerDay);
+        expect(await s.readDays(['2026-01-05'])).to.deep.equal([{ cv: total }]);
+      });
+
+      it('hands out copies and keeps its own', async () => {
+        const s = insights();
+        const given = exposure();
+        await s.recordExposure('dev-a', given, TTL);
+        given.accountId = 'mutated';
+        (await s.findExposures('dev-a'))[0]!.accountId = 'mutated too';
+        expect(await s.findExposures('dev-a')).to.deep.equal([exposure()]);
+        const recorded = conversion();
+        const { conversion: stored } = await s.recordConversion(recorded, '2026-01-06', { cv: 1 }, TTL);
+        recorded.revenue!.amount = 0;
+        stored.revenue!.amount = 1;
+        expect((await s.listConversions(['2026-01-06'], 1))[0]).to.deep.equal(conversion());
+        expect((await s.recordConversion(conversion(), '2026-01-06', { cv: 1 }, TTL)).conversion).to.deep.equal(conversion());
       });
     });
 
