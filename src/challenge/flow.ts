@@ -267,23 +267,26 @@ export class ChallengeFlow {
 
     const { strings, appName } = this.#config.branding;
     const values = { appName, code, minutes: counted(strings, 'minutes', Math.round(this.#config.challenge.codeTtlMs / 60_000)) };
-    try {
-      await Promise.all(
-        channels.map(({ channel, to }) =>
-          this.#config.senders[channel]!.send({
-            channel, to, code, accountId: challenge.accountId, challengeId: challenge.id, expiresAt: codeExpiresAt, appName,
-            subject: format(strings.codeSubject, values),
-            text: format(strings.codeText, values),
-          }),
-        ),
-      );
-    } catch (error) {
-      this.#config.logger.error(`Could not send a verification code for challenge ${challenge.id}.`, error);
-      // Let the user ask again at once: the failed send counts neither against the resend interval nor the budget.
+    const results = await Promise.allSettled(
+      channels.map(({ channel, to }) =>
+        this.#config.senders[channel]!.send({
+          channel, to, code, accountId: challenge.accountId, challengeId: challenge.id, expiresAt: codeExpiresAt, appName,
+          subject: format(strings.codeSubject, values),
+          text: format(strings.codeText, values),
+        }),
+      ),
+    );
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failures.length === results.length) {
+      this.#config.logger.error(`Could not send a verification code for challenge ${challenge.id}.`, failures[0]);
+      // Let the user ask again at once: a send that reached nobody counts neither against the resend interval nor the budget.
       await refund();
       const reverted = await this.#update(updated, ['code_sent'], { codeSentAt: 0 });
       return { ok: false, error: 'send_failed', view: this.#view(reverted ?? updated) };
     }
+    // The code went out by another channel: it counts (budget and resend interval), or a broken
+    // channel would turn the working one into an unlimited mail-bomb.
+    if (failures.length > 0) this.#config.logger.error(`Could not send a verification code for challenge ${challenge.id} by every channel; it went out by the others.`, failures[0]);
     return { ok: true, value: this.#view(updated) };
   }
 

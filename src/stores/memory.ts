@@ -19,7 +19,11 @@ const MAX_COUNTERS_PER_ACCOUNT = 1000;
 const MAX_INSIGHT_DAYS = Math.ceil(INSIGHTS_RETENTION_MS / 86_400_000) + 1;
 
 export interface MemoryStoreOptions {
-  /** Accounts kept; the least recently used is forgotten beyond this. Default 100 000 (about 2 KB each). */
+  /**
+   * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. An account
+   * takes about 2 KB with no access history and 28 KB with the default `historySize` of 100
+   * (measured), so size this to the memory you give it.
+   */
   maxAccounts?: number;
   /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
   maxChallenges?: number;
@@ -35,7 +39,7 @@ export interface MemoryStoreOptions {
    * apart: 400 days, at most 512 counters and 1 000 listed conversions each.
    */
   maxConversions?: number;
-  /** Devices whose challenges and logouts are remembered for attribution; the least recently exposed forgotten first. Default 100 000. */
+  /** Devices whose challenges and logouts are remembered for attribution; the least recently exposed forgotten first. Default: `maxAccounts`. */
   maxExposedDevices?: number;
 }
 
@@ -80,7 +84,7 @@ export class MemoryStore implements Store {
     this.#challenges = new LRUCache({ max: maxChallenges });
     this.#challengeByDevice = new LRUCache({ max: maxChallenges });
     this.#conversions = new LRUCache({ max: positiveInteger(options.maxConversions ?? 100_000, 'maxConversions') });
-    this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? 100_000, 'maxExposedDevices') });
+    this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? maxAccounts, 'maxExposedDevices') });
   }
 
   async attach(given: AttachInput): Promise<AttachResult> {

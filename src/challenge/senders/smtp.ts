@@ -47,6 +47,10 @@ function isTransporter(value: unknown): value is MailTransporter {
   return typeof value === 'object' && value !== null && typeof (value as MailTransporter).sendMail === 'function';
 }
 
+// An owner waits on the page while the code is sent: nodemailer's defaults (2 min to connect, 30 s
+// for the greeting, 10 min of silence) would hold the click that long on a stalled server.
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, dnsTimeout: 10_000 };
+
 async function createTransport(transport: string | Record<string, unknown>): Promise<MailTransporter> {
   let nodemailer: typeof import('nodemailer');
   try {
@@ -54,5 +58,7 @@ async function createTransport(transport: string | Record<string, unknown>): Pro
   } catch {
     throw new Error('smtpSender needs the package nodemailer for an SMTP URL or options: npm install nodemailer');
   }
-  return nodemailer.createTransport(transport as Parameters<typeof nodemailer.createTransport>[0]) as MailTransporter;
+  // Timeouts the app set (in its options or the URL's query) win.
+  const options = { ...TIMEOUTS, ...(typeof transport === 'string' ? { url: transport } : transport) };
+  return nodemailer.createTransport(options as Parameters<typeof nodemailer.createTransport>[0]) as MailTransporter;
 }
