@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { SharelockError, show } from '../errors.js';
 import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { INSIGHTS_BOUNDS, type AccountSnapshot, type AttachInput, type AttachOutcome, type AttachResult, type CounterState, type RecordedConversion, type Store } from './store.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
+import { LuaScript } from './lua-script.js';
 
 // Served from `sharelock/redis`, where the apps that need it already look.
 export { FallbackStore, type FallbackStoreOptions } from './fallback.js';
@@ -394,26 +394,6 @@ export class RedisStore implements Store {
   }
 }
 
-/** A Lua script run by EVALSHA, falling back to EVAL (which caches it again) after NOSCRIPT. */
-class LuaScript {
-  readonly #source: string;
-  readonly #sha: string;
-
-  constructor(source: string) {
-    this.#source = source;
-    this.#sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(client: Redis | Cluster, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await client.evalsha(this.#sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      // The script cache is empty after a restart, a failover or SCRIPT FLUSH.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.#source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 /**
  * Device JSON as stored: `s` status, `p` logout pending, `t` type, `f`/`l`/`v` first seen, last

@@ -255,7 +255,10 @@ describe('RedisStore', () => {
         await one.challenges.claimOwnership(id, deviceId);
         const results = await Promise.all(Array.from({ length: 50 }, (_, i) => guards[i % 2]!.challenges.verifyCode(id, deviceId, 'abcdef')));
         expect((await one.config.store.getChallenge(id))!.attempts, 'codes compared').to.equal(5);
-        expect(results.filter((r) => !r.ok && r.error === 'locked')).to.have.length(46);
+        expect(results.every((r) => !r.ok), 'every guess refused').to.equal(true);
+        // The 45 never compared say 'locked'; a compared one may say so too once the budget is spent,
+        // depending on which server's answer lands first.
+        expect(results.filter((r) => !r.ok && r.error === 'locked').length).to.be.at.least(45);
         clock.advance(60_000);
         const next = await challenged(two);
         expect(await two.challenges.sendCode(next.id, next.deviceId)).to.deep.include({ ok: false, error: 'locked', retryInMs: 59 * 60_000 });

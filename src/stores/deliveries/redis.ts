@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { SharelockError, show } from '../../errors.js';
 import type { Claimed, Delivery, DeliveryQueue } from './queue.js';
+import { LuaScript } from '../lua-script.js';
 
 export interface RedisDeliveryQueueOptions {
   /** An ioredis client (`new Redis(...)` or `new Cluster(...)`), e.g. the one your `RedisStore` uses. It stays yours: sharelock never quits it. */
@@ -192,26 +193,6 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   }
 }
 
-/** A Lua script run by EVALSHA, falling back to EVAL (which caches it again) after NOSCRIPT. */
-class LuaScript {
-  readonly #source: string;
-  readonly #sha: string;
-
-  constructor(source: string) {
-    this.#source = source;
-    this.#sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(client: Redis | Cluster, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await client.evalsha(this.#sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      // The script cache is empty after a restart, a failover or SCRIPT FLUSH.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.#source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 const scripts = {
   push: new LuaScript(PUSH),
