@@ -2,7 +2,7 @@ import express from 'express';
 import session from 'express-session';
 import { createSharelock, days, SharelockError, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/express';
-import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';

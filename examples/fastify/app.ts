@@ -4,7 +4,7 @@ import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/fastify';
-import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';

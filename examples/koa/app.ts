@@ -3,7 +3,7 @@ import Koa from 'koa';
 import session from 'koa-session';
 import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { protect, sharelock, type SharelockState } from 'sharelock/koa';
-import { parseDuration, type DecisionLog, type DevClock } from '../shared/dev.js';
+import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
 import { escape, layout, loginForm } from '../shared/views.js';
