@@ -30,6 +30,11 @@ export function show(value: unknown): string {
     if (text === undefined) return String(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   } catch {
-    return String(value);
+    // BigInts, cycles; and String() itself throws on objects without a prototype.
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }

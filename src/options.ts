@@ -323,7 +323,7 @@ export const invalid = (option: string, value: unknown, fix: string) =>
 export function checkKeys(option: string, value: unknown, known: object): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(option, value, 'Pass an object.');
   for (const key of Object.keys(value)) {
-    if (!(key in known)) {
+    if (!Object.hasOwn(known, key)) {
       const hint = closest(key, Object.keys(known));
       throw new SharelockError(
         'SHARELOCK_E_OPTION_UNKNOWN',
@@ -419,13 +419,16 @@ function patterns(option: string, value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value];
   for (const pattern of list) {
     if (typeof pattern !== 'string' || !pattern.startsWith('/')) throw invalid(option, pattern, "A path pattern starts with '/', e.g. '/watch/*' or '/api/premium/**'.");
+    // picomatch refuses longer patterns with a SyntaxError.
+    if (pattern.length > 65_536) throw invalid(option, pattern, 'A path pattern is at most 65 536 characters.');
   }
   return list as string[];
 }
 
 // Case-insensitive like Express's router, so `/WATCH/1` cannot slip past `/watch/*`.
 function matcher(list: string[]): (path: string) => boolean {
-  return picomatch(list, { dot: true, nocase: true });
+  // `flags: 'is'`: case-insensitive, and `*`/`**` match line terminators too (a decoding router routes `/watch/%0A`).
+  return picomatch(list, { dot: true, flags: 'is' });
 }
 
 const METHOD = /^[A-Z]+$/;
@@ -433,7 +436,7 @@ const METHOD = /^[A-Z]+$/;
 function resolveRules(value: unknown, base: ResolvedRouteOptions): ResolvedRule[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
-  return list.map((rule, i) => {
+  return Array.from(list, (rule, i) => {
     const option = `protect[${i}]`;
     if (typeof rule === 'string') return { match: matcher(patterns(option, rule)), options: base };
     const { path, methods, ...routeOptions } = checkKeys(option, rule, { path: true, methods: true, ...ROUTE_KEYS });
@@ -474,7 +477,7 @@ function resolveSecrets(value: unknown, production: boolean, logger: Logger): Bu
     return [randomBytes(32)];
   }
   const list = Array.isArray(value) ? value : [value];
-  return list.map((secret, i) => {
+  return Array.from(list, (secret, i) => {
     const option = Array.isArray(value) ? `secret[${i}]` : 'secret';
     if (typeof secret !== 'string') throw invalid(option, secret, 'Pass a string, or an array of strings for rotation.');
     if (secret.length < MIN_SECRET_LENGTH) {
@@ -584,7 +587,7 @@ export function resolveOptions(options: Options): Config {
       maxAgeMs: wholeNumber('cookie.maxAgeMs', cookieRaw.maxAgeMs, days(400), seconds(60)),
       secure,
     }),
-    cache: Object.freeze({ allowTtlMs: wholeNumber('cache.allowTtlMs', cacheRaw.allowTtlMs, seconds(30), 0), max: wholeNumber('cache.max', cacheRaw.max, 10_000, 1) }),
+    cache: Object.freeze({ allowTtlMs: wholeNumber('cache.allowTtlMs', cacheRaw.allowTtlMs, seconds(30), 0), max: wholeNumber('cache.max', cacheRaw.max, 10_000, 1, 1_000_000) }),
     touchIntervalMs: wholeNumber('touchIntervalMs', raw.touchIntervalMs, seconds(60), 0),
     historySize: wholeNumber('historySize', raw.historySize, 100, 1, 10_000),
     challenge: Object.freeze({
@@ -655,7 +658,7 @@ function resolveGeo(value: unknown): GeoConfig {
   const raw = value === undefined ? {} : checkKeys('geo', value, GEO_KEYS);
   const headers = raw.headers ?? [];
   if (!Array.isArray(headers)) throw invalid('geo.headers', headers, `List the sources of location headers to trust, e.g. ['cloudflare']. ${HEADER_SOURCES}`);
-  const names = headers.map((source: unknown, i) => resolveGeoHeaders(`geo.headers[${i}]`, source));
+  const names = Array.from(headers, (source: unknown, i) => resolveGeoHeaders(`geo.headers[${i}]`, source));
   const lookups: GeoLookup[] = [];
   const lookup = fn<GeoLookup>('geo.lookup', raw.lookup);
   if (lookup) lookups.push(lookup);
@@ -722,7 +725,7 @@ function resolveGeoDatabase(value: unknown): ((ip: string) => Location | undefin
 }
 
 function resolveSignals(tolerance: unknown, value: unknown): SignalSettings {
-  if (tolerance !== undefined && !(typeof tolerance === 'string' && tolerance in PRESETS)) throw invalid('tolerance', tolerance, "Use 'lenient', 'default' or 'strict'.");
+  if (tolerance !== undefined && !(typeof tolerance === 'string' && Object.hasOwn(PRESETS, tolerance))) throw invalid('tolerance', tolerance, "Use 'lenient', 'default' or 'strict'.");
   const preset = PRESETS[(tolerance as Tolerance | undefined) ?? 'default'];
   const raw = value === undefined ? {} : checkKeys('signals', value, SIGNAL_KEYS);
   const group = <T extends object>(name: 'travel' | 'velocity' | 'people', keys: object, base: T): T => {
@@ -749,7 +752,7 @@ function resolvePolicies(value: unknown): readonly Policy[] {
   if (!Array.isArray(list)) throw invalid('policies', list, 'Pass an array of policies, or a function that returns one from the defaults.');
   const names = new Set<string>();
   return Object.freeze(
-    list.map((policy, i) => {
+    Array.from(list, (policy, i) => {
       const option = `policies[${i}]`;
       const raw = checkKeys(option, policy, POLICY_KEYS);
       const name = text(`${option}.name`, raw.name, '');

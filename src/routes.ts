@@ -17,36 +17,54 @@ export function matchRoute(config: Pick<Config, 'rules' | 'exclude' | 'defaultRo
   if (!path.startsWith('/')) return config.defaultRoute;
   if (!UNUSUAL.test(path)) return matchForm(config, method, path);
   for (const form of routingForms(path)) {
-    const route = matchForm(config, method, form);
+    const route = matchForm(config, method, form, true);
     if (route) return route;
   }
   return undefined;
 }
 
-function matchForm(config: Pick<Config, 'rules' | 'exclude'>, method: string, path: string): ResolvedRouteOptions | undefined {
+/**
+ * The rule covering one spelling. With `blanks`, a rule may also match the spelling with its empty
+ * and dot segments read as ordinary ones (`asSegments`); an exclusion is judged on the spelling.
+ */
+function matchForm(config: Pick<Config, 'rules' | 'exclude'>, method: string, path: string, blanks = false): ResolvedRouteOptions | undefined {
   // Express treats `/watch/1/` as `/watch/1`; so do the patterns.
-  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  if (config.exclude?.(path)) return undefined;
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  if (config.exclude?.(trimmed)) return undefined;
+  const spellings = blanks ? new Set([trimmed, asSegments(trimmed), asSegments(path)]) : [trimmed];
   for (const rule of config.rules) {
     if (rule.methods && !rule.methods.has(method)) continue;
-    if (rule.match(path)) return rule.options;
+    for (const spelling of spellings) if (rule.match(spelling)) return rule.options;
   }
   return undefined;
 }
 
-// What can make two spellings of one path: percent-encoding, empty or dot segments, `;` parameters.
-const UNUSUAL = /%|\/\/|\/\.|;/;
+// An empty, `.` or `..` segment after a non-empty one (not the root itself).
+const BLANK_SEGMENT = /(?<=[^/]\/)(?:\.\.?)?(?=\/|$)/g;
+
+/**
+ * The path with each empty, `.` or `..` segment read as an ordinary one: picomatch's `*` and `**`
+ * never match them, while routers route them as a parameter (`/watch/..` everywhere, `/watch/` on
+ * Fastify).
+ */
+const asSegments = (path: string) => path.replace(BLANK_SEGMENT, (segment) => '_'.repeat(Math.max(1, segment.length)));
+
+// What can make two spellings of one path: percent-encoding, empty or dot segments (a trailing
+// slash ends in an empty one), `;` parameters.
+const UNUSUAL = /%|\/\/|\/\.|;|.\/$/;
 
 /**
  * The spellings of a path that some router routes like the original: as sent; percent-decoded
- * (Fastify and Koa routers decode); with `;` segment parameters removed; with dot segments resolved
- * and duplicate slashes merged (proxies and static servers normalise). Only for unusual paths.
+ * (Koa's router decodes fully, Fastify's with `decodeURI`, keeping `%2F`); with `;` segment
+ * parameters removed; with duplicate slashes merged (Fastify's `ignoreDuplicateSlashes`); with dot
+ * segments resolved and empty ones dropped (proxies and static servers normalise). Only for unusual
+ * paths; each is also matched with its empty and dot segments read as ordinary ones (`asSegments`).
  */
 export function routingForms(path: string): string[] {
   const forms = new Set<string>();
-  for (const form of [path, decoded(path)]) {
+  for (const form of [path, decoded(path), decodedReserved(path)]) {
     const plain = form.replace(/;[^/]*/g, '');
-    for (const spelling of [form, plain, normalised(form), normalised(plain)]) forms.add(spelling);
+    for (const spelling of [form, plain, merged(form), merged(plain), normalised(form), normalised(plain)]) forms.add(spelling);
   }
   return [...forms];
 }
@@ -59,6 +77,18 @@ function decoded(path: string): string {
     return path.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
   }
 }
+
+/** As Fastify's router (find-my-way) routes: `decodeURI`, which keeps `%2F`, `%3B`, `%3F`... encoded. */
+function decodedReserved(path: string): string {
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Duplicate slashes merged, dot segments kept (Fastify's `ignoreDuplicateSlashes`). */
+const merged = (path: string) => path.replace(/\/{2,}/g, '/');
 
 /** Dot segments resolved and empty segments dropped, as RFC 3986 (and most proxies) would. */
 function normalised(path: string): string {

@@ -36,7 +36,8 @@ export class AgentParser {
   parse(headers: AgentHeaders): AgentInfo {
     // Cap what we parse: an oversized header must not cost more than a normal one.
     const ua = (headers.userAgent ?? '').slice(0, MAX_UA_LENGTH);
-    const key = `${ua}\n${headers.mobile ?? ''}\n${headers.platform ?? ''}\n${headers.model ?? ''}`.slice(0, MAX_UA_LENGTH + 200);
+    // Keyed by what parseAgent reads (each hint trimmed, unquoted and capped), so two header sets share an entry only when they give the same answer.
+    const key = JSON.stringify([ua, mobileHint(headers.mobile), unquote(headers.platform) ?? '', unquote(headers.model) ?? '']);
     let info = this.#memo.get(key);
     if (!info) {
       info = Object.freeze(parseAgent(ua, headers));
@@ -90,4 +91,10 @@ function typeFromUserAgent(deviceType: string | undefined, os: string | undefine
 function unquote(value: string | undefined): string | undefined {
   const trimmed = value?.trim().replace(/^"|"$/g, '').slice(0, 100);
   return trimmed || undefined;
+}
+
+/** `?1` or `?0`, the only values of `Sec-CH-UA-Mobile` that decide anything, or `''`. */
+function mobileHint(value: string | undefined): string {
+  const trimmed = value?.trim();
+  return trimmed === '?1' || trimmed === '?0' ? trimmed : '';
 }

@@ -65,7 +65,7 @@ export class ChallengeRoutes<Req, Res> {
     const action = (match?.[2] ?? '') as Action;
     const id = match?.[1];
     const ctx: PageContext = { branding: config.branding, action: `${config.challenge.basePath}/challenge/${encodeURIComponent(id ?? '')}`, csrf: '', now: config.now(), homeUrl: config.urls.success };
-    if (!id || !(action in ALLOWED)) return page(404, messagePage(ctx, 'expiredTitle', 'expiredLead'));
+    if (!id || !Object.hasOwn(ALLOWED, action)) return page(404, messagePage(ctx, 'expiredTitle', 'expiredLead'));
     if (!ALLOWED[action].includes(request.method)) {
       const response = page(405, messagePage(ctx, 'expiredTitle', 'expiredLead'));
       response.headers.allow = ALLOWED[action].join(', ');
