@@ -334,6 +334,13 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
         '/Kids/Shows/1',
         '/kids//shows/1',
         '/kids/shows/%31',
+        '/watch/.',
+        '/watch/..',
+        '/watch/../',
+        '/watch/',
+        '/watch/1%0A',
+        '/w%61tch/1%2F2',
+        '/k%69ds/shows/1%E2%80%A8',
       ];
       const served: string[] = [];
       for (const target of spellings) {
