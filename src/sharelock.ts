@@ -162,7 +162,8 @@ export class Sharelock<Req = any, Res = any> {
     this.#stats.decisions++;
     const identity = await this.#identify(appRequest);
     if (!identity) return this.#count({ verdict: { kind: 'allow', reasons: [] } });
-    this.#ingestor.fillContacts(identity);
+    // Only when the app vouches for what its events say (`ingest.dangerouslyTrustEventContacts`).
+    if (this.config.ingest.dangerouslyTrustEventContacts) this.#ingestor.fillContacts(identity);
 
     const secure = this.#devices.isSecure(request.https, firstValue(request.headers.host));
     this.#warnInsecure(request, secure);
@@ -493,7 +494,7 @@ export class Sharelock<Req = any, Res = any> {
     this.#stopInvalidation?.();
     this.#cache.clear();
     this.#events.clear();
-    await this.#conversions.settled();
+    await this.#conversions.settled(true);
     // After the last events: deliveries under way go back to the queue, timers stop.
     await this.#webhooks.close();
     if (this.#ownsStore) await this.config.store.close?.();

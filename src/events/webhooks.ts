@@ -294,7 +294,14 @@ export class WebhookDispatcher implements Webhooks, EventSink {
     const queue = this.#queue!;
     const config = this.#config!;
     const endpoint = this.#endpoints.get(delivery.endpoint);
-    const result: Attempt = endpoint ? await this.#send(endpoint, delivery, signal) : { ok: false, error: 'endpoint no longer configured' };
+    if (!endpoint) {
+      // Another server (or this one's next version) may know it: during a rolling deploy, or with
+      // several apps on one Redis. Leave it for them, attempts unchanged; never a dead letter here.
+      this.#once(`unknown:${delivery.endpoint}`, () => this.#logger.warn(`A queued webhook is for an endpoint this process does not have (${originOf(delivery.url)}); left for a process that has it. Give each app its own queue prefix. Logged once.`));
+      await queue.reschedule({ ...delivery, dueAt: this.#now() + this.#config!.pollIntervalMs }, lease);
+      return;
+    }
+    const result: Attempt = await this.#send(endpoint, delivery, signal);
     if (signal.aborted) {
       // Closing: the next process (or this one's next start) sends it, due now, attempts unchanged.
       await queue.reschedule({ ...delivery, dueAt: this.#now() }, lease);
@@ -304,18 +311,18 @@ export class WebhookDispatcher implements Webhooks, EventSink {
     if (result.ok) {
       await queue.ack(delivery.id);
       this.#stats.delivered++;
-      this.#answers(endpoint!);
+      this.#answers(endpoint);
       return;
     }
     this.#stats.failedAttempts++;
     const { lastStatus: _status, lastError: _error, ...rest } = delivery;
     const failed: Delivery = { ...rest, attempts: delivery.attempts + 1, lastAttemptAt: at, lastError: result.error, ...(result.status !== undefined ? { lastStatus: result.status } : {}) };
     this.#fails(delivery.url, result.error);
-    if (!endpoint || failed.attempts >= config.maxAttempts) {
+    if (failed.attempts >= config.maxAttempts) {
       await queue.bury({ ...failed, failedAt: at }, lease);
       this.#stats.deadLettered++;
       this.#once(`dead:${delivery.endpoint}`, () =>
-        this.#logger.error(`A webhook to ${delivery.url} failed ${failed.attempts} times (${result.error}) and is now a dead letter: see guard.webhooks.deadLetters(), retry with guard.webhooks.retry(id). Logged once until the endpoint recovers.`),
+        this.#logger.error(`A webhook to ${originOf(delivery.url)} failed ${failed.attempts} times (${result.error}) and is now a dead letter: see guard.webhooks.deadLetters(), retry with guard.webhooks.retry(id). Logged once until the endpoint recovers.`),
       );
       return;
     }
@@ -395,13 +402,13 @@ export class WebhookDispatcher implements Webhooks, EventSink {
   #fails(url: string, error: string): void {
     if (this.#failing.has(url)) return;
     this.#failing.add(url);
-    this.#logger.warn(`Webhook deliveries to ${url} fail (${error}); retrying with back-off. Logged once until it recovers.`);
+    this.#logger.warn(`Webhook deliveries to ${originOf(url)} fail (${error}); retrying with back-off. Logged once until it recovers.`);
   }
 
   #answers(endpoint: ResolvedEndpoint): void {
     this.#logged.delete(`dead:${endpoint.key}`);
     if (!this.#failing.delete(endpoint.url)) return;
-    this.#logger.warn(`Webhook endpoint ${endpoint.url} answers again.`);
+    this.#logger.warn(`Webhook endpoint ${originOf(endpoint.url)} answers again.`);
   }
 
   #once(key: string, log: () => void): void {
@@ -427,4 +434,13 @@ async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
   });
   await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
   clearTimeout(timer);
+}
+
+/** Where a webhook goes, without the path or query that may carry a token. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
 }

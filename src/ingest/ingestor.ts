@@ -206,11 +206,17 @@ export class Ingestor {
       ...(headers['user-agent'] === undefined ? { agent: agentOfContext(event) } : {}),
       ...(typeof event.context?.ip === 'string' ? { ip: event.context.ip } : {}),
     };
-    const verdict = await this.#core.decide(access, identity);
+    // Reserved before deciding, so the same event in two concurrent requests is recorded once.
+    this.#remember(seenKey);
+    const forget = () => seenKey !== undefined && this.#seen?.delete(seenKey);
+    const verdict = await this.#core.decide(access, identity).catch((error: unknown) => {
+      forget();
+      throw error;
+    });
     if (verdict.reasons.some((r) => r.check === 'store_unavailable')) {
+      forget();
       return { ...base, status: 'failed', error: 'store_unavailable', message: 'The device store failed or timed out; nothing was recorded for this event. Send it again.' };
     }
-    this.#remember(seenKey);
     const result: Extract<IngestResult, { status: 'recorded' }> = { ...base, status: 'recorded', deviceId: access.device.id, cookieDevice: access.device.cookie, at: new Date(item.at).toISOString(), verdict: verdict.kind, reasons: verdict.reasons };
     if (verdict.kind === 'challenge') {
       result.challenge =

@@ -32,6 +32,13 @@ export interface IngestOptions {
    * here (plan, groups, limits, metadata for policies) rather than trust what events say.
    */
   identify?: IngestIdentify;
+  /**
+   * Send verification codes to the email and phone `identify` events teach, for accounts whose
+   * `identify(req)` gives neither. Default `false`: event traits come from clients (a browser's
+   * write key is public), so a sharer could name their own address and receive the owner's code.
+   * Set it only when your `ingest.identify` returns contacts from your own records.
+   */
+  dangerouslyTrustEventContacts?: boolean;
 }
 
 export interface IngestConfig {
@@ -43,9 +50,10 @@ export interface IngestConfig {
   maxEventAgeMs: number;
   maxClockSkewMs: number;
   identify: IngestIdentify;
+  dangerouslyTrustEventContacts: boolean;
 }
 
-const INGEST_KEYS: { [K in keyof Required<IngestOptions>]: true } = { enabled: true, writeKeys: true, path: true, maxBodyBytes: true, maxEventAgeMs: true, maxClockSkewMs: true, identify: true };
+const INGEST_KEYS: { [K in keyof Required<IngestOptions>]: true } = { enabled: true, writeKeys: true, path: true, maxBodyBytes: true, maxEventAgeMs: true, maxClockSkewMs: true, identify: true, dangerouslyTrustEventContacts: true };
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 export const DEFAULT_MAX_BODY_BYTES = 500 * 1024;
 
@@ -81,5 +89,11 @@ export function resolveIngest(value: unknown, basePath: string): Readonly<Ingest
     maxEventAgeMs: wholeNumber('ingest.maxEventAgeMs', raw.maxEventAgeMs, hours(24), seconds(1), days(30)),
     maxClockSkewMs: wholeNumber('ingest.maxClockSkewMs', raw.maxClockSkewMs, minutes(5), 0, days(1)),
     identify: identify as IngestIdentify,
+    dangerouslyTrustEventContacts: trusted(raw.dangerouslyTrustEventContacts),
   });
+}
+
+function trusted(value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid('ingest.dangerouslyTrustEventContacts', value, 'Pass `true` or `false`.');
+  return value === true;
 }

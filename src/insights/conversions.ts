@@ -163,9 +163,14 @@ export class ConversionTracker implements ChallengeInsights {
     return this.#call('listConversions', () => store.listConversions(daysBetween(from, to).reverse(), limit));
   }
 
-  /** Wait for the writes this process started (challenge steps, exposures) to finish, failed or not. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  /**
+   * Wait for the writes this process started so far (challenge steps, exposures) to finish, failed
+   * or not: a read sees them. One snapshot, so steady traffic never holds a signup; `all` also waits
+   * for the writes those started (for `close()`).
+   */
+  async settled(all = false): Promise<void> {
+    do await Promise.allSettled([...this.#pending]);
+    while (all && this.#pending.size > 0);
   }
 
   #count(challenge: ChallengeRecord, step: CountedStep): void {

@@ -95,8 +95,17 @@ describe('ingest: events through the decision path', () => {
     expect(devices[0]!.metadata).to.include({ staff: true, sessionId: 's-a', anonymousId: 'a' });
   });
 
-  it('lets an identify event teach contacts to an account the app gives none', async () => {
+  it('never sends a code to contacts an event taught, unless the app trusts its events', async () => {
     const { guard } = make();
+    await guard.ingest({ type: 'identify', userId: 'acct', traits: { email: 'sharer@evil.example' } });
+    for (let i = 0; i < 2; i++) await guard.decide(browser(), { id: 'acct' });
+    const third = await guard.decide(browser(), { id: 'acct' });
+    const challenge = await guard.config.store.getChallenge((third.verdict as { challenge: { id: string } }).challenge.id);
+    expect(challenge!.contact, 'a sharer naming their own address gets no code').to.deep.equal({});
+  });
+
+  it('lets an identify event teach contacts to an account the app gives none, when the app trusts its events', async () => {
+    const { guard } = make({ ingest: { enabled: false, dangerouslyTrustEventContacts: true } });
     const { results } = await guard.ingest({ type: 'identify', userId: 'acct', traits: { email: 'owner@example.com', phone: '+33600000000' } });
     expect(only(results)).to.deep.include({ status: 'learned', accountId: 'acct', learned: ['email', 'phone'] });
     // The app's identify() gives only the id: the third device's challenge can still reach the owner.
@@ -108,7 +117,7 @@ describe('ingest: events through the decision path', () => {
   });
 
   it('never adds a learned contact to an account the app gave one (a second channel would be a second way in)', async () => {
-    const { guard } = make();
+    const { guard } = make({ ingest: { enabled: false, dangerouslyTrustEventContacts: true } });
     await guard.ingest({ type: 'identify', userId: 'acct', traits: { email: 'someone@example.com', phone: '+33611111111' } });
     for (let i = 0; i < 2; i++) await guard.decide(browser(), { id: 'acct', email: 'owner@example.com' });
     const third = await guard.decide(browser(), { id: 'acct', email: 'owner@example.com' });
