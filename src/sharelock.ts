@@ -227,7 +227,8 @@ export class Sharelock<Req = any, Res = any> {
     if (access.agent) Object.assign(input, access.agent);
     // The event's device metadata goes on the record; the identity's alone (the app's) meets the policies.
     if (Object.keys(access.metadata).length > 0) input.metadata = { ...access.metadata, ...identity.metadata };
-    const verdict = await this.#judge(request, account, input, this.config.defaultRoute, { defer: access.device.cookie });
+    const uncounted = !access.device.cookie && !this.config.ingest.countEventDevices;
+    const verdict = await this.#judge(request, account, input, this.config.defaultRoute, { defer: access.device.cookie, uncounted });
     if (verdict.reasons.some((r) => r.check === 'store_unavailable')) return verdict;
     // The account's devices may have changed: its cached allows are judged again.
     if (verdict.kind !== 'allow') this.#cache.invalidate(identity.id);
@@ -247,13 +248,14 @@ export class Sharelock<Req = any, Res = any> {
    * `ingested`: an event's view (see `ingest()`), judged as of its time; `defer` leaves a
    * challenge to the device's next request (an empty challenge id).
    */
-  async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean }): Promise<Verdict> {
+  async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean; uncounted?: boolean }): Promise<Verdict> {
     const { lists } = this.config;
     const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
     const denied = lists.deny?.match(subject, input.access.at);
     if (denied) return { kind: 'deny', status: 403, reasons: [{ check: 'deny_list', observed: denied, threshold: 'listed' }] };
     const allowed = lists.allow?.match(subject, input.access.at);
-    input.force = allowed !== undefined || !this.config.enforceLimits;
+    // A device known only from events, when they do not count: recorded, never refused a slot.
+    input.force = allowed !== undefined || !this.config.enforceLimits || ingested?.uncounted === true;
 
     let result: AttachResult;
     try {
@@ -292,6 +294,11 @@ export class Sharelock<Req = any, Res = any> {
       case 'attached':
       case 'over_limit':
         break;
+    }
+    if (ingested?.uncounted) {
+      // Its accesses stay in the account's history; it never takes a slot nor meets the policies.
+      if (newlyAttached) await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, input.deviceId, 'excluded', input.access.at)).catch(() => undefined);
+      return { kind: 'allow', reasons: [] };
     }
     const overLimit = outcome.kind === 'over_limit';
     // A device its account refused asks no pool for a slot (unless a policy lets it in below).

@@ -39,6 +39,15 @@ export interface IngestOptions {
    * Set it only when your `ingest.identify` returns contacts from your own records.
    */
   dangerouslyTrustEventContacts?: boolean;
+  /**
+   * Whether devices known only from events (no sharelock cookie value in `context.device.id`)
+   * count toward the account's limits and meet the policies. Default `false`: they are recorded
+   * (their accesses feed the signals of the account's other devices) but take no slot, because a
+   * browser that also reaches your protected routes would count twice, and a write key could fill
+   * any account. Set `true` when events are the only way your app sees those devices (native apps)
+   * and your write keys stay on your servers.
+   */
+  countEventDevices?: boolean;
 }
 
 export interface IngestConfig {
@@ -51,9 +60,10 @@ export interface IngestConfig {
   maxClockSkewMs: number;
   identify: IngestIdentify;
   dangerouslyTrustEventContacts: boolean;
+  countEventDevices: boolean;
 }
 
-const INGEST_KEYS: { [K in keyof Required<IngestOptions>]: true } = { enabled: true, writeKeys: true, path: true, maxBodyBytes: true, maxEventAgeMs: true, maxClockSkewMs: true, identify: true, dangerouslyTrustEventContacts: true };
+const INGEST_KEYS: { [K in keyof Required<IngestOptions>]: true } = { enabled: true, writeKeys: true, path: true, maxBodyBytes: true, maxEventAgeMs: true, maxClockSkewMs: true, identify: true, dangerouslyTrustEventContacts: true, countEventDevices: true };
 const PATH = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 export const DEFAULT_MAX_BODY_BYTES = 500 * 1024;
 
@@ -89,11 +99,13 @@ export function resolveIngest(value: unknown, basePath: string): Readonly<Ingest
     maxEventAgeMs: wholeNumber('ingest.maxEventAgeMs', raw.maxEventAgeMs, hours(24), seconds(1), days(30)),
     maxClockSkewMs: wholeNumber('ingest.maxClockSkewMs', raw.maxClockSkewMs, minutes(5), 0, days(1)),
     identify: identify as IngestIdentify,
-    dangerouslyTrustEventContacts: trusted(raw.dangerouslyTrustEventContacts),
+    dangerouslyTrustEventContacts: flag('ingest.dangerouslyTrustEventContacts', raw.dangerouslyTrustEventContacts),
+    countEventDevices: flag('ingest.countEventDevices', raw.countEventDevices),
   });
 }
 
-function trusted(value: unknown): boolean {
-  if (value !== undefined && typeof value !== 'boolean') throw invalid('ingest.dangerouslyTrustEventContacts', value, 'Pass `true` or `false`.');
+/** A boolean option, `false` by default. */
+function flag(option: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw invalid(option, value, 'Pass `true` or `false`.');
   return value === true;
 }

@@ -20,6 +20,8 @@ function setup(options: Partial<Options<AppRequest>> = {}) {
     now: clock.now,
     geo: { lookup: (ip) => PLACES[ip] },
     ...options,
+    // Devices known only from events count here, as for a native app (the default is tested below).
+    ingest: { enabled: false, countEventDevices: true, ...options.ingest },
   });
   return { guard, clock };
 }
@@ -93,6 +95,18 @@ describe('ingest: events through the decision path', () => {
     expect(results.map((r) => (r as { verdict: string }).verdict)).to.deep.equal(['allow', 'allow', 'challenge']);
     const devices = await guard.devices('acct');
     expect(devices[0]!.metadata).to.include({ staff: true, sessionId: 's-a', anonymousId: 'a' });
+  });
+
+  it('by default (countEventDevices: false), takes no slot for a device known only from events: the browsers keep their limit', async () => {
+    const { guard } = make({ ingest: { enabled: false, countEventDevices: false } });
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(only((await guard.ingest({ type: 'page', userId: 'acct', anonymousId: `anon-${i}`, context: { userAgent: CHROME_WINDOWS } })).results));
+    expect(results.map((r) => (r as { verdict?: string }).verdict)).to.deep.equal(['allow', 'allow', 'allow', 'allow', 'allow']);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await guard.decide(browser(), { id: 'acct' })).verdict.kind);
+    expect(statuses, 'the plan allows 2 browsers, whatever the events').to.deep.equal(['allow', 'allow', 'challenge']);
+    const recorded = (await guard.devices('acct')).filter((d) => d.id.startsWith('ingest.'));
+    expect(recorded.map((d) => d.status)).to.deep.equal(['excluded', 'excluded', 'excluded', 'excluded', 'excluded']);
   });
 
   it('never sends a code to contacts an event taught, unless the app trusts its events', async () => {

@@ -26,7 +26,7 @@ describe('ingest on Redis: two app servers share what events record', () => {
     const clock = new FakeClock();
     const prefix = `ingest-${Date.now()}:`;
     const make = () => {
-      const guard = createSharelock<Identity>({ secret: 'a-test-secret-that-is-long-enough-0123456789', identify: (req) => req, limits: { devices: 2 }, store: new RedisStore({ client, prefix }), now: clock.now, logger: { warn: () => {}, error: () => {} } });
+      const guard = createSharelock<Identity>({ secret: 'a-test-secret-that-is-long-enough-0123456789', identify: (req) => req, limits: { devices: 2 }, store: new RedisStore({ client, prefix }), now: clock.now, logger: { warn: () => {}, error: () => {} }, ingest: { enabled: false, countEventDevices: true } });
       guards.push(guard);
       return guard;
     };

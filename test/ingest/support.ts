@@ -10,9 +10,9 @@ export const PREVIOUS_KEY = 'wk_old_fedcba9876543210';
 export const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 export const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-/** Scenario-app overrides with the ingest endpoint on. */
+/** Scenario-app overrides with the ingest endpoint on; devices known only from events count, as for a native app. */
 export function withIngest(ingest: IngestOptions = {}, extra: Partial<Options> = {}): Partial<Options> {
-  return { ingest: { writeKeys: [WRITE_KEY, PREVIOUS_KEY], ...ingest }, ...extra };
+  return { ingest: { writeKeys: [WRITE_KEY, PREVIOUS_KEY], countEventDevices: true, ...ingest }, ...extra };
 }
 
 /** `Authorization` as Segment's HTTP API takes it: the key as Basic username, empty password. */
