@@ -254,12 +254,11 @@ export class ChallengeFlow {
     const refund = () => this.#budget.refund(budget.spent, challenge.accountId, challenge.deviceId, now).catch(() => undefined);
     const code = generateCode(this.#config.challenge.codeLength);
     const codeExpiresAt = now + this.#config.challenge.codeTtlMs;
-    const updated = await this.#update(challenge, ['created', 'presented', 'code_sent'], {
-      status: 'code_sent',
-      codeHash: this.#hasher.hash(challenge.id, code),
-      codeExpiresAt,
-      codeSentAt: now,
-    });
+    const patch = { status: 'code_sent' as const, codeHash: this.#hasher.hash(challenge.id, code), codeExpiresAt, codeSentAt: now };
+    // The first code is a transition (counted, published); a re-send is not, even when two requests
+    // raced from the same stale copy and only one of them made the transition.
+    const updated =
+      (await this.#update(challenge, ['created', 'presented'], patch)) ?? (await this.#update({ ...challenge, status: 'code_sent' }, ['code_sent'], patch));
     if (!updated) {
       await refund();
       return { ok: false, error: 'closed' };

@@ -72,6 +72,18 @@ describe('challenge flow (headless API)', () => {
     expect((await flow.verifyCode(id, deviceId, second)).ok).to.equal(true);
   });
 
+  it('publishes and counts the first code once when two requests race to send it', async () => {
+    const { guard, flow } = setup();
+    const { id, deviceId } = await challenged(guard, alice);
+    await flow.present(id, deviceId);
+    const published: string[] = [];
+    guard.on('challenge.code_sent', (event) => void published.push(event.id));
+    const results = await Promise.all([flow.sendCode(id, deviceId), flow.sendCode(id, deviceId)]);
+    expect(results.every((r) => r.ok)).to.equal(true);
+    expect(published, 'one challenge.code_sent, not one per racer').to.have.length(1);
+    expect((await guard.insights()).totals.challenges.codeSent).to.equal(1);
+  });
+
   it('words the code email and SMS for the default app name', async () => {
     const { guard, flow } = setup();
     const { id, deviceId } = await challenged(guard, alice);
