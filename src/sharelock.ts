@@ -188,8 +188,7 @@ export class Sharelock<Req = any, Res = any> {
 
     const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
     const verdict = await this.#judge(request, identity, input, route);
-    if (this.#events.has('decision')) this.#events.emit('decision', { at: input.access.at, accountId: identity.id, deviceId: input.deviceId, verdict, ...(input.access.ip ? { ip: input.access.ip } : {}) });
-    this.#flags.publish(this.#events, identity.id, input.deviceId, verdict, input.access.at, input.access.ip);
+    this.#judged(identity.id, input, verdict);
     // An allow is reused, unless it only let the request through because the store failed.
     if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id);
     return decided(verdict);
@@ -200,13 +199,14 @@ export class Sharelock<Req = any, Res = any> {
    * request's body: one event, a list, or Segment's `{ batch, sentAt }`. A `page` or `screen` view
    * attaches its device and records the access through the same decision path as a request
    * (store, signals, policies, events and webhooks), at the time it happened; an `identify` event
-   * teaches the account's email and phone (used when `identify(req)` gives neither). Every event
+   * teaches the account's email and phone (used for codes only with
+   * `ingest.dangerouslyTrustEventContacts`, when `identify(req)` gives neither). Every event
    * is checked before any is written, and each gets its own result. Never throws for what the
    * events carry or a broken store (those events are `failed`: send them again).
    *
-   * No event can answer a challenge. One opened for a device known only from events (`ingest.…`)
-   * carries no contacts, so it sends no code and spends no budget: it is reported, and recorded for
-   * insights and webhooks. A sharelock cookie's device (its cookie value in `context.device.id`)
+   * No event can answer a challenge. A device known only from events (`ingest.…`) takes no slot
+   * unless `ingest.countEventDevices` is set; a challenge opened for one carries no contacts, so it
+   * sends no code and spends no budget: it is reported, and recorded for insights and webhooks. A sharelock cookie's device (its cookie value in `context.device.id`)
    * is challenged by its own next protected request instead, judged afresh with `identify(req)`.
    * @example await guard.ingest({ type: 'page', userId: 'acct_1', anonymousId: 'a1', context: { ip, userAgent } })
    */
@@ -238,8 +238,7 @@ export class Sharelock<Req = any, Res = any> {
       await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, input.deviceId, logout.observed as DeviceStatus, this.config.now())).catch(() => undefined);
     }
     if (verdict.kind === 'challenge' && verdict.challenge.id === OPENS_ON_NEXT_REQUEST) return verdict;
-    if (this.#events.has('decision')) this.#events.emit('decision', { at: input.access.at, accountId: identity.id, deviceId: input.deviceId, verdict, ...(input.access.ip ? { ip: input.access.ip } : {}) });
-    this.#flags.publish(this.#events, identity.id, input.deviceId, verdict, input.access.at, input.access.ip);
+    this.#judged(identity.id, input, verdict);
     return verdict;
   }
 
@@ -662,6 +661,13 @@ export class Sharelock<Req = any, Res = any> {
         this.config.logger.warn(`Requests arrive over plain http (host ${JSON.stringify(firstValue(request.headers.host) ?? '')}) but the device cookie is Secure, so browsers will not send it back. Serve over HTTPS, set \`trustProxy\` so X-Forwarded-Proto is honoured, or set \`cookie.secure: false\` for a trusted local network.`),
       );
     }
+  }
+
+  /** What a judged request or event tells listeners: its `decision`, and `account.flagged` for a signal that fired. */
+  #judged(accountId: string, input: AttachInput, verdict: Verdict): void {
+    const { at, ip } = input.access;
+    if (this.#events.has('decision')) this.#events.emit('decision', { at, accountId, deviceId: input.deviceId, verdict, ...(ip ? { ip } : {}) });
+    this.#flags.publish(this.#events, accountId, input.deviceId, verdict, at, ip);
   }
 
   #conversionRecorded(conversion: Conversion): void {
