@@ -111,8 +111,9 @@ export function fastifyExchange(guard: Sharelock<any, any>, request: FastifyRequ
   return {
     request: fromNodeRequest(request.raw, guard.config.trustProxy, request.url),
     context: { req: request, res: reply },
-    // Fastify parsed any body before the handler ran (the pages' own parser yields a form).
-    readForm: () => readForm(request.raw, request.body ?? {}),
+    // The pages' own parser yields a form; in an `onRequest` hook (Nest) nothing is parsed yet.
+    readForm: () => readForm(request.raw, request.body),
+    readBody: (maxBytes) => readRawBody(request.raw, maxBytes),
   };
 }
 

@@ -1,11 +1,8 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendResponse } from '../fastify/index.js';
-import { readRawBody } from '../../src/http/body.js';
-import { readForm } from '../../src/http/form.js';
+import { fastifyExchange, sendResponse } from '../fastify/index.js';
 import type { Exchange, GuardState } from '../../src/http/handler.js';
-import { write } from '../../src/http/node.js';
-import { fromNodeRequest } from '../../src/http/request.js';
+import { nodeExchange, write } from '../../src/http/node.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import type { Sharelock } from '../../src/sharelock.js';
 
@@ -31,18 +28,10 @@ const onFastify = <T extends object>(value: T): value is Extract<T, { raw: unkno
 
 /** The request as the core sees it, with the platform's request and response for `identify` and `onLogout`. */
 export function exchangeOf(core: Sharelock<any, any>, req: PlatformRequest, res: PlatformResponse): Exchange<PlatformRequest, PlatformResponse> {
-  const trust = core.config.trustProxy;
-  const raw = onFastify(req) ? req.raw : req;
-  return {
-    // The URL each routes: Express's `originalUrl` (under a mount, `url` is shortened); Fastify's
-    // `url`, which is the one after a `rewriteUrl` (its `originalUrl` is the one before).
-    request: onFastify(req) ? fromNodeRequest(req.raw, trust, req.url) : fromNodeRequest(req, trust),
-    context: { req, res },
-    // Express's `req.body` when Nest's body parser ran; on Fastify the pages answer before any parsing.
-    readForm: () => readForm(raw),
-    // Nest's JSON parser runs first on Express: its `body`, or with `rawBody: true` the bytes it read.
-    readBody: (maxBytes) => readRawBody(raw, maxBytes, onFastify(req) ? {} : { parsed: (raw as { body?: unknown }).body, raw: (raw as { rawBody?: unknown }).rawBody }),
-  };
+  // Each platform's own mapping: Express's `originalUrl` (a mount shortens `url`), Fastify's `url`
+  // (the one after a `rewriteUrl`); on Express, what Nest's body parsers left on the request.
+  const exchange = onFastify(req) ? fastifyExchange(core, req as unknown as FastifyRequest, res as unknown as FastifyReply) : nodeExchange(core, req as IncomingMessage, res as ServerResponse);
+  return exchange as unknown as Exchange<PlatformRequest, PlatformResponse>;
 }
 
 /** Write a sharelock response with the platform's response: Fastify's reply runs its `onSend` hooks (sessions). */

@@ -38,7 +38,8 @@ export function routeMiddleware(core: Sharelock<any, any>, route: ResolvedRouteO
   return (req, res, next) => guard(handler, nodeExchange(core, req, res), route, next);
 }
 
-function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage & { body?: unknown; rawBody?: unknown }, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
+/** The request as the core sees it, from `node:http` objects (and what an Express body parser left on them). */
+export function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage & { body?: unknown; rawBody?: unknown }, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
   return {
     request: fromNodeRequest(req, core.config.trustProxy),
     context: { req, res },
