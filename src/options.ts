@@ -633,7 +633,7 @@ function resolveConversions(value: unknown): Config['conversions'] {
  * about 5 windows a day with the back-off (1 + 2 + 4 + 8 h, then 16 h): some 50 guesses a day, a
  * 5e-5 chance of finding a 6-digit code.
  */
-export const DEFAULT_BUDGET: { perDevice: Required<ChallengeBudgetCounts>; perAccount: Required<ChallengeBudgetCounts> } = {
+const DEFAULT_BUDGET: { perDevice: Required<ChallengeBudgetCounts>; perAccount: Required<ChallengeBudgetCounts> } = {
   perDevice: { wrongCodes: 5, codesSent: 4, challengesOpened: 5 },
   perAccount: { wrongCodes: 10, codesSent: 8, challengesOpened: 20 },
 };

@@ -162,8 +162,6 @@ export class Sharelock<Req = any, Res = any> {
     this.#stats.decisions++;
     const identity = await this.#identify(appRequest);
     if (!identity) return this.#count({ verdict: { kind: 'allow', reasons: [] } });
-    // Only when the app vouches for what its events say (`ingest.dangerouslyTrustEventContacts`).
-    if (this.config.ingest.dangerouslyTrustEventContacts) this.#ingestor.fillContacts(identity);
 
     const secure = this.#devices.isSecure(request.https, firstValue(request.headers.host));
     this.#warnInsecure(request, secure);
@@ -186,6 +184,9 @@ export class Sharelock<Req = any, Res = any> {
       return decided({ kind: 'allow', reasons: [] });
     }
 
+    // Read by a challenge only, so not on the cached path; and only when the app vouches for what its
+    // events say (`ingest.dangerouslyTrustEventContacts`).
+    if (this.config.ingest.dangerouslyTrustEventContacts) this.#ingestor.fillContacts(identity);
     const input = await this.#attachInput(request, identity, cookie.deviceId, limits, true);
     const verdict = await this.#judge(request, identity, input, route);
     this.#judged(identity.id, input, verdict);

@@ -100,6 +100,12 @@ export class ChallengeBudget {
     return Math.max(...until) || undefined;
   }
 
+  /** How many of `spent.kind` are left after the spend: the fewer of the account's and the device's. */
+  left(spent: Spending): number {
+    const limits = this.#limits(spent.kind);
+    return Math.max(0, Math.min(limits.account - spent.account.count, limits.device - spent.device.count));
+  }
+
   #limits(kind: BudgetKind): { account: number; device: number } {
     return { account: this.#config.perAccount[kind], device: this.#config.perDevice[kind] };
   }

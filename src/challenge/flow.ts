@@ -317,10 +317,8 @@ export class ChallengeFlow {
     if (after?.status === 'failed') this.#emit(after);
     if (!after || after.status === 'failed') return { ok: false, error: 'too_many_attempts', ...(lockedUntil !== undefined ? { retryInMs: lockedUntil - now } : {}) };
     if (lockedUntil !== undefined) return this.#locked(after, lockedUntil, now);
-    const { perAccount, perDevice } = this.#config.challenge.budget;
-    const budgetLeft = Math.min(perAccount.wrongCodes - budget.spent.account.count, perDevice.wrongCodes - budget.spent.device.count);
     const view = this.#view(after);
-    view.attemptsLeft = Math.max(0, Math.min(view.attemptsLeft, budgetLeft));
+    view.attemptsLeft = Math.min(view.attemptsLeft, this.#budget.left(budget.spent));
     return { ok: false, error: 'wrong_code', view, attemptsLeft: view.attemptsLeft };
   }
 

@@ -19,7 +19,7 @@ export function attachedEvent(input: Pick<AttachInput, 'accountId' | 'deviceId' 
 }
 
 /** The payload of `device.detached`, from the device record the store returned. */
-export function detachedEvent(device: DeviceRecord, at: number, cause: DetachCause, challengeId?: string): DeviceDetached | undefined {
+function detachedEvent(device: DeviceRecord, at: number, cause: DetachCause, challengeId?: string): DeviceDetached | undefined {
   if (device.status !== 'kicked' && device.status !== 'detached') return undefined;
   return {
     at,
@@ -48,9 +48,7 @@ export function publishDetached(events: Events, device: DeviceRecord | undefined
  * unused since `inactiveBefore`, when the store reports them (`inactive` on its result).
  */
 export function publishInactive(events: Events, result: AttachResult, at: number): void {
-  const inactive = (result as AttachResult & { inactive?: readonly DeviceRecord[] }).inactive;
-  if (!inactive || inactive.length === 0) return;
-  for (const device of inactive) publishDetached(events, device, at, 'inactivity');
+  for (const device of result.inactive ?? []) publishDetached(events, device, at, 'inactivity');
 }
 
 /** Publish the `challenge.*` event of the challenge's new status; `failed`/`expired` too. `overridden` has none. */
@@ -86,7 +84,7 @@ export function publishChallenge(events: Events, challenge: ChallengeRecord, cha
 }
 
 /** How long one account's check stays flagged before it is published again, per process. */
-export const FLAG_INTERVAL_MS = 3_600_000;
+const FLAG_INTERVAL_MS = 3_600_000;
 const MAX_FLAGS = 10_000;
 
 /**

@@ -5,15 +5,15 @@ export { WebhookVerificationError };
 
 const PREFIX = 'whsec_';
 /** Standard Webhooks: a signing secret has 24 to 64 bytes. */
-export const MIN_SECRET_BYTES = 24;
-export const MAX_SECRET_BYTES = 64;
+const MIN_SECRET_BYTES = 24;
+const MAX_SECRET_BYTES = 64;
 
 /**
  * The key bytes of a webhook secret: `whsec_` followed by base64 (the Standard Webhooks form, as
  * Svix and most providers show it), or any other string used as is (its UTF-8 bytes). Throws a
  * `RangeError` saying what is wrong.
  */
-export function secretKey(secret: string): Uint8Array {
+function secretKey(secret: string): Uint8Array {
   if (typeof secret !== 'string' || secret.length === 0) throw new RangeError('A webhook secret is a non-empty string.');
   let key: Buffer;
   if (secret.startsWith(PREFIX)) {

@@ -77,7 +77,7 @@ const MAX_ENDPOINTS = 20;
 const SECRET_FIX = 'Use the `whsec_...` secret your receiver shows, or generate one: `echo whsec_$(openssl rand -base64 32)`.';
 
 /** The endpoint key of a URL: stable across restarts, so queued deliveries find their endpoint. */
-export function endpointKey(url: string): string {
+function endpointKey(url: string): string {
   return createHash('sha256').update(url).digest('base64url').slice(0, 12);
 }
 

@@ -61,6 +61,7 @@ export class ConversionTracker implements ChallengeInsights {
   readonly #published: (conversion: Conversion) => void;
   readonly #warnOnce: (key: string, message: string) => void;
   readonly #pending = new Set<Promise<unknown>>();
+  #missing: readonly string[] | undefined;
 
   constructor(config: Config, call: StoreCall, published: (conversion: Conversion) => void, warnOnce: (key: string, message: string) => void) {
     this.#config = config;
@@ -210,11 +211,11 @@ export class ConversionTracker implements ChallengeInsights {
     void running.finally(() => this.#pending.delete(running));
   }
 
+  /** The store, when it has the methods conversions and insights need (checked once: the store is fixed). */
   #capable(): Capable | undefined {
-    const store = this.#config.store;
-    const missing = CAPABILITY.filter((method) => typeof store[method] !== 'function');
-    if (missing.length === 0) return store as Capable;
-    this.#warnOnce('insights:store', `The store does not record conversions and insights (it has no ${missing.map((m) => `${m}()`).join(', ')}): trackConversion() records nothing and insights() shows zeros. MemoryStore and RedisStore do.`);
+    this.#missing ??= CAPABILITY.filter((method) => typeof this.#config.store[method] !== 'function');
+    if (this.#missing.length === 0) return this.#config.store as Capable;
+    this.#warnOnce('insights:store', `The store does not record conversions and insights (it has no ${this.#missing.map((m) => `${m}()`).join(', ')}): trackConversion() records nothing and insights() shows zeros. MemoryStore and RedisStore do.`);
     return undefined;
   }
 }

@@ -38,11 +38,11 @@ export interface ChallengeFunnel {
 }
 
 /** The funnel steps counted as they happen (`abandoned` and `open` are derived when read). */
-export const COUNTED_STEPS = ['created', 'presented', 'codeSent', 'verifiedOwner', 'ownerCompleted', 'newAccount', 'loggedOut', 'devicesLoggedOut', 'failed', 'expired'] as const;
+const COUNTED_STEPS = ['created', 'presented', 'codeSent', 'verifiedOwner', 'ownerCompleted', 'newAccount', 'loggedOut', 'devicesLoggedOut', 'failed', 'expired'] as const;
 export type CountedStep = (typeof COUNTED_STEPS)[number];
 
 export const CHALLENGE_KINDS: readonly ChallengeKind[] = ['verify', 'device_limit'];
-export const ATTRIBUTION_PATHS: readonly AttributionPath[] = ['challenge', 'kicked', 'history'];
+const ATTRIBUTION_PATHS: readonly AttributionPath[] = ['challenge', 'kicked', 'history'];
 
 /** The figures of a day, or of a range of days. */
 export interface InsightsFigures {
@@ -72,10 +72,10 @@ export interface Insights {
 }
 
 /** Revenue is counted in ten-thousandths of a unit (ISO 4217 has up to 4 decimals), as whole numbers that add up exactly. */
-export const REVENUE_SCALE = 10_000;
+const REVENUE_SCALE = 10_000;
 
 export const stepField = (kind: ChallengeKind, step: CountedStep): string => `ch:${kind}:${step}`;
-export const CONVERSIONS_FIELD = 'cv';
+const CONVERSIONS_FIELD = 'cv';
 export const viaField = (via: AttributionPath): string => `cv:${via}`;
 export const revenueField = (currency: string): string => `rev:${currency}`;
 
@@ -113,7 +113,7 @@ function emptyFunnel(): ChallengeFunnel {
   return { created: 0, presented: 0, codeSent: 0, verifiedOwner: 0, ownerCompleted: 0, newAccount: 0, loggedOut: 0, devicesLoggedOut: 0, failed: 0, abandoned: 0, open: 0 };
 }
 
-export function emptyFigures(): InsightsFigures {
+function emptyFigures(): InsightsFigures {
   return {
     challenges: emptyFunnel(),
     byKind: { verify: emptyFunnel(), device_limit: emptyFunnel() },
