@@ -11,7 +11,8 @@ export interface PayingIdentity extends Omit<Identity, 'groups'> {
   pools: Array<Required<Group>>;
 }
 
-const MAX_ID_LENGTH = 256;
+/** The longest id (account, group, device in an event) sharelock takes. */
+export const MAX_ID_LENGTH = 256;
 const MAX_CONTACT_LENGTH = 320;
 const MAX_GROUPS = 16;
 

@@ -89,7 +89,7 @@ export const sharelock = fp(
         ingest.addContentTypeParser('*', (request: FastifyRequest) => readRawBody(request.raw, maxBodyBytes));
         // Before the body is parsed: a request without a valid write key never has its body read.
         ingest.addHook('onRequest', async (request, reply) => {
-          const refusal = handler.refuseIngestEarly(fastifyExchange(guard, request, reply).request);
+          const refusal = handler.refuseIngestEarly(fromNodeRequest(request.raw, guard.config.trustProxy, request.url));
           return refusal ? sendResponse(reply, refusal) : undefined;
         });
         const serve = async (request: FastifyRequest, reply: FastifyReply) => {

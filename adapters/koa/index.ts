@@ -2,7 +2,7 @@ import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
 import { readRawBody } from '../../src/http/body.js';
-import { readForm, type Form } from '../../src/http/form.js';
+import { readForm } from '../../src/http/form.js';
 import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
 import { fromNodeRequest } from '../../src/http/request.js';
 import type { HttpResponse } from '../../src/http/response.js';
@@ -65,7 +65,8 @@ function koaExchange(guard: KoaSharelock, ctx: KoaContext): Exchange<Context, Co
   return {
     request: fromNodeRequest(ctx.req, guard.config.trustProxy, ctx.originalUrl),
     context: { req: ctx, res: ctx },
-    readForm: () => readKoaForm(ctx),
+    // A body parser that already ran left the fields on `ctx.request.body`; else the stream is read.
+    readForm: () => readForm(ctx.req, (ctx.request as { body?: unknown }).body),
     // koa-bodyparser, when it ran first, leaves `body` and the text it parsed (`rawBody`).
     readBody: (maxBytes) => {
       const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
@@ -84,10 +85,6 @@ async function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, ex
   return next();
 }
 
-/** A body parser that already ran left the fields on `ctx.request.body`; else the stream is read. */
-function readKoaForm(ctx: Context): Promise<Form> {
-  return readForm(ctx.req, (ctx.request as { body?: unknown }).body);
-}
 
 function write(ctx: Context, response: HttpResponse): void {
   ctx.status = response.status;

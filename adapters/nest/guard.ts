@@ -45,8 +45,11 @@ export class SharelockGuard implements CanActivate {
     const res = http.getResponse<PlatformResponse>();
     const handler = handlerOf(this.core);
     const exchange = exchangeOf(this.core, req, res);
+    const pattern = handler.route(exchange.request);
+    // Neither a pattern nor @Protect(): nothing to judge, nothing more to build.
+    if (!pattern && !marked) return true;
     // Both are judged and each must allow (the same options are decided once per request).
-    const routes = [handler.route(exchange.request), marked && routeOf(this.core, marked, context.getClass(), context.getHandler())];
+    const routes = [pattern, marked && routeOf(this.core, marked, context.getClass(), context.getHandler())];
     for (const route of routes) {
       if (!route) continue;
       const answer = await handler.judge(exchange, route, req);

@@ -3,7 +3,7 @@ import type { ResolvedRouteOptions } from '../options.js';
 import type { Sharelock } from '../sharelock.js';
 import { readRawBody } from './body.js';
 import { readForm } from './form.js';
-import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from './handler.js';
+import { handlerOf, type Answer, type Exchange, type HttpHandler } from './handler.js';
 import { fromNodeRequest } from './request.js';
 import type { HttpResponse } from './response.js';
 
@@ -12,9 +12,6 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (
 
 /** Express's `res.locals`, where a guarded route's handler finds `sharelock`: its `GuardState`. */
 type NodeLocals = { locals?: Record<string, unknown> };
-export type { GuardState };
-
-export { handlerOf };
 
 /** The app-wide middleware: serves sharelock's own paths (challenge pages, ingest endpoint) and guards requests matching `protect` patterns. */
 export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Identity } from '../model.js';
+import { MAX_ID_LENGTH } from '../identify.js';
 
 /**
  * A Segment-spec event as a pipeline sends it (Segment, RudderStack, Jitsu): the fields sharelock
@@ -53,7 +54,6 @@ export const IGNORED_TYPES: ReadonlySet<string> = new Set(['track', 'group', 'al
 
 /** Segment refuses a single event above 32 KB; so does sharelock. */
 export const MAX_EVENT_BYTES = 32 * 1024;
-export const MAX_ID_LENGTH = 256;
 const MAX_TIMESTAMP_LENGTH = 64;
 const MAX_UA_LENGTH = 1024;
 
