@@ -48,7 +48,7 @@ export const sharelock = fp(
   async function sharelock(app: FastifyInstance, options: SharelockPluginOptions) {
     const { guard, hook } = checkOptions(options);
     const handler = handlerOf(guard);
-    const resolved = routeResolver(guard);
+    const resolved = routeResolver(handler);
     if (!app.hasRequestDecorator('sharelock')) app.decorateRequest('sharelock', null);
 
     // One hook for the whole app, so routes added before the plugin are guarded too, and so are
@@ -141,22 +141,9 @@ async function judge(handler: HttpHandler<FastifyRequest, FastifyReply>, exchang
 }
 
 /** Route options from `config.sharelock`, resolved once per options object. Throws on invalid ones, naming the route. */
-function routeResolver(guard: Sharelock<any, any>) {
-  const cache = new WeakMap<object, ResolvedRouteOptions>();
-  return (options: RouteOptions, route: { method: string | string[]; url?: string | undefined }): ResolvedRouteOptions => {
-    const known = cache.get(options);
-    if (known) return known;
-    try {
-      const resolved = guard.route(options);
-      cache.set(options, resolved);
-      return resolved;
-    } catch (error) {
-      if (!(error instanceof SharelockError)) throw error;
-      error.message += ` (\`config.sharelock\` of route ${route.method} ${route.url})`;
-      if ((options as unknown) === false) error.message += ' To keep a path out of the `protect` patterns, list it in `exclude`.';
-      throw error;
-    }
-  };
+function routeResolver(handler: HttpHandler<any, any>) {
+  return (options: RouteOptions, route: { method: string | string[]; url?: string | undefined }): ResolvedRouteOptions =>
+    handler.resolve(options, `\`config.sharelock\` of route ${route.method} ${route.url}${(options as unknown) === false ? '; to keep a path out of the `protect` patterns, list it in `exclude`' : ''}`);
 }
 
 function checkOptions(options: SharelockPluginOptions): { guard: SharelockPluginOptions['guard']; hook: GuardHook } {

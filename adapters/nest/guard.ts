@@ -1,6 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { SharelockError } from '../../src/errors.js';
 import { handlerOf } from '../../src/http/handler.js';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
@@ -73,20 +72,8 @@ export class SharelockGuard implements CanActivate {
   }
 }
 
-const resolved = new WeakMap<Sharelock<any, any>, WeakMap<RouteOptions, ResolvedRouteOptions>>();
 
 /** The options of one `@Protect()`, resolved once per `Sharelock`; throws on invalid ones, naming the route. */
 export function routeOf(core: Sharelock<any, any>, options: RouteOptions, controller: Function, handler: Function): ResolvedRouteOptions {
-  let cache = resolved.get(core);
-  if (!cache) resolved.set(core, (cache = new WeakMap()));
-  let route = cache.get(options);
-  if (route) return route;
-  try {
-    route = core.route(options);
-  } catch (error) {
-    if (error instanceof SharelockError) error.message += ` (@Protect() on ${controller.name}.${handler.name})`;
-    throw error;
-  }
-  cache.set(options, route);
-  return route;
+  return handlerOf(core).resolve(options, `@Protect() on ${controller.name}.${handler.name}`);
 }

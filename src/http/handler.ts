@@ -1,4 +1,5 @@
-import type { ResolvedRouteOptions } from '../options.js';
+import { SharelockError } from '../errors.js';
+import type { ResolvedRouteOptions, RouteOptions } from '../options.js';
 import type { Decision, Sharelock } from '../sharelock.js';
 import type { RawBody } from './body.js';
 import { ChallengeRoutes } from './challenge-routes.js';
@@ -44,6 +45,7 @@ export class HttpHandler<Req, Res> {
   readonly #pages: ChallengeRoutes<Req, Res>;
   readonly #ingest: IngestRoute;
   readonly #judged = new WeakMap<object, Judged>();
+  readonly #resolved = new WeakMap<object, ResolvedRouteOptions>();
 
   constructor(core: Sharelock<Req, Res>) {
     this.core = core;
@@ -68,6 +70,23 @@ export class HttpHandler<Req, Res> {
   async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
     if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody);
     return (await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!;
+  }
+
+  /**
+   * Per-route options (`@Protect()`, a Fastify route's `config.sharelock`) resolved once per options
+   * object. Invalid ones throw a `SharelockError` that says `where` they were given.
+   */
+  resolve(options: RouteOptions, where: string): ResolvedRouteOptions {
+    let route = this.#resolved.get(options as object);
+    if (route) return route;
+    try {
+      route = this.core.route(options);
+    } catch (error) {
+      if (error instanceof SharelockError) error.message += ` (${where})`;
+      throw error;
+    }
+    if (typeof options === 'object' && options !== null) this.#resolved.set(options, route);
+    return route;
   }
 
   /** The options of the `protect` pattern covering this request, or `undefined` when none does. */
