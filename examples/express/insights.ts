@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import type { AttributionPath, ChallengeFunnel, Conversion, Insights, InsightsDay } from 'sharelock';
+import { days, hours, type AttributionPath, type ChallengeFunnel, type Conversion, type Insights, type InsightsDay } from 'sharelock';
+import { AGENTS } from '../shared/agents.js';
 import { Device } from '../shared/cookie-jar.js';
 
 /**
@@ -10,16 +11,8 @@ import { Device } from '../shared/cookie-jar.js';
  * late to count. Then it prints what `guard.insights()` says about it (`GET /dev/insights`).
  */
 
-const AGENTS = {
-  laptop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
-  mac: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  pixel: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
-};
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const HOUR = hours(1);
+const DAY = days(1);
 
 type DevInsights = Insights & { now: string; conversions: Conversion[] };
 
@@ -74,7 +67,7 @@ class Play {
   /** Two devices watch, a third is challenged (the plan allows 2). */
   async shared(name: string): Promise<Shared> {
     const account = `${name}-${this.run}`;
-    const owner = await this.device(account, AGENTS.laptop);
+    const owner = await this.device(account, AGENTS.windows);
     const friend = await this.device(account, AGENTS.mac);
     const phone = await this.device(account, AGENTS.iphone);
     for (const device of [owner, friend]) await this.watch(device, 200);
