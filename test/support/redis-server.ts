@@ -30,7 +30,7 @@ export interface RedisServerOptions {
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   ensureInstalled();
-  const port = await freePort();
+  let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sharelock-redis-'));
   let child: ChildProcess | undefined;
   const killOnExit = (): void => {
@@ -52,6 +52,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       proc.once('exit', (code) => reject(new Error(`redis-server exited early (code ${code}): ${stderr}`))),
     );
     await Promise.race([waitForPong(port), exited]);
+    // Another process (a parallel test run) may have taken the port between freePort() and the
+    // spawn: then the PONG came from its server, not ours. Answer only for our own process.
+    if (!(await rawCommand(port, ['INFO', 'server'])).includes(`process_id:${proc.pid}`)) {
+      proc.kill('SIGKILL');
+      throw new PortTaken(port);
+    }
     if (options.cluster) {
       // A fresh node owns no slots; give it all of them and wait for the cluster to say ok.
       await rawCommand(port, ['CLUSTER', 'ADDSLOTSRANGE', '0', '16383']);
@@ -71,7 +77,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     rmSync(dir, { recursive: true, force: true });
   };
 
-  await start();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      // An early exit is most often the same race lost the other way ("Address already in use").
+      if (!(error instanceof PortTaken || String(error).includes('exited early')) || attempt === 5) throw error;
+      port = await freePort();
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -81,6 +96,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await start();
     },
   };
+}
+
+class PortTaken extends Error {
+  constructor(port: number) {
+    super(`port ${port} was taken by another redis-server`);
+  }
 }
 
 function ensureInstalled(): void {
