@@ -31,19 +31,20 @@ interface Rule {
 
 /**
  * isbot@5, minus the patterns that take native apps' own User-Agents for bots (isbot's documented
- * way to make exceptions): the Google app ("com.google..."), HTTP client names in app agents
- * ("BBCHTTPClient") and agents that open with a bracket (Facebook's in-app agent, HbbTV sets).
+ * way to make exceptions): HTTP client names in app agents ("BBCHTTPClient"), agents that open with
+ * a bracket (Facebook's in-app agent, HbbTV sets) and agents without spaces.
  */
 const APP_AGENTS = [
-  'com.google.ios.youtube/17.24.4 (iPhone9,3; U; CPU iOS 14_2 like Mac OS X; fr_BE)',
   'BBCiPlayer/4.75.0.1 (iPad2,5; iPhone OS 9.3.5) BBCSMP/36.2.0 BBCHTTPClient/8.0.2',
   '(null) [FBAN/FBIOS;FBAV/50.0.0.47.191;FBDV/iPad4,4;FBMD/iPad;FBSN/iPhone OS;FBSV/8.0.2]',
+  // Agents whose spaces a proxy or an app dropped: still a browser.
+  'Mozilla/5.0(iPad;CPUOS26_1_0likeMacOSX)AppleWebKit/605.1.15(KHTML,likeGecko)CriOS/143.0.7499.92Mobile/15E148Safari/604.1',
 ];
 const NOT_BOTS = new Set(APP_AGENTS.flatMap((ua) => isbotPatterns(ua)));
 const isBot = createIsbotFromList(list.filter((pattern) => !NOT_BOTS.has(pattern)));
 
 /** Agents that carry an attack (SQL, script or template injection, path traversal): whoever sends them, not a customer's device. */
-const ATTACK = /'\s*(?:\)|;)?\s*(?:WHERE|OR|AND|UNION|SELECT|waitfor)\b|<script|\$\{jndi:|\.\.\/\.\.\//i;
+const ATTACK = /'\s*(?:\)|;)?\s*(?:WHERE|OR|AND|UNION|SELECT|waitfor)\b|'\|\||DBMS_|<script|\$\{jndi:|\.\.\/\.\.\//i;
 
 /** Before the device rules: TV platforms whose agents look like nothing else. */
 const TV_FIRST: Rule[] = [
@@ -69,18 +70,25 @@ const RULES: Rule[] = [
 
   // E-readers read as tablets: a personal screen, not a phone.
   { name: 'e-readers (Kindle e-ink, Kobo, PocketBook, Nook)', kind: 'tablet', test: /\bKindle\/\d|\bKobo|PocketBook|\bNook\b|\bBNTV\d|\bBNRV\d|\bTolino\b/i },
-  { name: 'Kindle Fire and Silk on Fire tablets', kind: 'tablet', test: /\bKF[A-Z]{2,6}\b|\bKindle Fire\b|\bSilk\/|\bSilk-Accelerated/i },
+  { name: 'Kindle Fire tablets (Silk without "Mobile"; the Fire Phone and phone-mode Silk say "Mobile")', kind: 'tablet', test: /\bKF[A-Z]{2,6}\b|\bKindle Fire\b|\bSilk\/(?!.*\bMobile\b)/i },
+  { name: 'iOS apps naming their hardware (FBDV/iPad4,4, hw/iPad6_11, (iPad3,4; ...)', kind: 'tablet', test: /(?:FBDV\/|hw\/|\(|Apple\/)iPad\d/ },
+  { name: 'iOS apps naming their hardware (FBDV/iPhone9,3, (iPhone9,3; ...)', kind: 'mobile', test: /(?:FBDV\/|hw\/|\(|Apple\/)iPhone\d/ },
   { name: 'Samsung Internet on X11: Samsung tablets in desktop mode and DeX (there is no desktop Samsung Internet)', kind: 'tablet', test: /\bX11\b.*\bSamsungBrowser\//i },
 ];
 
 /** Tokens of phones that ua-parser-js leaves without a device type: feature phones and their browsers. */
 const FEATURE_PHONE = /\bKaiOS\b|\bMIDP-?\d|\bCLDC-?\d|\bJ2ME\b|UP\.Browser|\bObigo|\bNetFront\b|\bOpera Mini\b|\bSeries ?(40|60|30)\b|\bS40OviBrowser|\bSymbian|\bNokia|\bSAMSUNG-(SGH|GT)|\bDoCoMo\b|\bKDDI-|\bSoftBank\b|\bVodafone\/|\bWILLCOM\b|\bMAUI\b|\bSpreadtrum\b|\bMTK\b|\bBlackBerry\b|\bBB10\b|\bWindows Phone\b|\bIEMobile\b|\bPalm|\bwebOS\/|\bhpwOS\b|\bFirefox OS\b|\(Mobile;|\bMobile; rv:|\bbada\b|\bTizen\b.*\bMobile\b|\bUCWEB|\bUCBrowser\b.*\bMobile\b|\bPUFFIN\b.*\bAP\b|\biPhone|\biPod|\bWPDesktop\b|\bMSFT-WP\b|\bS60\b|\bSymbOS\b|\bMaemo\b|\bFennec\b/i;
 
+// Phones and tablets only: bots imitate desktop browsers with a word added, and isbot is right about those.
+const DEVICE_PLATFORM = /\biPhone|\biPad|\bAndroid|\bWindows Phone|\bMSFT-WP\b|\bMIDP\b|\bBada\b|\bwebOS\/|\bBlackBerry|\bSymbian/i;
+const CRAWLER_WORD = /bot\b|bot\/|crawl|spider|slurp|https?:|\+http|www\.|@|\.com\b|preview|fetch|check|monitor|scan|headless|lighthouse|inspect|validator|archive|proxy|google-|adsbot|facebookexternalhit|MetaIAB|python|curl|wget|java\/|go-http|okhttp|axios|node-fetch|libwww|perl|ruby|php|scrapy|httpclient|requests|aiohttp|phantom|selenium|puppeteer|playwright|test|agent\b/i;
+const STRONG_TABLET = /\biPad|\bPlayBook\b|\bTablet PC\b/;
 const TABLET_TOKEN = /\biPad|\bTablet\b|\bTab\b|\bPlayBook\b|\bRIM Tablet\b|\bSilk\b|\bTouchPad\b|\bXoom\b|\bGT-P\d|\bSM-[TPX]\d|\bSM-T\d|\bNexus (7|9|10)\b|\bPixel C\b|\bMediaPad\b|\bMatePad\b|\bLenovo (TB|Tab)|\bIdeaTab\b|\bYOGA Tab/i;
 const DESKTOP_OS = /^(windows|mac os|macos|linux|ubuntu|debian|fedora|chromium os|chrome os|freebsd|openbsd|netbsd|solaris|mint|arch|gentoo|centos|red hat|redhat|suse|opensuse|manjaro|slackware|mandriva|kubuntu|xubuntu|lubuntu|zenwalk|pclinuxos|mageia|deepin|elementary os|haiku|beos|os\/2|amiga|morphos|sunos|aix|hp-ux|irix|dragonfly|plan9|unix|raspbian|sailfish)/i;
-const DESKTOP_TOKEN = /\bWindows NT\b|\bWin(dows )?(95|98|9x|2000|XP|ME|NT|16|32|64)\b|\bMacintosh\b|\bMac OS X\b|\bMac_PowerPC\b|\bX11\b|\bCrOS\b|\bLinux (x86_64|i[3-6]86|aarch64|armv[78]l?)\b|\bUbuntu\b|\bFedora\b|\bFreeBSD\b|\bOpenBSD\b|\bWindows\b(?! ?(Phone|CE|Mobile))|\bWin(32|64)\b|\bDarwin\/[\d.]+ \((x86_64|arm64)\)|\bMac(mini|Book|Pro)\d|\biMac\d/i;
-const ANDROID = /\bAndroid\b|\bAdr\b/i;
-const MOBILE_TOKEN = /\bMobile\b|\bMobi\b/i;
+const DESKTOP_TOKEN = /\bWindows NT\b|\bWin(dows )?(95|98|9x|2000|XP|ME|NT|16|32|64)\b|\bMacintosh\b|\bMac OS X\b|\bMac_PowerPC\b|\bX11\b|\bCrOS\b|\bLinux (x86_64|i[3-6]86|aarch64|armv[78]l?)\b|\bUbuntu\b|\bFedora\b|\bFreeBSD\b|\bOpenBSD\b|\billumOS\b|\bUNIX\b|\bSunOS\b|\bWindows\b(?! ?(Phone|CE|Mobile))|\bWin(32|64)\b|\bDarwin\/[\d.]+ \((x86_64|arm64)\)|\bMac(mini|Book|Pro)\d|\biMac\d/i;
+const ANDROID = /\bAndroid|\bAdr\b/i;
+// "MobileSafari": agents whose spaces were dropped.
+const MOBILE_TOKEN = /Mobile(?:\b|Safari)|\bMobi\b/i;
 
 /**
  * The kind of device a User-Agent describes, from ua-parser-js's answer and the rules above.
@@ -92,12 +100,16 @@ export function kindFromUserAgent(ua: string, parsed: ParsedAgent): { kind: Devi
   if (ATTACK.test(ua)) return { kind: 'other', settled: true };
   for (const rule of TV_FIRST) if (rule.test.test(ua)) return { kind: rule.kind, settled: true };
   for (const rule of RULES) if (rule.test.test(ua)) return { kind: rule.kind, settled: true };
-  if (isBot(ua)) return { kind: 'other', settled: true };
+  // isbot also flags odd but real phone agents (app suffixes, encoded spaces, bare "MSFT-WP/7.10"):
+  // one naming a phone or tablet platform, with no word of a crawler or a script in it, is that device.
+  if (isBot(ua) && !(DEVICE_PLATFORM.test(ua) && !CRAWLER_WORD.test(ua))) return { kind: 'other', settled: true };
   const kind = genericKind(ua, parsed);
   return { kind, settled: kind === 'tv' || kind === 'console' };
 }
 
 function genericKind(ua: string, parsed: ParsedAgent): DeviceKind {
+  // An iPad says so even where ua-parser-js reads an iPhone OS ("CPU iPhone OS 8_1 ... iPad") or a phone app.
+  if (STRONG_TABLET.test(ua)) return 'tablet';
 
   switch (parsed.deviceType) {
     case 'smarttv':
