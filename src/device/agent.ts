@@ -56,7 +56,9 @@ export class AgentParser {
   }
 
   #parse(ua: string, headers: AgentHeaders): AgentInfo {
-    const result = new UAParser(ua).getResult();
+    // Only what the type and the agent need: engine and CPU would cost a third more per miss.
+    const parser = new UAParser(ua);
+    const result = { browser: parser.getBrowser(), os: parser.getOS(), device: parser.getDevice() };
     const agent: Agent = {};
     if (result.browser.name) agent.browser = result.browser.name;
     if (result.browser.version) agent.browserVersion = result.browser.version;
