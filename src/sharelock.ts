@@ -226,7 +226,7 @@ export class Sharelock<Req = any, Res = any> {
     // Contacts from events never reach a challenge: only the app's own identify() decides where codes go.
     const { email: _email, phone: _phone, ...account } = identity;
     const request: RequestLike = { method: 'POST', path: access.page ?? '', url: access.page ?? '', headers: access.headers, remoteAddress: access.ip, https: true };
-    const input = await this.#attachInput(request, account, access.device.id, { ...this.config.defaultRoute.limits, ...identity.limits }, true);
+    const input = await this.#attachInput(request, account, access.device.id, { ...this.config.defaultRoute.limits, ...identity.limits }, true, true);
     input.access.at = access.at;
     if (access.page === undefined) delete input.access.page;
     if (access.agent) Object.assign(input, access.agent);
@@ -551,7 +551,8 @@ export class Sharelock<Req = any, Res = any> {
     }
   }
 
-  async #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits'], locate: boolean): Promise<AttachInput> {
+  /** `fromEvent`: an ingested view, whose headers (often none) must not fix the type of the device's own requests. */
+  async #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits'], locate: boolean, fromEvent = false): Promise<AttachInput> {
     const parsed = this.#agents.parse({
       userAgent: firstValue(request.headers['user-agent']),
       mobile: firstValue(request.headers['sec-ch-ua-mobile']),
@@ -560,7 +561,7 @@ export class Sharelock<Req = any, Res = any> {
       formFactors: firstValue(request.headers['sec-ch-ua-form-factors']),
     });
     const { agent } = parsed;
-    const type = this.#typeOf(deviceId, parsed);
+    const type = fromEvent ? parsed.type : this.#typeOf(deviceId, parsed);
     const ip = this.clientIp(request);
     const network = networkOf(ip);
     const now = this.config.now();
