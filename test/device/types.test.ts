@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AgentParser, type AgentHeaders } from '../../src/device/agent.js';
-import { createSharelock, type Identity } from '../../src/index.js';
+import { createSharelock, MemoryStore, type Identity } from '../../src/index.js';
 import type { DeviceType } from '../../src/model.js';
 import { CoreDevice } from '../support/core-device.js';
 import { headersOf, loadLabelled, scoreByClass } from './labelled.js';
@@ -113,6 +113,20 @@ describe('device types', () => {
       surface.headers['sec-ch-ua-form-factors'] = '"Desktop"';
       expect(await typeNow()).to.equal('tablet');
       await guard.close();
+    });
+
+    it('takes its type from its own requests, not from an event about it that came first', async () => {
+      const store = new MemoryStore();
+      const make = () => createSharelock<Identity | null>({ secret: 'a-test-secret-that-is-long-enough-0123456789', identify: (identity) => identity, store, cache: { allowTtlMs: 0 }, logger: { warn: () => {}, error: () => {} } });
+      // One app server minted the cookie; another hears of the device first from an event without a User-Agent.
+      const [first, second] = [make(), make()];
+      const laptop = new CoreDevice(first, alice, { 'user-agent': WINDOWS });
+      await laptop.open();
+      const cookieValue = laptop.cookie!.slice(laptop.cookie!.indexOf('=') + 1);
+      await second.ingest({ type: 'page', userId: 'alice', anonymousId: 'a1', timestamp: new Date().toISOString(), context: { device: { id: cookieValue } } });
+      await new CoreDevice(second, alice, { 'user-agent': WINDOWS, cookie: laptop.cookie! }).open();
+      expect((await second.devices('alice')).map((d) => d.type)).to.deep.equal(['computer']);
+      await Promise.all([first.close(), second.close()]);
     });
 
     it('keeps the type of its first request when that one carried the hints', async () => {
