@@ -69,7 +69,7 @@ export class AgentParser {
     if (hintedModel) agent.model = hintedModel;
     else if (result.device.model) agent.model = result.device.model;
 
-    const fromUa = kindFromUserAgent(ua, { deviceType: result.device.type, vendor: result.device.vendor, model: result.device.model, os: result.os.name });
+    const fromUa = kindFromUserAgent(ua, { deviceType: result.device.type, os: result.os.name });
     const fromHints = fromUa.settled ? undefined : kindFromHints(headers);
     const kind: DeviceKind = fromHints ?? fromUa.kind;
     return { type: kind === 'console' ? this.#consoleType : kind, agent, hinted: fromHints !== undefined && fromHints !== fromUa.kind };

@@ -10,8 +10,6 @@ export type DeviceKind = DeviceType | 'console';
 /** What ua-parser-js@1 made of the User-Agent, as far as the rules read it. */
 export interface ParsedAgent {
   deviceType: string | undefined;
-  vendor: string | undefined;
-  model: string | undefined;
   os: string | undefined;
 }
 
@@ -24,9 +22,10 @@ interface Rule {
 
 /*
  * The rule layer on top of ua-parser-js@1. Written for the devices paying households use; every rule
- * names what it catches. Order matters: the first rule that matches wins, so the markers that
- * cannot be mistaken (a TV platform, a console, a watch) come before the generic ones (Android
- * without "Mobile" is a tablet), and bots come before everything that a bot's User-Agent imitates.
+ * names what it catches. Order matters, the first match wins: the markers that name a device (a TV
+ * platform, a console, a watch) come first, since bots rarely claim to be those and isbot flags many
+ * TV sets; then bots, which imitate phones and computers; then the generic readings (Android
+ * without "Mobile" is a tablet, a desktop OS is a computer).
  */
 
 /**
@@ -55,7 +54,7 @@ const TV_FIRST: Rule[] = [
 const RULES: Rule[] = [
   // Cars, headsets, watches and appliances first: they run Android or Linux and would otherwise read as phones or computers.
   { name: 'cars (Tesla, Android Automotive, Qt car browsers)', kind: 'other', test: /\bTesla\b|QtCarBrowser|\bAutomotive\b|\bCarPlay\b|\bAndroid ?Auto\b/i },
-  { name: 'VR/AR headsets (Quest, Pico, HoloLens, Vision Pro)', kind: 'other', test: /OculusBrowser|\bQuest( Pro| \d)?\b|\bPico ?(Neo|4|VR)|PicoBrowser|HoloLens|\bMobile VR\b|\bVR\b|\bvisionOS\b|Wolvic|Magic Leap|\bXR\b/i },
+  { name: 'VR/AR headsets (Quest, Pico, HoloLens, Vision Pro)', kind: 'other', test: /OculusBrowser|\bQuest (Pro|\d)\b|\bPico ?(Neo|4|VR)|PicoBrowser|HoloLens|\bMobile VR\b|\bVR\b|\bvisionOS\b|Wolvic|Magic Leap|(?<!iPhone )\bXR\b/i },
   { name: 'watches (watchOS, Wear OS, Tizen and other wrist devices)', kind: 'other', test: /\bwatchOS\b|\bWatch\d+,\d+|\bWear ?OS\b|\bWatch\b(?! ?TV)|\bSM-R\d{3}|\bSmartWatch\b|\bZenWatch\b|\bGear ?(S|Live|Fit)/i },
   { name: 'smart displays, speakers and appliances (Echo Show, Alexa, Family Hub fridges)', kind: 'other', test: /\bAEO[A-Z]{2,}\b|AlexaService|\bEcho\/|Family Hub|\bNest Hub\b/i },
 
@@ -83,7 +82,7 @@ const FEATURE_PHONE = /\bKaiOS\b|\bMIDP-?\d|\bCLDC-?\d|\bJ2ME\b|UP\.Browser|\bOb
 const DEVICE_PLATFORM = /\biPhone|\biPad|\bAndroid|\bWindows Phone|\bMSFT-WP\b|\bMIDP\b|\bBada\b|\bwebOS\/|\bBlackBerry|\bSymbian/i;
 const CRAWLER_WORD = /bot\b|bot\/|crawl|spider|slurp|https?:|\+http|www\.|@|\.com\b|preview|fetch|check|monitor|scan|headless|lighthouse|inspect|validator|archive|proxy|google-|adsbot|facebookexternalhit|MetaIAB|python|curl|wget|java\/|go-http|okhttp|axios|node-fetch|libwww|perl|ruby|php|scrapy|httpclient|requests|aiohttp|phantom|selenium|puppeteer|playwright|test|agent\b/i;
 const STRONG_TABLET = /\biPad|\bPlayBook\b|\bTablet PC\b/;
-const TABLET_TOKEN = /\biPad|\bTablet\b|\bTab\b|\bPlayBook\b|\bRIM Tablet\b|\bSilk\b|\bTouchPad\b|\bXoom\b|\bGT-P\d|\bSM-[TPX]\d|\bSM-T\d|\bNexus (7|9|10)\b|\bPixel C\b|\bMediaPad\b|\bMatePad\b|\bLenovo (TB|Tab)|\bIdeaTab\b|\bYOGA Tab/i;
+const TABLET_TOKEN = /\biPad|\bTablet\b|\bTab\b|\bPlayBook\b|\bRIM Tablet\b|\bSilk\b|\bTouchPad\b|\bXoom\b|\bGT-P\d|\bSM-[TPX]\d|\bNexus (7|9|10)\b|\bPixel C\b|\bMediaPad\b|\bMatePad\b|\bLenovo (TB|Tab)|\bIdeaTab\b|\bYOGA Tab/i;
 const DESKTOP_OS = /^(windows|mac os|macos|linux|ubuntu|debian|fedora|chromium os|chrome os|freebsd|openbsd|netbsd|solaris|mint|arch|gentoo|centos|red hat|redhat|suse|opensuse|manjaro|slackware|mandriva|kubuntu|xubuntu|lubuntu|zenwalk|pclinuxos|mageia|deepin|elementary os|haiku|beos|os\/2|amiga|morphos|sunos|aix|hp-ux|irix|dragonfly|plan9|unix|raspbian|sailfish)/i;
 const DESKTOP_TOKEN = /\bWindows NT\b|\bWin(dows )?(95|98|9x|2000|XP|ME|NT|16|32|64)\b|\bMacintosh\b|\bMac OS X\b|\bMac_PowerPC\b|\bX11\b|\bCrOS\b|\bLinux (x86_64|i[3-6]86|aarch64|armv[78]l?)\b|\bUbuntu\b|\bFedora\b|\bFreeBSD\b|\bOpenBSD\b|\billumOS\b|\bUNIX\b|\bSunOS\b|\bWindows\b(?! ?(Phone|CE|Mobile))|\bWin(32|64)\b|\bDarwin\/[\d.]+ \((x86_64|arm64)\)|\bMac(mini|Book|Pro)\d|\biMac\d/i;
 const ANDROID = /\bAndroid|\bAdr\b/i;
