@@ -5,7 +5,8 @@ import { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
 import type { CodeSender } from './challenge/senders/sender.js';
 import { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError, show } from './errors.js';
-import { DEVICE_TYPES, type Identity, type Limits, type Location } from './model.js';
+import { REQUESTED_HINTS } from './device/client-hints.js';
+import { DEVICE_TYPES, type DeviceType, type Identity, type Limits, type Location } from './model.js';
 import { MemoryStore } from './stores/memory.js';
 import type { Store } from './stores/store.js';
 import { days, hours, minutes, seconds, type Clock } from './time.js';
@@ -202,6 +203,22 @@ export interface Options<Req = any, Res = any> {
   /** A device whose owner passed a code is spared `verify` challenges this long. Default 30 days. */
   verifiedTrustMs?: number;
   /**
+   * What a home games console (PlayStation, Xbox, Nintendo Switch, Wii) counts as. Default `'tv'`:
+   * for a streaming service it is another screen in the living room, and "2 TVs" should count it.
+   * An app whose consoles are rather personal (games, a browser on a handheld) can say `'other'`
+   * or `'computer'`. Handheld consoles (PSP, Vita, 3DS) are always `'other'`.
+   */
+  consoleType?: DeviceType;
+  /**
+   * Ask Chromium browsers for the Client Hints that settle a device's type (`Sec-CH-UA-Model`,
+   * `Sec-CH-UA-Form-Factors`: an Android tablet, a Windows tablet or a Chromebook in tablet mode)
+   * with an `Accept-CH` header on guarded responses; they send them from the next request on.
+   * `'critical'` adds `Critical-CH`, so the browser retries the first page load once with them.
+   * Default `false` (no header; `Sec-CH-UA-Mobile` and `-Platform` are read anyway, browsers send
+   * them unasked). A device keeps the type it was first given; hints may refine it once.
+   */
+  clientHints?: boolean | 'critical';
+  /**
    * Segment-spec ingestion: `page`/`screen` events attach devices and record accesses as requests
    * do, `identify` events teach contacts. Served at `{path}/v1/batch` etc. when given. Default: off.
    */
@@ -276,6 +293,9 @@ export interface Config {
   monitor: boolean;
   lists: Readonly<{ allow: AccessList | undefined; deny: AccessList | undefined }>;
   verifiedTrustMs: number;
+  consoleType: DeviceType;
+  /** Headers added to guarded responses to ask for Client Hints; empty when `clientHints` is off. */
+  clientHintHeaders: Readonly<Record<string, string>>;
   conversions: Readonly<{ windowMs: number }>;
   ingest: Readonly<IngestConfig>;
 }
@@ -287,6 +307,7 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   historySize: true, challenge: true, senders: true, webhooks: true, branding: true, store: true, storeTimeoutMs: true,
   storeFailure: true, logger: true, production: true, now: true, geo: true, tolerance: true, signals: true,
   policies: true, monitor: true, lists: true, verifiedTrustMs: true, conversions: true, ingest: true,
+  consoleType: true, clientHints: true,
 };
 const CONVERSIONS_KEYS: { [K in keyof Required<NonNullable<Options['conversions']>>]: true } = { windowMs: true };
 const GEO_KEYS: { [K in keyof Required<NonNullable<Options['geo']>>]: true } = { headers: true, headerAccuracyKm: true, lookup: true, database: true };
@@ -617,9 +638,26 @@ export function resolveOptions(options: Options): Config {
     monitor,
     lists: Object.freeze(resolveLists(raw.lists)),
     verifiedTrustMs: wholeNumber('verifiedTrustMs', raw.verifiedTrustMs, VERIFIED_TRUST_MS, 0),
+    consoleType: resolveConsoleType(raw.consoleType),
+    clientHintHeaders: resolveClientHints(raw.clientHints),
     conversions: resolveConversions(raw.conversions),
     ingest: resolveIngest(raw.ingest, basePath),
   });
+}
+
+function resolveConsoleType(value: unknown): DeviceType {
+  if (value === undefined) return 'tv';
+  if (!(DEVICE_TYPES as readonly unknown[]).includes(value)) throw invalid('consoleType', value, `Use one of ${DEVICE_TYPES.map((t) => `'${t}'`).join(', ')}.`);
+  return value as DeviceType;
+}
+
+function resolveClientHints(value: unknown): Config['clientHintHeaders'] {
+  if (value === undefined || value === false) return Object.freeze({});
+  if (value !== true && value !== 'critical') throw invalid('clientHints', value, "Use true (Accept-CH), 'critical' (Accept-CH and Critical-CH) or false.");
+  const hints = REQUESTED_HINTS.join(', ');
+  const headers: Record<string, string> = { 'accept-ch': hints };
+  if (value === 'critical') headers['critical-ch'] = hints;
+  return Object.freeze(headers);
 }
 
 function resolveConversions(value: unknown): Config['conversions'] {

@@ -1,12 +1,13 @@
 import { hours } from './time.js';
-import { AgentParser } from './device/agent.js';
+import { LRUCache } from 'lru-cache';
+import { AgentParser, type AgentInfo } from './device/agent.js';
 import { DeviceIdentity } from './device/identity.js';
 import { VerdictCache } from './cache.js';
 import { ChallengeFlow } from './challenge/flow.js';
 import type { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError } from './errors.js';
 import { checkIdentity, type PayingIdentity } from './identify.js';
-import type { AccountStatus, DeviceRecord, DeviceStatus, Reason } from './model.js';
+import type { AccountStatus, DeviceRecord, DeviceStatus, DeviceType, Reason } from './model.js';
 import { clientIp } from './net/ip.js';
 import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
@@ -88,7 +89,9 @@ export class Sharelock<Req = any, Res = any> {
   readonly #webhooks: WebhookDispatcher;
   readonly #flags = new Flags();
   readonly #devices: DeviceIdentity;
-  readonly #agents = new AgentParser();
+  readonly #agents: AgentParser;
+  // The type each device was given, so Client Hints coming and going never flip it (see #typeOf).
+  readonly #types = new LRUCache<string, { type: DeviceType; hinted: boolean }>({ max: 50_000 });
   readonly #cache: VerdictCache;
   readonly #ownsStore: boolean;
   readonly #stopInvalidation: (() => void) | undefined;
@@ -106,6 +109,7 @@ export class Sharelock<Req = any, Res = any> {
     this.config = resolveOptions(options as Options);
     this.#ownsStore = options.store === undefined;
     this.#devices = new DeviceIdentity(this.config);
+    this.#agents = new AgentParser({ consoleType: this.config.consoleType });
     this.#geo = new GeoResolver(this.config.geo, (error) => this.#once('geo', () => this.config.logger.error('A geo lookup failed; continuing without a location (logged once).', error)));
     this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
     this.#conversions = new ConversionTracker(this.config, (what, run) => this.#store(what, run), (conversion) => this.#conversionRecorded(conversion), (key, message) => this.#once(key, () => this.config.logger.warn(message)));
@@ -222,7 +226,7 @@ export class Sharelock<Req = any, Res = any> {
     // Contacts from events never reach a challenge: only the app's own identify() decides where codes go.
     const { email: _email, phone: _phone, ...account } = identity;
     const request: RequestLike = { method: 'POST', path: access.page ?? '', url: access.page ?? '', headers: access.headers, remoteAddress: access.ip, https: true };
-    const input = await this.#attachInput(request, account, access.device.id, { ...this.config.defaultRoute.limits, ...identity.limits }, true);
+    const input = await this.#attachInput(request, account, access.device.id, { ...this.config.defaultRoute.limits, ...identity.limits }, true, true);
     input.access.at = access.at;
     if (access.page === undefined) delete input.access.page;
     if (access.agent) Object.assign(input, access.agent);
@@ -547,13 +551,17 @@ export class Sharelock<Req = any, Res = any> {
     }
   }
 
-  async #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits'], locate: boolean): Promise<AttachInput> {
-    const { type, agent } = this.#agents.parse({
+  /** `fromEvent`: an ingested view, whose headers (often none) must not fix the type of the device's own requests. */
+  async #attachInput(request: RequestLike, identity: PayingIdentity, deviceId: string, limits: AttachInput['limits'], locate: boolean, fromEvent = false): Promise<AttachInput> {
+    const parsed = this.#agents.parse({
       userAgent: firstValue(request.headers['user-agent']),
       mobile: firstValue(request.headers['sec-ch-ua-mobile']),
       platform: firstValue(request.headers['sec-ch-ua-platform']),
       model: firstValue(request.headers['sec-ch-ua-model']),
+      formFactors: firstValue(request.headers['sec-ch-ua-form-factors']),
     });
+    const { agent } = parsed;
+    const type = fromEvent ? parsed.type : this.#typeOf(deviceId, parsed);
     const ip = this.clientIp(request);
     const network = networkOf(ip);
     const now = this.config.now();
@@ -578,6 +586,19 @@ export class Sharelock<Req = any, Res = any> {
       inactiveBefore: now - this.config.inactiveAfterMs,
       historySize: this.config.historySize,
     };
+  }
+
+  /**
+   * A device keeps the type it was first given: Client Hints come and go between its requests (only
+   * to origins that asked, only on secure requests), and per-type limits and the concurrency signal
+   * must not see it change. A type the hints settled replaces one they did not, once. Per process:
+   * another instance, or a restart, may type a device's first request there without its hints.
+   */
+  #typeOf(deviceId: string, parsed: AgentInfo): DeviceType {
+    const known = this.#types.get(deviceId);
+    if (known && (known.hinted || !parsed.hinted)) return known.type;
+    this.#types.set(deviceId, { type: parsed.type, hinted: parsed.hinted });
+    return parsed.type;
   }
 
   /**

@@ -132,6 +132,7 @@ async function judge(handler: HttpHandler<FastifyRequest, FastifyReply>, exchang
   if (!answer) return false;
   // Fastify appends to Set-Cookie, so the app's own cookies stay.
   if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
+  if (answer.headers) reply.headers(answer.headers);
   if (answer.response) {
     sendResponse(reply, answer.response);
     return true;

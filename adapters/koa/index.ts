@@ -80,6 +80,7 @@ async function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, ex
   const answer = await handler.judge(exchange, route, ctx);
   if (!answer) return next();
   if (answer.setCookie) ctx.append('Set-Cookie', answer.setCookie);
+  if (answer.headers) ctx.set(answer.headers);
   if (answer.response) return write(ctx, answer.response);
   ctx.state.sharelock = answer.state;
   return next();

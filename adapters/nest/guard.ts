@@ -56,6 +56,7 @@ export class SharelockGuard implements CanActivate {
       const adapter = this.adapterHost.httpAdapter;
       // Whatever the verdict: the device cookie goes with the response, after the app's own cookies.
       if (answer.setCookie) adapter.appendHeader(res, 'set-cookie', answer.setCookie);
+      for (const [name, value] of Object.entries(answer.headers ?? {})) adapter.setHeader(res, name, value);
       if (answer.response) {
         for (const [name, value] of Object.entries(answer.response.headers)) adapter.setHeader(res, name, value);
         // Thrown, not written here followed by `return false`: Nest turns `false` into a

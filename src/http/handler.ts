@@ -30,6 +30,11 @@ export type GuardState = Omit<Decision, 'setCookie'>;
 export interface Answer {
   state: GuardState;
   setCookie?: string;
+  /**
+   * Headers for the app's own response when the request goes through (`Accept-CH`, `Critical-CH`
+   * with the `clientHints` option); already in `response` otherwise.
+   */
+  headers?: Readonly<Record<string, string>>;
   /** `undefined` lets the request through to the app's handler. */
   response?: HttpResponse;
 }
@@ -69,7 +74,7 @@ export class HttpHandler<Req, Res> {
   /** The answer to a request for one of sharelock's own paths (see `isPage`). */
   async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
     if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody);
-    return (await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!;
+    return this.#askHints((await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!);
   }
 
   /**
@@ -108,8 +113,16 @@ export class HttpHandler<Req, Res> {
     const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
     const { setCookie, ...state } = await this.core.decide(request, exchange.context.req, route);
     if (setCookie) judged.minted = setCookie.slice(0, setCookie.indexOf(';'));
-    const response = state.verdict.kind === 'allow' ? undefined : await verdictResponse(this.core.config, state.verdict, request, exchange.context);
-    return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}) };
+    const verdict = state.verdict.kind === 'allow' ? undefined : await verdictResponse(this.core.config, state.verdict, request, exchange.context);
+    const response = verdict && this.#askHints(verdict);
+    const headers = this.core.config.clientHintHeaders;
+    return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}), ...(Object.keys(headers).length > 0 ? { headers } : {}) };
+  }
+
+  /** `Accept-CH` (and `Critical-CH`) on a response, when `clientHints` asks for them. */
+  #askHints(response: HttpResponse): HttpResponse {
+    const headers = this.core.config.clientHintHeaders;
+    return Object.keys(headers).length > 0 ? { ...response, headers: { ...response.headers, ...headers } } : response;
   }
 }
 

@@ -52,6 +52,7 @@ function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessag
     if (!answer) return next();
     if (answer.setCookie) appendSetCookie(res, answer.setCookie);
     if (answer.response) return write(res, answer.response, exchange.request.method);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
     const { locals } = res as ServerResponse & NodeLocals;
     if (locals) locals.sharelock = answer.state;
     next();

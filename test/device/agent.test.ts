@@ -33,7 +33,9 @@ describe('device type and agent', () => {
     expect(parser.parse({ userAgent: UA.androidPhone, mobile: '?1', platform: '"Android"', model: '"Pixel 8"' })).to.deep.include({ type: 'mobile' });
     expect(parser.parse({ userAgent: UA.androidPhone, mobile: '?1', platform: '"Android"', model: '"Pixel 8"' }).agent.model).to.equal('Pixel 8');
     expect(parser.parse({ userAgent: UA.androidPhone, mobile: '?0', platform: '"Android"' }).type).to.equal('tablet');
-    expect(parser.parse({ userAgent: UA.curl, mobile: '?0', platform: '"macOS"' }).type).to.equal('computer');
+    expect(parser.parse({ mobile: '?0', platform: '"macOS"' }).type).to.equal('computer');
+    // A bot's User-Agent is not overruled: headless Chrome sends hints too.
+    expect(parser.parse({ userAgent: UA.curl, mobile: '?0', platform: '"macOS"' }).type).to.equal('other');
   });
 
   it('caps what it parses from a giant header and returns the same answer for the same UA', () => {
