@@ -40,8 +40,8 @@ export interface AccountSummary {
   allowedPeople: number;
   /** Attached devices (the ones that count against the limit). */
   devices: number;
-  /** The overall device limit in force at the last judged request. */
-  deviceLimit: number;
+  /** The overall device limit in force at the last judged request; absent when unlimited. */
+  deviceLimit?: number;
   /** Attached devices per type; types with none are left out. */
   types: Partial<Record<DeviceType, number>>;
   /** Every check that fired at the last judged request, enforced by a policy or not, with what was observed and the threshold. */
@@ -49,6 +49,7 @@ export interface AccountSummary {
   status: AccountStatus;
   /** The last judged request (ms since the epoch). Cached requests in between do not move it. */
   lastSeen: number;
+  /** The challenge of the account that changed status last (opened, verified, completed, ...). */
   lastChallenge?: LastChallenge;
 }
 
