@@ -13,7 +13,9 @@ const COUNTED_APART = /^(?:device_count|[a-z]+_device_count|people_count)$/;
 export function shareScore(summary: Pick<AccountSummary, 'people' | 'allowedPeople' | 'devices' | 'deviceLimit' | 'signals'>): number {
   const people = summary.people > summary.allowedPeople ? 1 - 0.5 ** (summary.people - summary.allowedPeople) : 0;
   const limit = summary.deviceLimit;
-  const devices = limit === undefined || limit <= 0 ? (limit === 0 && summary.devices > 0 ? 0.5 : 0) : summary.devices > limit ? 0.5 : (0.25 * summary.devices) / limit;
+  // A device refused over the limit is not attached: the count check says how many asked.
+  const asked = Math.max(summary.devices, ...summary.signals.filter((s) => s.check === 'device_count' && typeof s.observed === 'number').map((s) => s.observed as number));
+  const devices = limit === undefined ? 0 : asked > limit ? 0.5 : limit > 0 ? (0.25 * asked) / limit : 0;
   const others = new Set(summary.signals.map((s) => s.check).filter((check) => !COUNTED_APART.test(check))).size;
   const signals = 1 - 0.6 ** others;
   return Math.round((1 - (1 - people) * (1 - devices) * (1 - signals)) * 10_000) / 10_000;

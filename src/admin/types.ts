@@ -27,7 +27,8 @@ export interface AccountSummary {
    * evidence, combined as independent ones (`1 - (1-p)(1-d)(1-s)`):
    * - `p`, people: `1 - 0.5^(people - allowedPeople)` when more households are in use than the
    *   plan allows (0.5 for one more, 0.75 for two), else 0;
-   * - `d`, devices: `0.5` over the device limit, else `0.25 × devices / limit` (near the limit is weak evidence);
+   * - `d`, devices: `0.5` over the device limit (attached, or asking to be: `device_count` fired), else
+   *   `0.25 × devices / limit` (near the limit is weak evidence);
    * - `s`, other signals that fired (concurrency, impossible travel, cloned device, velocity, ...):
    *   `1 - 0.6^n` for `n` distinct checks (0.4 for one, 0.64 for two).
    *
