@@ -310,6 +310,22 @@ function describeAdmin(name: string, makeStore: () => Store) {
 describe('admin API', () => {
   describeAdmin('memory', () => new MemoryStore());
 
+  it("applies another server's list entry within 30 s even when no announcement arrives", async () => {
+    // Two guards on one store with no invalidation channel: nothing tells B about A's entry.
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    const [a, b] = [guardOn(store, clock), guardOn(store, clock)];
+    const phone = new CoreDevice(b, { id: 'uma' }).at(PLACES.parisHome.ip);
+    expect(kind(await phone.open())).to.equal('allow');
+    await a.admin.addListEntry({ list: 'deny', kind: 'accounts', value: 'uma' });
+    expect(kind(await phone.open())).to.equal('allow'); // B still applies what it read
+    clock.advance(31_000);
+    await phone.open(); // B's verdict cache expired: this miss starts a read in the background
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kind(await phone.open())).to.equal('deny');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   describe('on the Redis store', () => {
     let server: RedisServer;
     let client: Redis;
@@ -377,12 +393,14 @@ describe('admin API', () => {
       let a: Guard;
       let b: Guard;
       let second: Redis;
-      beforeEach(() => {
+      beforeEach(async () => {
         clock = new FakeClock();
         second = new Redis(server.url, { maxRetriesPerRequest: 1 });
         const prefix = `admin-two${++prefixes}:`;
         a = guardOn(new RedisStore({ client, prefix }), clock);
         b = guardOn(new RedisStore({ client: second, prefix }), clock);
+        // Both servers listen before anything is announced (a message sent earlier is lost, as in production).
+        await eventually(async () => ((await client.call('PUBSUB', 'NUMSUB', `${prefix}invalidate`)) as [string, number])[1] === 2, 'both servers subscribed');
       });
       afterEach(async () => {
         await Promise.all([a.close(), b.close()]);
