@@ -174,6 +174,10 @@ export class Sharelock<Req = any, Res = any> {
         this.#indexed.delete(accountId);
         this.#monitoredAccounts.delete(accountId);
       },
+      releasePools: async (devices) => {
+        const at = this.config.now();
+        await Promise.all(devices.map((d) => this.#releaseFromPools(d.id, poolsCounting(d.groups), at)));
+      },
     });
     this.#stopInvalidation = store.onInvalidate?.((accountId) => {
       if (accountId === LISTS_CHANGED) {

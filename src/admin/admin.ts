@@ -44,6 +44,8 @@ export interface AdminDeps {
   unsuspend(accountId: string): Promise<void>;
   /** Forget what this process remembers about the account (index write de-duplication, monitored set). */
   forget(accountId: string): void;
+  /** Free these devices' slots in their groups' pools (team plans). */
+  releasePools(devices: readonly DeviceRecord[]): Promise<void>;
 }
 
 /** `guard.admin`: see `Admin`. */
@@ -176,6 +178,8 @@ export class AdminApi implements Admin {
     checkId('eraseAccount()', 'accountId', accountId);
     const store = this.#store();
     const [stored, entries] = await Promise.all([this.#deps.call('readAccount', () => store.readAccount(accountId)), this.#deps.call('listEntries', () => store.listEntries())]);
+    // Its devices stop counting in their teams' pools (those records are the pools', kept as detached).
+    await this.#deps.releasePools(stored.devices);
     const erased = await this.#deps.call('eraseAccount', () => store.eraseAccount(accountId));
     const named = entries.filter(naming(accountId, stored.devices));
     await Promise.all(named.map((e) => this.#deps.call('removeListEntry', () => store.removeListEntry(e.list, e.kind, e.value))));

@@ -286,8 +286,9 @@ export interface Store {
 
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another
-   * instance kicks or detaches a device or changes the account status, so this process drops its
-   * cached verdicts for that account. Returns a function that stops listening.
+   * instance kicks or detaches a device, changes the account status, erases the account or forces
+   * a challenge on it, so this process drops its cached verdicts for that account; and
+   * `listener(LISTS_CHANGED)` when dynamic list entries change. Returns a function that stops listening.
    */
   onInvalidate?(listener: (accountId: string) => void): () => void;
   /** Optional: release connections and timers. */

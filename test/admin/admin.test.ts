@@ -284,6 +284,14 @@ function describeAdmin(name: string, makeStore: () => Store) {
       expect((await guard.admin.account('kim')).devices).to.have.length(1);
     });
 
+    it("frees an erased account's devices in its team's pool", async () => {
+      const member = { id: 'vic', groups: [{ id: 'team', limits: { devices: 5 } }] };
+      await device(member).at(PLACES.parisHome.ip).open();
+      expect((await guard.groupDevices('team')).map((d) => d.status)).to.deep.equal(['attached']);
+      await guard.admin.eraseAccount('vic');
+      expect((await guard.groupDevices('team')).map((d) => d.status)).to.deep.equal(['detached']);
+    });
+
     it('rejects a bad sort, limit, cursor or list entry with SHARELOCK_E_ADMIN_INVALID', async () => {
       await device({ id: 'a' }).at(PLACES.parisHome.ip).open();
       await device({ id: 'b' }).at(PLACES.parisHome.ip).open();
