@@ -647,7 +647,7 @@ export class Sharelock<Req = any, Res = any> {
 
   /** Logged once per kind of call, and not at all during an outage the decisions already logged. */
   #backgroundFailed(what: string, message: string, error: unknown): void {
-    if (this.#storeDown) return;
+    if (this.#storeDown || this.#closed) return;
     this.#once(`admin:${what}`, () => this.config.logger.error(`${message} (store.${what}(); further failures are not logged)`, error));
   }
 

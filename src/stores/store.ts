@@ -68,7 +68,7 @@ export type AccountSortKeys = Record<AccountSort, number>;
 /** A page request on the admin index. */
 export interface AccountIndexQuery {
   sort: AccountSort;
-  /** 1 to 500. */
+  /** How many to return: 1 to 501 (the core asks for one more than a page, to know whether another follows). */
   limit: number;
   /** Continue strictly after this position: a smaller key, or the same key and a smaller account id (code-unit order on the memory store, byte order on Redis). */
   after?: { key: number; accountId: string };
