@@ -541,7 +541,39 @@ describe('admin API', () => {
     });
   });
 
-  describe('without the admin capability', () => {
+  describe('index writes', () => {
+    it('writes the index on misses only, at most once a minute when nothing but the time changed', async () => {
+      const clock = new FakeClock();
+      let writes = 0;
+      const inner = new MemoryStore();
+      const store = new Proxy(inner, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (key === 'indexAccount') return (...args: Parameters<MemoryStore['indexAccount']>) => (args[2] ? writes++ : 0, inner.indexAccount(...args));
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const guard = guardOn(store, clock);
+      const phone = new CoreDevice(guard, { id: 'wes' }).at(PLACES.parisHome.ip);
+      await phone.open();
+      expect(writes).to.equal(1);
+      for (let i = 0; i < 10; i++) await phone.open(); // cached
+      expect(guard.stats().cacheHits).to.equal(10);
+      expect(writes).to.equal(1);
+      clock.advance(31_000); // the cached verdict expired: a miss that changes nothing but the time
+      await phone.open();
+      expect(writes).to.equal(1);
+      clock.advance(31_000);
+      await phone.open();
+      expect(writes).to.equal(2);
+      await new CoreDevice(guard, { id: 'wes' }, IPHONE).at(PLACES.parisHome.ip).open(); // a new device: written at once
+      expect(writes).to.equal(3);
+      expect((await guard.admin.account('wes')).summary).to.include({ devices: 2, lastSeen: clock.now() });
+      await guard.close();
+    });
+  });
+
+  describe('without the admin capability, or with a failing index', () => {
     /** A MemoryStore seen through the required contract only (what a custom store may offer). */
     function plainStore(): Store {
       const inner = new MemoryStore();
