@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'SHARELOCK_E_STORE_TIMEOUT'
   | 'SHARELOCK_E_CLOSED'
   | 'SHARELOCK_E_CONVERSION_INVALID'
-  | 'SHARELOCK_E_INSIGHTS_RANGE';
+  | 'SHARELOCK_E_INSIGHTS_RANGE'
+  | 'SHARELOCK_E_ADMIN_UNSUPPORTED'
+  | 'SHARELOCK_E_ADMIN_INVALID';
 
 export class SharelockError extends Error {
   readonly code: ErrorCode;
