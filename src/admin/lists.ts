@@ -33,11 +33,18 @@ export class DynamicLists {
     this.#dirty = true;
   }
 
-  /** Up to date for a decision: one store read after a change or every `LISTS_REFRESH_MS`, otherwise none. Never rejects. */
+  /**
+   * Up to date for a decision: after a change (here, or announced by the store) the decision waits
+   * for one store read; every `LISTS_REFRESH_MS` the entries are read again in the background (in
+   * case an announcement was lost) while decisions use the last ones read. Never rejects.
+   */
   async current(): Promise<void> {
-    if (!this.#read || (!this.#dirty && this.#now() - this.#readAt < LISTS_REFRESH_MS)) return;
+    if (!this.#read) return;
+    const stale = this.#now() - this.#readAt >= LISTS_REFRESH_MS;
+    if (!this.#dirty && !stale) return;
+    const wait = this.#dirty || this.#readAt === -Infinity;
     this.#reading ??= this.#reload(this.#read).finally(() => (this.#reading = undefined));
-    await this.#reading;
+    if (wait) await this.#reading;
   }
 
   /** Which kind of dynamic entry on `list` matches the subject now, if any. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createSharelock, MemoryStore, minutes, SharelockError, type Decision, type Identity, type Options, type Sharelock, type Store } from '../../src/index.js';
-import { RedisStore } from '../../src/stores/redis.js';
+import { FallbackStore, RedisStore } from '../../src/stores/redis.js';
 import { FakeClock } from '../support/clock.js';
 import { CoreDevice } from '../support/core-device.js';
 import { lookup, PLACES } from '../support/places.js';
@@ -449,6 +449,69 @@ describe('admin API', () => {
         await b.admin.accounts();
         expect((await a.admin.accounts()).accounts.map((x) => x.accountId)).to.deep.equal(['quin']);
       });
+    });
+  });
+
+  describe('on a Redis Cluster (one node owning every slot)', () => {
+    let server: RedisServer;
+    let cluster: Cluster;
+    before(async function () {
+      this.timeout(30_000);
+      server = await startRedisServer({ cluster: true });
+      cluster = new Cluster([{ host: '127.0.0.1', port: server.port }], { redisOptions: { maxRetriesPerRequest: 1 } });
+    });
+    after(async () => {
+      cluster?.disconnect();
+      await server?.stop();
+    });
+
+    it('lists, exports and erases an account: every script keeps to one slot', async () => {
+      const clock = new FakeClock();
+      const guard = guardOn(new RedisStore({ client: cluster, prefix: 'cluster:' }), clock);
+      const identity = { id: 'sam', email: 'sam@example.com' };
+      await new CoreDevice(guard, identity).at(PLACES.parisHome.ip).open();
+      clock.advance(minutes(1));
+      const away = await new CoreDevice(guard, identity, IPHONE).at(PLACES.newYork.ip).open();
+      if (away.verdict.kind !== 'challenge') throw new Error('expected a challenge');
+      await guard.challenges.sendCode(away.verdict.challenge.id, away.deviceId!);
+      await guard.admin.addListEntry({ list: 'deny', kind: 'devices', value: away.deviceId! });
+      await guard.admin.forceChallenge('sam');
+      const page = await guard.admin.accounts();
+      expect(page.accounts.map((a) => a.accountId)).to.deep.equal(['sam']);
+      const exported = await guard.admin.exportAccount('sam');
+      expect(Object.keys(exported.counters).length).to.be.greaterThan(0);
+      expect(await guard.admin.eraseAccount('sam')).to.deep.include({ devices: 2, challenges: 1, indexed: true, listEntries: 1 });
+      expect((await guard.admin.exportAccount('sam')).devices).to.deep.equal([]);
+      expect((await guard.admin.accounts()).total).to.equal(0);
+      await guard.close();
+    });
+  });
+
+  describe('behind a FallbackStore', () => {
+    let server: RedisServer;
+    let client: Redis;
+    before(async function () {
+      this.timeout(30_000);
+      server = await startRedisServer();
+      client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    });
+    after(async () => {
+      client?.disconnect();
+      await server?.stop();
+    });
+
+    it("lists the primary's accounts, and keeps list entries and erasures on the primary", async () => {
+      const clock = new FakeClock();
+      const store = new FallbackStore({ primary: new RedisStore({ client, prefix: 'fallback:' }), now: clock.now });
+      const guard = guardOn(store, clock);
+      await new CoreDevice(guard, { id: 'tom' }).at(PLACES.parisHome.ip).open();
+      expect((await guard.admin.accounts()).accounts.map((a) => a.accountId)).to.deep.equal(['tom']);
+      await guard.admin.addListEntry({ list: 'deny', kind: 'accounts', value: 'tom' });
+      expect(await new RedisStore({ client, prefix: 'fallback:' }).listEntries()).to.have.length(1);
+      expect(await guard.admin.eraseAccount('tom')).to.deep.include({ devices: 1, indexed: true, listEntries: 1 });
+      expect(await client.exists('fallback:{tom}:d')).to.equal(0);
+      await guard.close();
+      await store.close();
     });
   });
 
