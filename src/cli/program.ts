@@ -8,7 +8,7 @@ import type { Tolerance } from '../policy/presets.js';
 import { SharelockError } from '../errors.js';
 import { accountsTable, accountText, ConnectionError, topAccounts, withRedisGuard } from './admin.js';
 import { loadConfig, UsageError } from './config.js';
-import { replay, type ReplayReport } from './replay.js';
+import { DEFAULT_MAX_ACCOUNTS, replay, type ReplayReport } from './replay.js';
 import { formatNumber, percent, table } from './table.js';
 
 /** Files larger than this get a progress bar (on a terminal). */
@@ -82,6 +82,7 @@ Examples:
     .argument('<file>', 'the access log: one JSON object per line (time, account, device, userAgent, ip, optional location); "-" reads stdin')
     .addOption(new Option('--preset <name>', 'tolerance preset (wins over the config\'s tolerance)').choices(['lenient', 'default', 'strict']))
     .option('--config <file>', 'sharelock options as .json, or a .mjs module exporting them (limits, policies, signals, geo, ...)')
+    .option('--max-accounts <n>', 'accounts (and challenges) the replay\'s memory store keeps', wholeNumber('--max-accounts', 1, 100_000_000), DEFAULT_MAX_ACCOUNTS)
     .option('--json', 'print the report as JSON, for scripts')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addHelpText('after', `
@@ -92,9 +93,9 @@ Examples:
   $ sharelock replay access.jsonl
   $ sharelock replay access.jsonl --preset strict --config sharelock.json
   $ sharelock replay access.jsonl --json | jq '.accounts.challenged'`)
-    .action(async (file: string, options: { preset?: Tolerance; config?: string; json?: boolean; progress: boolean }) => {
+    .action(async (file: string, options: { preset?: Tolerance; config?: string; maxAccounts: number; json?: boolean; progress: boolean }) => {
       const config = options.config ? await loadConfig(options.config) : undefined;
-      const report = await replayFile(file, { ...(config ? { options: config } : {}), ...(options.preset ? { preset: options.preset } : {}) }, options.progress);
+      const report = await replayFile(file, { ...(config ? { options: config } : {}), ...(options.preset ? { preset: options.preset } : {}), maxAccounts: options.maxAccounts }, options.progress);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${replayText(file, report)}\n`);
     });
   return cli;
@@ -129,6 +130,7 @@ function replayText(file: string, r: ReplayReport): string {
     for (const bad of r.invalid.lines.slice(0, 10)) out.push(`  line ${bad.line}: ${bad.error}`);
     if (r.invalid.count > 10) out.push(`  ... (--json lists the first ${r.invalid.lines.length})`);
   }
+  for (const warning of r.warnings) out.push(`Warning: ${warning}`);
   out.push('');
   out.push(table(['', ''], [
     ['accounts', `${formatNumber(r.accounts.seen)} seen, ${formatNumber(r.accounts.challenged)} would be challenged (${percent(r.accounts.challenged, r.accounts.seen)})`],

@@ -16,6 +16,11 @@ export interface ReplaySettings {
   options?: Partial<Options>;
   /** `--preset`: wins over the config's `tolerance`. */
   preset?: Tolerance;
+  /**
+   * Accounts (and challenges) the memory store keeps; beyond it the least recently used are
+   * forgotten, and the report says so. Default 1 000 000 (the store allocates for it at once).
+   */
+  maxAccounts?: number;
   /** Called every 1 000 lines, for a progress bar. */
   progress?: (lines: number) => void;
 }
@@ -68,7 +73,11 @@ export interface ReplayReport {
   policies: Record<string, number>;
   /** The challenged accounts, first challenged first. */
   challenged: ChallengedAccount[];
+  /** What may make the figures wrong, e.g. more accounts than `--max-accounts`. */
+  warnings: string[];
 }
+
+export const DEFAULT_MAX_ACCOUNTS = 1_000_000;
 
 const MAX_BAD_LINES = 100;
 const VERDICTS: readonly VerdictKind[] = ['allow', 'challenge', 'logout', 'suspended', 'deny'];
@@ -99,13 +108,14 @@ export async function replay(lines: AsyncIterable<string>, settings: ReplaySetti
   const locations = new Map<string, Location>();
   const theirs = config.geo?.lookup;
   const preset = settings.preset ?? config.tolerance ?? 'default';
+  const maxAccounts = settings.maxAccounts ?? DEFAULT_MAX_ACCOUNTS;
   const guard = createSharelock<Access>({
     ...config,
     tolerance: preset,
     secret: randomBytes(32).toString('base64url'),
     identify: identityOf,
     now: () => now,
-    store: new MemoryStore({ maxAccounts: 10_000_000, maxChallenges: 10_000_000 }),
+    store: new MemoryStore({ maxAccounts, maxChallenges: maxAccounts }),
     logger: silent,
     production: false,
     geo: { ...config.geo, lookup: (ip) => locations.get(ip) ?? theirs?.(ip) },
@@ -180,6 +190,9 @@ export async function replay(lines: AsyncIterable<string>, settings: ReplaySetti
   for (const [, t] of challenged) for (const check of t.checks) byCheck[check] = (byCheck[check] ?? 0) + 1;
   const byKind: Record<string, number> = {};
   for (const kind of challengeKinds.values()) byKind[kind] = (byKind[kind] ?? 0) + 1;
+  const warnings: string[] = [];
+  if (accounts.size > maxAccounts) warnings.push(`${accounts.size} accounts, more than the ${maxAccounts} the store keeps: the least recently used were forgotten, so their later requests were judged afresh. Raise --max-accounts.`);
+  if (challengeKinds.size > maxAccounts) warnings.push(`${challengeKinds.size} challenges, more than the ${maxAccounts} the store keeps: forgotten ones were opened again. Raise --max-accounts.`);
   const devices = new Set<string>();
   for (const t of accounts.values()) for (const d of t.devices) devices.add(d);
   return {
@@ -204,6 +217,7 @@ export async function replay(lines: AsyncIterable<string>, settings: ReplaySetti
       devices: t.devices.size,
       requests: t.requests,
     })),
+    warnings,
   };
 }
 

@@ -50,5 +50,15 @@ describe('the access-log line format', () => {
     expect(seen).to.deep.equal([1000, 2000]);
     expect(report).to.deep.include({ lines: 2500, requests: 2500 });
     expect(report.verdicts.allow).to.equal(2500);
+    expect(report.warnings).to.deep.equal([]);
+  });
+
+  it('warns when the log has more accounts than the store keeps', async () => {
+    async function* lines() {
+      for (const account of ['a', 'b', 'c']) yield JSON.stringify({ ...base, account });
+    }
+    const report = await replay(lines(), { maxAccounts: 2 });
+    expect(report.warnings).to.have.length(1);
+    expect(report.warnings[0]).to.match(/^3 accounts, more than the 2 the store keeps.*Raise --max-accounts\.$/);
   });
 });
