@@ -60,6 +60,9 @@ export interface Decision {
   deviceId?: string;
 }
 
+/** Told after each store call: the operation (`attach`, `listDevices`, ...), how long it took in ms, and whether it succeeded. */
+export type StoreTimer = (operation: string, ms: number, ok: boolean) => void;
+
 /** Counters since start, e.g. for a metrics endpoint. */
 export interface Stats {
   decisions: number;
@@ -70,6 +73,8 @@ export interface Stats {
   deny: number;
   /** Decisions answered from the verdict cache, with no store round trip. */
   cacheHits: number;
+  /** Decisions the verdict cache could not answer (judged with the store). */
+  cacheMisses: number;
   /** Store calls that failed or exceeded `storeTimeoutMs`; each was handled by `storeFailure`. */
   storeFailures: number;
   /** `identify()` calls that threw or returned a malformed identity; each request was let through. */
@@ -113,13 +118,14 @@ export class Sharelock<Req = any, Res = any> {
   readonly #cache: VerdictCache;
   readonly #ownsStore: boolean;
   readonly #stopInvalidation: (() => void) | undefined;
-  readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
+  readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, cacheMisses: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
   readonly #monitoredAccounts = new Set<string>();
   readonly #geo: GeoResolver;
   readonly #ingestor: Ingestor;
   readonly #conversions: ConversionTracker;
   readonly #events = new Events((name, error) => this.#once(`event:${name}`, () => this.config.logger.error(`A '${name}' event listener failed; the request was not affected (logged once).`, error)));
   readonly #warned = new Set<string>();
+  readonly #storeTimers = new Set<StoreTimer>();
   /** The dynamic allow/deny entries (`admin.addListEntry()`), on top of the `lists` option. */
   readonly #lists: DynamicLists;
   /** The store, when it keeps the admin index (checked once: the store is fixed). */
@@ -261,6 +267,7 @@ export class Sharelock<Req = any, Res = any> {
       }
       return decided({ kind: 'allow', reasons: [] });
     }
+    this.#stats.cacheMisses++;
 
     // Read by a challenge only, so not on the cached path; and only when the app vouches for what its
     // events say (`ingest.dangerouslyTrustEventContacts`).
@@ -580,6 +587,15 @@ export class Sharelock<Req = any, Res = any> {
     return this.#conversions.conversions(range);
   }
 
+  /**
+   * Time every store call, e.g. for a latency histogram (`sharelock/metrics` does). A request
+   * answered from the verdict cache makes no store call, so it pays nothing. Returns a function that stops it.
+   */
+  timeStore(timer: StoreTimer): () => void {
+    this.#storeTimers.add(timer);
+    return () => void this.#storeTimers.delete(timer);
+  }
+
   stats(): Stats {
     return { ...this.#stats, policies: { ...this.#stats.policies }, monitoredAccounts: this.#monitoredAccounts.size };
   }
@@ -769,8 +785,10 @@ export class Sharelock<Req = any, Res = any> {
 
   /** Every store call: bounded by `storeTimeoutMs`, failures counted and logged once per outage. */
   async #store<T>(what: string, run: (store: Store) => Promise<T>): Promise<T> {
+    const started = this.#storeTimers.size > 0 ? performance.now() : -1;
     try {
       const value = await withTimeout(run(this.config.store), this.config.storeTimeoutMs, `store.${what}()`);
+      if (started >= 0) this.#timed(what, started, true);
       if (this.#storeDown) {
         this.#storeDown = false;
         this.config.logger.warn('The store answers again.');
@@ -778,11 +796,23 @@ export class Sharelock<Req = any, Res = any> {
       return value;
     } catch (error) {
       this.#stats.storeFailures++;
+      if (started >= 0) this.#timed(what, started, false);
       if (!this.#storeDown) {
         this.#storeDown = true;
         this.config.logger.error(`The store failed (store.${what}()); applying \`storeFailure\` until it recovers. Further failures are counted in stats(), not logged.`, error);
       }
       throw error;
+    }
+  }
+
+  #timed(what: string, started: number, ok: boolean): void {
+    const ms = performance.now() - started;
+    for (const timer of this.#storeTimers) {
+      try {
+        timer(what, ms, ok);
+      } catch (error) {
+        this.#once('timeStore', () => this.config.logger.error('A timeStore() listener failed; the store call was not affected (logged once).', error));
+      }
     }
   }
 

@@ -47,13 +47,25 @@ interface Running {
   challenged: boolean;
 }
 
-/** One request as the core saw it, for `inspect.ts`. */
+/** One request as the core saw it, for `inspect.ts` and the access log (`log.ts`). */
 export interface RequestTrace {
   at: number;
   session: Session;
   ip: string;
   verdict: Decision['verdict']['kind'];
   checks: string[];
+  request: RequestLike;
+  identity: Identity;
+  decision: Decision;
+}
+
+export interface SimulateOptions {
+  /**
+   * Nobody answers a challenge: every device carries on as if enforcement were off (what an
+   * access log recorded before turning sharelock on shows). Background work the core starts after
+   * answering settles before the next request, as `sharelock replay` does, so both see the same.
+   */
+  passive?: boolean;
 }
 
 /**
@@ -63,7 +75,7 @@ export interface RequestTrace {
  * used devices until within the limit; a sharer has no code, so a challenged sharer device stays stuck
  * (a sharer who dodges clears cookies and retries once per session), and gives up after a few sessions.
  */
-export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>, support: CoreSupport, clock: { at: number }, trace?: (event: RequestTrace) => void): Promise<AccountOutcome[]> {
+export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>, support: CoreSupport, clock: { at: number }, trace?: (event: RequestTrace) => void, options: SimulateOptions = {}): Promise<AccountOutcome[]> {
   const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0 }));
   const identities = plans.map((p) => identityOf(p, support));
   const seen = plans.map(() => new Set<string>());
@@ -84,7 +96,8 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
     device.clearIfDue(at, session.key);
     const req = request(device, session, at, run.request);
     const decision = await guard.decide(req, identity);
-    trace?.({ at, session, ip: req.headers['x-forwarded-for'] as string, verdict: decision.verdict.kind, checks: decision.verdict.reasons.map((r) => r.check) });
+    if (options.passive) await new Promise<void>((resolve) => setImmediate(resolve));
+    trace?.({ at, session, ip: req.headers['x-forwarded-for'] as string, verdict: decision.verdict.kind, checks: decision.verdict.reasons.map((r) => r.check), request: req, identity, decision });
     if (decision.setCookie) device.cookie = decision.setCookie.split(';', 1)[0];
     outcome.requests++;
     outcome.firstAccessAt ??= at;
@@ -101,6 +114,7 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
           seen[run.account]!.add(challenge.id);
           outcome.challenges.push({ at, device: device.key, role: device.role, kind: challenge.kind, checks: reasons.map((r) => r.check) });
         }
+        if (options.passive) break;
         if (device.role !== 'sharer') {
           await verifyAsOwner(guard, decision, identity, outcome, session.network.address(link(device, session, at, run.request)));
           break;
