@@ -16,3 +16,17 @@ export const loginForm = `<form method="post" action="/login"><label>Name <input
 <p>Try <code>alice</code> or <code>carol</code> (paying) and <code>bob</code> (free). Any other name is a new paying account; names starting with <code>free</code> are free, with <code>family</code> on the family plan (4 devices, at most 2 phones).</p>`;
 
 export { escape };
+
+/** Why sharelock logged this device out (`?reason=` on the logout URL), in the app's own words. */
+const LOGGED_OUT_BECAUSE: Record<string, string> = {
+  owner: 'The account owner signed this device out.',
+  admin: 'Streamly signed this device out of the account.',
+  policy: 'This device was signed out to keep the account safe.',
+  self: 'You logged this device out.',
+};
+
+/** The logout page: why, when sharelock said, then the login form. */
+export function loggedOutPage(reason: unknown): string {
+  const why = typeof reason === 'string' && Object.hasOwn(LOGGED_OUT_BECAUSE, reason) ? `<p role="status">${LOGGED_OUT_BECAUSE[reason]}</p>` : '';
+  return layout('You are logged out', undefined, `${why}${loginForm}`);
+}
