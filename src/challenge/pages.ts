@@ -42,6 +42,7 @@ function layout(ctx: PageContext, title: string, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
 <title>${title} · ${appName}</title>
 <style>${raw(style)}</style>
 </head>
