@@ -206,6 +206,14 @@ describe('Every challenge page in four languages, two colour schemes and two scr
     return text;
   }
 
+  it("measures contrast as WCAG does: the old dark card's brand label on #111827 fails, its body text passes", async () => {
+    const { page } = await newDevice('en-US');
+    await page.setContent('<body style="margin:0;background:#f6f7fb"><main style="background:#111827;color:#f3f4f6"><p style="color:#4f46e5">Streamly</p><p>Readable</p><p style="color:rgb(255 255 255 / .3)">Faint</p></main></body>');
+    const { contrast } = await page.evaluate(auditPage, AA);
+    expect(contrast.map((line) => line.split('"')[1])).to.deep.equal(['Streamly', 'Faint']);
+    expect(contrast[0]).to.match(/ 2\.\d\d:1 /);
+  });
+
   for (const language of LANGUAGES) {
     it(`shows every page in ${language.tag}, readable in both schemes on a desktop and a phone`, async () => {
       const t = (key: keyof Strings, values: Record<string, string> = {}) =>
