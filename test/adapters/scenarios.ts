@@ -191,7 +191,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       const four = device(app, 'alice');
       const url4 = (await four.get('/watch/1')).headers.location as string;
       const out = await four.post(`${url4}/logout`, { _csrf: csrfOf((await four.get(url4)).text) });
-      expect(out.headers.location).to.equal('/logout');
+      expect(out.headers.location).to.equal('/logout?reason=self');
       expect(logouts).to.deep.equal(['alice']);
     });
 
@@ -300,7 +300,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       expect((await one.get('/watch/2')).status, 'cached').to.equal(200);
       await guard.kick('alice', (await guard.devices('alice'))[0]!.id);
       const next = await one.get('/watch/3');
-      expect([next.status, next.headers.location]).to.deep.equal([303, '/logout']);
+      expect([next.status, next.headers.location]).to.deep.equal([303, '/logout?reason=owner']);
     });
 
     it('judges every spelling of a protected URL the framework serves', async () => {
