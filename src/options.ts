@@ -165,7 +165,11 @@ export interface Options<Req = any, Res = any> {
     /** Default `'this service'`. */
     appName?: string;
     logoUrl?: string;
-    /** CSS colours. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`. */
+    /**
+     * CSS colours of the light scheme. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`.
+     * In dark mode the pages use their own dark page, card and text colours, and the accent lightened
+     * for text on the dark card (buttons keep it as given, with white text).
+     */
     colors?: { accent?: string; background?: string; text?: string };
     /** English strings: any of `DEFAULT_STRINGS`, each replacing its default. Counts take their noun from the `…One`/`…Other` pairs (`devicesOne: '{count} device'`). */
     strings?: Partial<Strings>;
