@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { createSharelock, SharelockError, type LogoutReason, type Options } from '../../src/index.js';
 import { normaliseCode } from '../../src/challenge/codes.js';
+import { withReason } from '../../src/http/verdict-response.js';
 import { protectedApp } from '../support/apps.js';
 
 const LAPTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
@@ -141,6 +142,8 @@ describe('why a device was logged out', () => {
     for (const n of [1, 2]) expect((await carol(n)).status).to.equal(200);
     expect((await carol(3)).headers.location).to.equal('/logout?reason=policy');
     expect(reasons).to.deep.equal(['owner', 'admin', 'policy']);
+    // The app's own logout URL keeps its query and fragment.
+    expect(withReason('https://app.example/bye?from=tv#top', 'owner')).to.equal('https://app.example/bye?from=tv&reason=owner#top');
     await guard.close();
   });
 });
