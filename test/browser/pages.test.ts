@@ -214,8 +214,9 @@ describe('Every challenge page in four languages, two colour schemes and two scr
     expect(contrast[0]).to.match(/ 2\.\d\d:1 /);
   });
 
-  for (const language of LANGUAGES) {
-    it(`shows every page in ${language.tag}, readable in both schemes on a desktop and a phone`, async () => {
+  /** One language's pages, opened and checked one after another (each language has its own accounts and devices). */
+  async function everyPage(language: (typeof LANGUAGES)[number]): Promise<void> {
+    {
       const t = (key: keyof Strings, values: Record<string, string> = {}) =>
         (SHIPPED_LOCALES[language.tag]![key] ?? '').replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? (name === 'appName' ? 'Streamly' : whole));
       const { phone, third, url } = await overTheLimit(`pages-${language.tag}`, language.accept);
@@ -287,6 +288,17 @@ describe('Every challenge page in four languages, two colour schemes and two scr
       }
       await locked.third.page.getByRole('heading', { level: 1, name: t('lockedTitle') }).waitFor();
       await audit(locked.third, language, 'locked');
+    }
+  }
+
+  // The languages run side by side (their waits overlap); each test reports its own.
+  const runs = new Map<string, Promise<unknown>>();
+  for (const language of LANGUAGES) {
+    it(`shows every page in ${language.tag}, readable in both schemes on a desktop and a phone`, async function () {
+      this.timeout(90_000);
+      if (runs.size === 0) for (const each of LANGUAGES) runs.set(each.tag, everyPage(each).then(() => undefined, (error: unknown) => error));
+      const error = await runs.get(language.tag);
+      if (error) throw error;
     });
   }
 });
