@@ -1,5 +1,5 @@
 export { createSharelock, Sharelock, type Decision, type Stats } from './sharelock.js';
-export type { Options, RouteOptions, ProtectRule, Logger, StoreFailure } from './options.js';
+export type { Options, RouteOptions, ProtectRule, Logger, StoreFailure, LogoutReason } from './options.js';
 export type { Identity, Group, Limits, DeviceType, DeviceRecord, DeviceStatus, Agent, Location, Access, AccountStatus, ChallengeRecord, ChallengeKind, ChallengeStatus, ChallengeResolution, Reason } from './model.js';
 export { DEVICE_TYPES } from './model.js';
 export { assertNever, type Verdict, type VerdictKind } from './verdict.js';
@@ -14,6 +14,9 @@ export { MemoryDeliveryQueue, type MemoryDeliveryQueueOptions } from './stores/d
 export { RedisDeliveryQueue, type RedisDeliveryQueueOptions } from './stores/deliveries/redis.js';
 export type { ChallengeFlow, ChallengeError, ChallengeResult, ChallengeView, DeviceListing, DeviceView } from './challenge/flow.js';
 export { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
+export { SHIPPED_LOCALES } from './i18n/locales/index.js';
+export type { LocaleOption, LocaleStrings } from './i18n/options.js';
+export { deviceName, type DeviceName } from './device/name.js';
 export type { CodeMessage, CodeSender } from './challenge/senders/sender.js';
 export { Outbox } from './challenge/senders/outbox.js';
 export { smtpSender, type SmtpSenderOptions, type MailTransporter } from './challenge/senders/smtp.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import proxyAddr from 'proxy-addr';
-import { DEFAULT_STRINGS, type Strings } from './challenge/strings.js';
+import type { Strings } from './challenge/strings.js';
 import type { CodeSender } from './challenge/senders/sender.js';
 import { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError, show } from './errors.js';
@@ -23,6 +23,7 @@ import type { SignalSettings } from './signals/context.js';
 import { MAX_DAYS } from './signals/households.js';
 import { resolveIngest, type IngestConfig, type IngestOptions } from './ingest/options.js';
 import { resolveWebhooks, type WebhookConfig, type WebhookOptions } from './events/webhook-options.js';
+import { resolveLocales, type LocaleConfig, type LocaleOption, type LocaleStrings } from './i18n/options.js';
 
 /** What to do when the store fails or exceeds `storeTimeoutMs`. */
 export type StoreFailure = 'allow' | 'deny';
@@ -47,6 +48,13 @@ export interface ChallengeBudgetCounts {
   /** Challenges opened; one opened beyond it still offers every way out, but sends no code until the window ends. */
   challengesOpened?: number;
 }
+
+/**
+ * Why a device is logged out: `owner`, the account's owner logged it out (a challenge's device list,
+ * or the app's `guard.kick()`); `admin`, the app detached it (`guard.detach()`, an admin tool);
+ * `policy`, a policy's `logout` action; `self`, the person on it chose "Log out this device".
+ */
+export type LogoutReason = 'owner' | 'admin' | 'policy' | 'self';
 
 export interface Logger {
   warn(message: string): void;
@@ -75,8 +83,19 @@ export interface Options<Req = any, Res = any> {
   inactiveAfterMs?: number;
   /** Where users are sent. Each a same-site path or absolute URL. Defaults: all `/`. */
   urls?: { newAccount?: string; logout?: string; success?: string; suspended?: string };
-  /** Clears the app's own session when a device is logged out. Sync or async. Default: none. */
-  onLogout?: (context: { req: Req; res: Res }) => void | Promise<void>;
+  /**
+   * Clears the app's own session when a device is logged out, and says why (`reason`, also sent to
+   * `urls.logout` as `?reason=`, so that page can tell the person). Sync or async. Default: none.
+   */
+  onLogout?: (context: { req: Req; res: Res; reason: LogoutReason }) => void | Promise<void>;
+  /**
+   * The language of the challenge pages and code messages: a BCP 47 tag (`'fr'`), the tags the app
+   * offers in order of preference (the visitor's `Accept-Language` picks among them, else the
+   * first), or a function of the request (e.g. the user's own setting; `undefined` falls back to
+   * `Accept-Language`). Default: `Accept-Language` among every shipped (en, fr, pl, ar) and
+   * `branding.locales` language, else English. See docs/i18n.md.
+   */
+  locale?: LocaleOption<Req>;
   /**
    * Which proxies to trust for `X-Forwarded-For`, as Express's `trust proxy`: `true`, a hop count,
    * `'loopback'`, CIDR strings, or a function. Default `false` (the socket address).
@@ -147,10 +166,19 @@ export interface Options<Req = any, Res = any> {
     /** Default `'this service'`. */
     appName?: string;
     logoUrl?: string;
-    /** CSS colours. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`. */
+    /**
+     * CSS colours of the light scheme. Defaults: accent `#4f46e5`, background `#f6f7fb`, text `#1f2937`.
+     * In dark mode the pages use their own dark page, card and text colours, and the accent lightened
+     * for text on the dark card (buttons keep it as given, with white text).
+     */
     colors?: { accent?: string; background?: string; text?: string };
-    /** Any of `DEFAULT_STRINGS`, each replacing its default. Counts take their noun from the `…One`/`…Other` pairs (`devicesOne: '{count} device'`). */
+    /** English strings: any of `DEFAULT_STRINGS`, each replacing its default. Counts take their noun from the `…One`/`…Other` pairs (`devicesOne: '{count} device'`). */
     strings?: Partial<Strings>;
+    /**
+     * Strings per language, by BCP 47 tag: keys of a shipped language to reword (`{ fr: { choiceOwner: '…' } }`),
+     * or a whole new one (`{ de: { … } }`; a key it leaves out is English, and sharelock says so once).
+     */
+    locales?: Record<string, LocaleStrings>;
   };
   /** Where devices, accesses and challenges live. Default: a `MemoryStore`. */
   store?: Store;
@@ -279,6 +307,8 @@ export interface Config {
   /** The development outbox, when sharelock created one. */
   outbox: Outbox | undefined;
   branding: Readonly<{ appName: string; logoUrl?: string; colors: { accent: string; background: string; text: string }; strings: Strings }>;
+  /** The languages of the pages and how a request's is chosen. */
+  locales: LocaleConfig;
   store: Store;
   storeTimeoutMs: number;
   storeFailure: StoreFailure;
@@ -306,7 +336,7 @@ const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   onLogout: true, trustProxy: true, recordPages: true, cookie: true, cache: true, touchIntervalMs: true,
   historySize: true, challenge: true, senders: true, webhooks: true, branding: true, store: true, storeTimeoutMs: true,
   storeFailure: true, logger: true, production: true, now: true, geo: true, tolerance: true, signals: true,
-  policies: true, monitor: true, lists: true, verifiedTrustMs: true, conversions: true, ingest: true,
+  policies: true, monitor: true, lists: true, verifiedTrustMs: true, conversions: true, ingest: true, locale: true,
   consoleType: true, clientHints: true,
 };
 const CONVERSIONS_KEYS: { [K in keyof Required<NonNullable<Options['conversions']>>]: true } = { windowMs: true };
@@ -329,7 +359,7 @@ const CHALLENGE_KEYS: { [K in keyof Required<NonNullable<Options['challenge']>>]
 const BUDGET_KEYS: { [K in keyof Required<NonNullable<NonNullable<Options['challenge']>['budget']>>]: true } = { windowMs: true, maxWindowMs: true, perDevice: true, perAccount: true };
 const BUDGET_COUNT_KEYS: { [K in keyof Required<ChallengeBudgetCounts>]: true } = { wrongCodes: true, codesSent: true, challengesOpened: true };
 const SENDER_KEYS: { [K in keyof Required<NonNullable<Options['senders']>>]: true } = { email: true, sms: true };
-const BRANDING_KEYS: { [K in keyof Required<NonNullable<Options['branding']>>]: true } = { appName: true, logoUrl: true, colors: true, strings: true };
+const BRANDING_KEYS: { [K in keyof Required<NonNullable<Options['branding']>>]: true } = { appName: true, logoUrl: true, colors: true, strings: true, locales: true };
 const COLOR_KEYS = { accent: true, background: true, text: true };
 const ROUTE_KEYS: { [K in keyof Required<RouteOptions>]: true } = { limits: true, storeFailure: true };
 const LIMIT_KEYS: { [K in keyof Required<Limits>]: true } = { devices: true, computer: true, tablet: true, mobile: true, tv: true, other: true, people: true };
@@ -520,20 +550,21 @@ function sender(option: string, value: unknown): CodeSender | undefined {
 
 const CSS_COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla|oklch)\([0-9.,%\s/a-z-]+\))$/;
 
-function resolveBranding(value: unknown): Config['branding'] {
+function resolveBranding(value: unknown, locale: unknown, logger: Logger): { branding: Config['branding']; locales: LocaleConfig } {
   const raw = value === undefined ? {} : checkKeys('branding', value, BRANDING_KEYS);
   const colorsRaw = raw.colors === undefined ? {} : checkKeys('branding.colors', raw.colors, COLOR_KEYS);
   const color = (key: string, fallback: string) => text(`branding.colors.${key}`, colorsRaw[key], fallback, CSS_COLOR, "Use a CSS colour such as '#4f46e5' or 'rgb(79 70 229)'.");
-  const stringsRaw = raw.strings === undefined ? {} : checkKeys('branding.strings', raw.strings, DEFAULT_STRINGS);
-  const strings = { ...DEFAULT_STRINGS };
-  for (const [key, s] of Object.entries(stringsRaw)) strings[key as keyof Strings] = text(`branding.strings.${key}`, s, '');
   const logoUrl = raw.logoUrl === undefined ? undefined : text('branding.logoUrl', raw.logoUrl, '', URL_PATTERN, 'Use a path or an http(s) URL.');
-  return Object.freeze({
-    appName: text('branding.appName', raw.appName, 'this service'),
+  const appName = text('branding.appName', raw.appName, 'this service');
+  const locales = resolveLocales(locale, raw.strings, raw.locales, appName, logger);
+  const branding = Object.freeze({
+    appName,
     ...(logoUrl === undefined ? {} : { logoUrl }),
     colors: Object.freeze({ accent: color('accent', '#4f46e5'), background: color('background', '#f6f7fb'), text: color('text', '#1f2937') }),
-    strings: Object.freeze(strings),
+    // English, with the app's overrides: what the headless API and older callers read.
+    strings: locales.bundles.get('en')!,
   });
+  return { branding, locales };
 }
 
 function consoleLogger(): Logger {
@@ -591,6 +622,7 @@ export function resolveOptions(options: Options): Config {
   const monitor = bool('monitor', raw.monitor, false);
   const policies = resolvePolicies(raw.policies);
 
+  const { branding, locales } = resolveBranding(raw.branding, raw.locale, logger);
   const basePath = text('challenge.basePath', challengeRaw.basePath, '/sharelock', /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, "Use a path such as '/sharelock' (no trailing slash).");
   return Object.freeze({
     secrets,
@@ -624,7 +656,8 @@ export function resolveOptions(options: Options): Config {
     senders: Object.freeze(senders),
     webhooks: resolveWebhooks(raw.webhooks),
     outbox,
-    branding: resolveBranding(raw.branding),
+    branding,
+    locales,
     store,
     storeTimeoutMs: wholeNumber('storeTimeoutMs', raw.storeTimeoutMs, 1000, 1, 60_000),
     storeFailure: failure,

@@ -5,7 +5,7 @@ import { sharelock } from 'sharelock/express';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
-import { escape, layout, loginForm } from '../shared/views.js';
+import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 import { DevWebhookReceiver, webhooksPage } from '../shared/webhooks.js';
 
 declare module 'express-session' {
@@ -80,7 +80,7 @@ export function createExampleApp(options: ExampleOptions = {}) {
     });
   });
   app.get('/logout', (req, res) => {
-    req.session.destroy(() => res.send(layout('You are logged out', undefined, loginForm)));
+    req.session.destroy(() => res.send(loggedOutPage(req.query.reason)));
   });
   app.get('/signup', (req, res) => res.send(layout('Create your own account', req.session.user, signupForm)));
   app.post('/signup', async (req, res, next) => {

@@ -172,7 +172,7 @@ const POPULATION: ReadonlyArray<{ name: string; story: string; expect: Attributi
       await p.ownerLogsOut(s.phone, s.url, s.account);
       const out = await s.friend.request('/watch/1');
       await out.arrayBuffer();
-      if (out.headers.get('location') !== '/logout') throw new Error(`dev's friend was not logged out (${out.status}).`);
+      if (out.headers.get('location') !== '/logout?reason=owner') throw new Error(`dev's friend was not logged out (${out.status}).`);
       await p.wait(3 * DAY);
       return p.signUp(s.friend, 'dev-friend', 'premium');
     },

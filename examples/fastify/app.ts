@@ -7,7 +7,7 @@ import { sharelock } from 'sharelock/fastify';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
-import { escape, layout, loginForm } from '../shared/views.js';
+import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 declare module 'fastify' {
   interface Session {
@@ -63,7 +63,7 @@ export async function createExampleApp(options: ExampleOptions = {}) {
   });
   app.get('/logout', async (req, reply) => {
     await req.session.destroy();
-    return html(reply, layout('You are logged out', undefined, loginForm));
+    return html(reply, loggedOutPage((req.query as { reason?: unknown }).reason));
   });
   app.get('/signup', async (req, reply) => html(reply, layout('Create your own account', req.session.user, '<p>Your own plan, your own devices. (This is where your sign-up form goes.)</p>')));
   app.get('/suspended', async (req, reply) => html(reply, layout('Account suspended', req.session.user, '<p>Contact support.</p>'), 403));

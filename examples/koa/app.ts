@@ -6,7 +6,7 @@ import { protect, sharelock, type SharelockState } from 'sharelock/koa';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
-import { escape, layout, loginForm } from '../shared/views.js';
+import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 const MAX_ADVANCE_MS = days(400);
 /** The example's forms are a field or two. */
@@ -66,7 +66,7 @@ export function createExampleApp(options: ExampleOptions = {}) {
   });
   router.get('/logout', (ctx) => {
     ctx.session = null;
-    ctx.body = layout('You are logged out', undefined, loginForm);
+    ctx.body = loggedOutPage(ctx.query.reason);
   });
   router.get('/signup', (ctx) => {
     ctx.body = layout('Create your own account', userOf(ctx), '<p>Your own plan, your own devices. (This is where your sign-up form goes.)</p>');

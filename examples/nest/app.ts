@@ -9,7 +9,7 @@ import { InjectSharelock, Protect, SharelockGuard, SharelockModule } from 'share
 import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
 import { findUser, type User } from '../shared/users.js';
-import { escape, layout, loginForm } from '../shared/views.js';
+import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -53,7 +53,7 @@ class SiteController {
   @Get('logout')
   async logout(@Req() req: Request) {
     await endSession(req);
-    return layout('You are logged out', undefined, loginForm);
+    return loggedOutPage((req.query as { reason?: unknown }).reason);
   }
 
   @Get('signup')

@@ -29,9 +29,9 @@ export class CodeHasher {
   }
 }
 
-/** Digits only, forgiving of spaces and dashes a user may type or paste. */
+/** Digits only, forgiving of spaces and dashes a user may type or paste, and of Arabic-Indic or Persian digits (an Arabic keyboard's). */
 export function normaliseCode(input: unknown, length: number): string | undefined {
   if (typeof input !== 'string' || input.length > 64) return undefined;
-  const digits = input.replace(/[\s-]/g, '');
+  const digits = input.replace(/[\s-]/g, '').replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.charCodeAt(0) - 0x0660) % 0x90));
   return new RegExp(`^\\d{${length}}$`).test(digits) ? digits : undefined;
 }

@@ -6,7 +6,7 @@ import { exceededLimits } from '../stores/attach-rules.js';
 import type { Store } from '../stores/store.js';
 import { CodeHasher, generateCode, normaliseCode } from './codes.js';
 import { ChallengeBudget, type Spending } from './budget.js';
-import { counted, format } from './strings.js';
+import { format } from './strings.js';
 import { maskEmail, maskPhone } from './mask.js';
 import { safeReturnTo } from './return-to.js';
 import { maskIp } from '../net/ip.js';
@@ -101,6 +101,8 @@ export interface DeviceListing {
    * pools are taken by other members' devices, which only the group's admin can log out.
    */
   blocked?: { reason: 'group_full'; groups: string[] };
+  /** The device the owner just logged out, when asked for by id (`devices(id, deviceId, signedOut)`). */
+  signedOut?: DeviceView;
 }
 
 export interface NewChallenge {
@@ -214,7 +216,7 @@ export class ChallengeFlow {
   }
 
   /** "I'm the owner": send a code (or `locked` while a budget is spent), or skip straight to the device list when no code can be sent. */
-  async claimOwnership(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
+  async claimOwnership(id: string, deviceId: string, locale?: string): Promise<ChallengeResult<ChallengeView>> {
     const found = await this.#load(id, deviceId);
     if (!found.ok) return found;
     const challenge = found.value;
@@ -223,14 +225,15 @@ export class ChallengeFlow {
       const skipped = await this.#update(challenge, ['created', 'presented'], { status: 'skipped' });
       return skipped ? { ok: true, value: this.#view(skipped) } : { ok: false, error: 'closed' };
     }
-    return this.sendCode(id, deviceId);
+    return this.sendCode(id, deviceId, locale);
   }
 
   /**
    * Send (or re-send) a code to every channel the account has; rate limited by `resendIntervalMs`
    * and by the budgets (`locked`, with `retryInMs`, while codes sent or wrong codes are spent).
+   * The message is worded in `locale` (one of the configured languages; default English).
    */
-  async sendCode(id: string, deviceId: string): Promise<ChallengeResult<ChallengeView>> {
+  async sendCode(id: string, deviceId: string, locale?: string): Promise<ChallengeResult<ChallengeView>> {
     const found = await this.#load(id, deviceId);
     if (!found.ok) return found;
     const challenge = found.value;
@@ -264,12 +267,15 @@ export class ChallengeFlow {
       return { ok: false, error: 'closed' };
     }
 
-    const { strings, appName } = this.#config.branding;
-    const values = { appName, code, minutes: counted(strings, 'minutes', Math.round(this.#config.challenge.codeTtlMs / 60_000)) };
+    const { appName } = this.#config.branding;
+    const locales = this.#config.locales;
+    const tr = locales.translator(locale !== undefined && locales.bundles.has(locale) ? locale : 'en');
+    const { strings } = tr;
+    const values = { appName, code, minutes: tr.count('minutes', Math.round(this.#config.challenge.codeTtlMs / 60_000)) };
     const results = await Promise.allSettled(
       channels.map(({ channel, to }) =>
         this.#config.senders[channel]!.send({
-          channel, to, code, accountId: challenge.accountId, challengeId: challenge.id, expiresAt: codeExpiresAt, appName,
+          channel, to, code, accountId: challenge.accountId, challengeId: challenge.id, expiresAt: codeExpiresAt, appName, locale: tr.locale,
           subject: format(strings.codeSubject, values),
           text: format(strings.codeText, values),
         }),
@@ -322,11 +328,15 @@ export class ChallengeFlow {
     return { ok: false, error: 'wrong_code', view, attemptsLeft: view.attemptsLeft };
   }
 
-  /** The account's attached devices, for a verified owner, with how many must still go. */
-  async devices(id: string, deviceId: string): Promise<ChallengeResult<DeviceListing>> {
+  /**
+   * The account's attached devices, for a verified owner, with how many must still go. `signedOut`,
+   * the id of a device the owner just logged out, comes back as `listing.signedOut` so the page can
+   * name it.
+   */
+  async devices(id: string, deviceId: string, signedOut?: unknown): Promise<ChallengeResult<DeviceListing>> {
     const found = await this.#verified(id, deviceId);
     if (!found.ok) return found;
-    return { ok: true, value: await this.#listing(found.value) };
+    return { ok: true, value: await this.#listing(found.value, signedOut) };
   }
 
   /** The verified owner logs one of the account's devices out. */
@@ -486,7 +496,7 @@ export class ChallengeFlow {
     return channels;
   }
 
-  async #listing(challenge: ChallengeRecord): Promise<DeviceListing> {
+  async #listing(challenge: ChallengeRecord, signedOut?: unknown): Promise<DeviceListing> {
     const groups = challenge.groups ?? [];
     const [all, pools] = await Promise.all([
       this.#call('listDevices', (s) => s.listDevices(challenge.accountId)),
@@ -503,6 +513,7 @@ export class ChallengeFlow {
       exceeded.push(...over);
       if (!canMakeRoom(over, pool, ownIds)) full.push(group.id);
     }
+    const gone = typeof signedOut === 'string' ? all.find((d) => d.id === signedOut && d.status === 'kicked') : undefined;
     const current: DeviceView = { id: challenge.deviceId, type: challenge.device.type, agent: challenge.device.agent, lastSeen: this.#config.now(), current: true };
     const network = challenge.device.ip === undefined ? undefined : maskIp(challenge.device.ip);
     if (network) current.network = network;
@@ -510,6 +521,7 @@ export class ChallengeFlow {
       devices: [current, ...attached.sort((a, b) => b.lastSeen - a.lastSeen).map(deviceView)],
       toLogOut: exceeded.length === 0 ? 0 : Math.max(...exceeded.map((e) => e.observed - e.threshold)),
       ...(full.length > 0 ? { blocked: { reason: 'group_full', groups: full } } : {}),
+      ...(gone ? { signedOut: deviceView(gone) } : {}),
     };
   }
 

@@ -97,7 +97,7 @@ for (const [name, framework] of [['Koa 3', Koa], ['Koa 2', Koa2]] as const) {
 
       await guard.kick('alice', (await guard.devices('alice'))[0]!.id);
       const out = await browser.get('/watch/1');
-      expect([out.status, out.headers.location]).to.deep.equal([303, '/logout']);
+      expect([out.status, out.headers.location]).to.deep.equal([303, '/logout?reason=owner']);
       expect(out.headers['set-cookie'], 'the session cookie is cleared').to.satisfy((cookies: string[]) => cookies.some((c) => c.startsWith('app.sess=;')));
       expect((await browser.get('/watch/1')).body, 'signed out: no account any more').to.deep.equal({ kind: 'allow' });
     });

@@ -310,12 +310,12 @@ for (const platform of ['express', 'fastify'] as const satisfies NestPlatform[])
       const kicked = device(server, 'lu');
       await kicked.get('/watch/1');
       await guard.kick('lu', (await guard.devices('lu'))[0]!.id);
-      expect((await kicked.get('/watch/1')).headers.location).to.equal('/logout');
+      expect((await kicked.get('/watch/1')).headers.location).to.equal('/logout?reason=owner');
       const leaver = device(server, 'max');
       await device(server, 'max').get('/watch/1');
       const url = (await leaver.get('/watch/1')).headers.location as string;
       const out = await leaver.post(`${url}/logout`, { _csrf: csrfOf((await leaver.get(url)).text) });
-      expect(out.headers.location).to.equal('/logout');
+      expect(out.headers.location).to.equal('/logout?reason=self');
       expect(seen).to.deep.equal([`${platform}/${platform}`, `${platform}/${platform}`]);
     });
 

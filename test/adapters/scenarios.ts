@@ -110,7 +110,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       expect(await guard.kick('alice', only!.id)).to.equal(true);
       const response = await one.get('/watch/1');
       expect(response.status).to.equal(303);
-      expect(response.headers.location).to.equal('/logout');
+      expect(response.headers.location).to.equal('/logout?reason=owner');
       expect(logouts).to.deep.equal(['alice']);
 
       const api = device(app, 'carol', { accept: 'application/json' });
@@ -118,7 +118,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       await guard.detach('carol', (await guard.devices('carol'))[0]!.id);
       const json = await api.get('/api/premium/1');
       expect(json.status).to.equal(401);
-      expect(json.body).to.include({ verdict: 'logout', logoutUrl: '/logout' });
+      expect(json.body).to.include({ verdict: 'logout', logoutUrl: '/logout', reason: 'admin' });
     });
 
     it('sends a suspended account to /suspended at once, and back when lifted', async () => {
@@ -191,7 +191,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       const four = device(app, 'alice');
       const url4 = (await four.get('/watch/1')).headers.location as string;
       const out = await four.post(`${url4}/logout`, { _csrf: csrfOf((await four.get(url4)).text) });
-      expect(out.headers.location).to.equal('/logout');
+      expect(out.headers.location).to.equal('/logout?reason=self');
       expect(logouts).to.deep.equal(['alice']);
     });
 
@@ -300,7 +300,7 @@ export function describeAdapterScenarios(name: string, makeApp: MakeScenarioApp)
       expect((await one.get('/watch/2')).status, 'cached').to.equal(200);
       await guard.kick('alice', (await guard.devices('alice'))[0]!.id);
       const next = await one.get('/watch/3');
-      expect([next.status, next.headers.location]).to.deep.equal([303, '/logout']);
+      expect([next.status, next.headers.location]).to.deep.equal([303, '/logout?reason=owner']);
     });
 
     it('judges every spelling of a protected URL the framework serves', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { launchChromium, type HeadlessChromium } from '../support/chromium.js';
 import { freePort, startNode } from '../support/process.js';
 
@@ -38,9 +38,17 @@ describe('The challenge flow in a real browser, on every framework', () => {
         await app?.stop();
       });
 
+      // Console errors and warnings of every page: the test ends with none.
+      const problems: string[] = [];
+
       async function newDevice(): Promise<Page> {
         const context = await browser.newContext({ baseURL: base });
         contexts.push(context);
+        // Pages opened by a page of the context too (the outbox).
+        context.on('console', (message: ConsoleMessage) => {
+          if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
+        });
+        context.on('weberror', (error) => problems.push(`pageerror: ${error.error().message}`));
         return context.newPage();
       }
 
@@ -85,6 +93,7 @@ describe('The challenge flow in a real browser, on every framework', () => {
           landed.push(new URL(page.url()).pathname);
         }
         expect(landed.sort()).to.deep.equal(['/logout', '/watch/1']);
+        expect(problems, 'console errors and warnings').to.deep.equal([]);
       });
     });
   }

@@ -168,6 +168,69 @@ describe('challenge pages', () => {
     }
   });
 
+  it('tells an unknown link, an expired challenge, a finished one and a wrong code each in its own words', async () => {
+    const { app: made, guard, clock } = protectedApp(express, { limits: { devices: 1 } });
+    opened.push({ close: () => guard.close() });
+    const headers = { 'x-account': 'alice', 'user-agent': LAPTOP };
+    const title = (html: string) => /<h1 id="title">([^<]*)<\/h1>/.exec(html)?.[1];
+    await request(made).get('/watch/1').set(headers);
+    const iphone = { ...headers, 'user-agent': IPHONE };
+    const agent = request.agent(made);
+    const url = (await agent.get('/watch/1').set(iphone)).headers.location!;
+
+    // A restarted memory store forgets its challenges: the link is not "for another device".
+    const unknown = await agent.get(url.replace(/[^/]+$/, 'A'.repeat(22))).set(iphone);
+    expect([unknown.status, title(unknown.text)]).to.deep.equal([404, 'This page is not available']);
+
+    // "Log out this device" asks first, and the question changes nothing.
+    const question = await agent.get(`${url}/logout`).set(iphone);
+    expect([question.status, title(question.text)]).to.deep.equal([200, 'Log out of this service on this device?']);
+    expect(question.text).to.include(`action="${url}/logout"`).and.include('Yes, log out');
+
+    const csrf = csrfOf((await agent.get(url).set(iphone)).text);
+    await agent.post(`${url}/owner`).set(iphone).type('form').send({ _csrf: csrf });
+    await agent.post(`${url}/resend`).set(iphone).type('form').send({ _csrf: csrf });
+    const waiting = (await agent.get(`${url}/verify?notice=resend_too_soon`).set(iphone)).text;
+    expect(waiting).to.include('Please wait').and.not.include('aria-invalid');
+    await agent.post(`${url}/verify`).set(iphone).type('form').send({ _csrf: csrf, code: 'x' });
+    expect((await agent.get(`${url}/verify?notice=wrong_code`).set(iphone)).text).to.include('aria-invalid="true"');
+
+    clock.advance(minutes(31));
+    const expired = await agent.get(url).set(iphone);
+    expect([expired.status, title(expired.text)]).to.deep.equal([410, 'This page has expired']);
+
+    const again = request.agent(made);
+    const next = (await again.get('/watch/1').set(iphone)).headers.location!;
+    const token = csrfOf((await again.get(next).set(iphone)).text);
+    await again.post(`${next}/new-account`).set(iphone).type('form').send({ _csrf: token });
+    const done = await again.get(next).set(iphone);
+    expect([done.status, title(done.text)]).to.deep.equal([410, 'You are all set']);
+  });
+
+  it('names devices as people do, with a coarse place and relative times, and which one was logged out', async () => {
+    const { app: made, guard, clock } = protectedApp(express, { limits: { devices: 2 }, trustProxy: true, geo: { headers: ['cloudflare'] } });
+    opened.push({ close: () => guard.close() });
+    const paris = { 'x-account': 'alice', 'user-agent': IPHONE, 'x-forwarded-for': '2a01:cb00::1', 'cf-iplatitude': '48.86', 'cf-iplongitude': '2.35', 'cf-ipcountry': 'FR', 'cf-ipcity': 'Paris' };
+    await request(made).get('/watch/1').set(paris);
+    clock.advance(minutes(60));
+    await request(made).get('/watch/1').set({ 'x-account': 'alice', 'user-agent': LAPTOP, 'cf-ipcountry': 'BE' });
+    clock.advance(minutes(120));
+    const mac = { 'x-account': 'alice', 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' };
+    const agent = request.agent(made);
+    const url = (await agent.get('/watch/1').set(mac)).headers.location!;
+    const csrf = csrfOf((await agent.get(url).set(mac)).text);
+    await agent.post(`${url}/owner`).set(mac).type('form').send({ _csrf: csrf });
+    await agent.post(`${url}/verify`).set(mac).type('form').send({ _csrf: csrf, code: guard.outbox!.latest('alice@example.com')!.code });
+    const devices = (await agent.get(`${url}/devices`).set(mac)).text;
+    expect(devices).to.include('<strong>Chrome on Mac</strong>').and.include('<strong>Chrome on Windows</strong>').and.include('<strong>iPhone</strong>');
+    expect(devices).to.include('Last used 3 hours ago · near Paris · added 3 hours ago').and.include('Last used 2 hours ago · in Belgium');
+    expect(devices).not.to.match(/2a01|network|UTC/);
+    const iphone = /<li><div><strong>iPhone<\/strong>[\s\S]*?name="device" value="([^"]+)"/.exec(devices)![1]!;
+    const kicked = await agent.post(`${url}/kick`).set(mac).type('form').send({ _csrf: csrf, device: iphone });
+    expect(kicked.headers.location).to.equal(`${url}/devices?signedOut=${encodeURIComponent(iphone)}`);
+    expect((await agent.get(kicked.headers.location!).set(mac)).text).to.include('iPhone was logged out.');
+  });
+
   it('logs a store outage on the challenge pages once, not on every page request', async () => {
     const errors: string[] = [];
     const store = new MemoryStore();

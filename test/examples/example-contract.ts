@@ -120,7 +120,7 @@ export function describeExampleApp(name: string, start: () => Promise<RunningExa
       const [attached] = await example.guard.devices('kicked');
       await example.guard.kick('kicked', attached!.id);
       const out = await device.request('/watch/1');
-      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout']);
+      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout?reason=owner']);
       expect(await (await device.request('/')).text(), 'signed out').to.include('action="/login"').and.not.include('Signed in as');
     });
 
@@ -130,7 +130,7 @@ export function describeExampleApp(name: string, start: () => Promise<RunningExa
       const url = (await third.request('/watch/1')).headers.get('location')!;
       const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await third.request(url)).text())![1]!;
       const out = await third.request(`${url}/logout`, { form: { _csrf: csrf } });
-      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout']);
+      expect([out.status, out.headers.get('location')]).to.deep.equal([303, '/logout?reason=self']);
       expect(await (await third.request('/')).text(), 'signed out').to.include('action="/login"');
     });
 

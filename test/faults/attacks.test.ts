@@ -188,7 +188,7 @@ describe('attacks: CSRF on every POST of the challenge pages (Express)', functio
     const last = (await fourth.get('/watch/1')).location!;
     const lastToken = csrfOf((await fourth.get(last)).text);
     await forge(fourth, last, 'logout');
-    expect((await fourth.post(`${last}/logout`, { _csrf: lastToken })).location).to.equal('/logout');
+    expect((await fourth.post(`${last}/logout`, { _csrf: lastToken })).location).to.equal('/logout?reason=self');
     expect(app.logouts).to.deep.equal(['vic']);
     console.log(`      ${forged} forged POSTs over 7 actions refused with 403, each leaving the challenge, the devices, the codes sent and the logouts unchanged`);
   });

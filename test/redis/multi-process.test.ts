@@ -166,10 +166,10 @@ describe('two example app processes sharing one Redis', function () {
     const item = page.split('<li>').find((li) => li.includes('Firefox'));
     expect(item, page).to.not.equal(undefined);
     const kicked = await third.request(a, `${challenge}/kick`, { _csrf: field(item!, '_csrf'), device: field(item!, 'device') });
-    expect(kicked.headers.get('location')).to.equal(`${challenge}/devices`);
+    expect(kicked.headers.get('location')).to.equal(`${challenge}/devices?signedOut=${encodeURIComponent(field(item!, 'device'))}`);
 
     // No waiting: server B heard the kick over pub/sub and the store delivers the pending logout.
-    expect(await owner.open(b)).to.equal('303 /logout');
+    expect(await owner.open(b)).to.equal('303 /logout?reason=owner');
     // The app's session on B was ended with it (onLogout).
     expect(await (await owner.request(b, '/')).text()).to.not.include('Signed in as');
   });

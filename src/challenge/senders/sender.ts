@@ -8,6 +8,8 @@ export interface CodeMessage {
   challengeId: string;
   expiresAt: number;
   appName: string;
+  /** The language of `subject` and `text` (BCP 47), the one the owner's challenge page spoke. Always set by sharelock. */
+  locale?: string;
   /** A ready-to-send subject (email) and plain text, in the configured strings. */
   subject: string;
   text: string;
