@@ -103,6 +103,13 @@ export interface Options<Req = any, Res = any> {
   trustProxy?: boolean | number | string | string[] | ((address: string, hop: number) => boolean);
   /** Record the page path with each access. Default `true`. */
   recordPages?: boolean;
+  /**
+   * Store each access's full IP address. `false` keeps only its network (IPv4 /24, IPv6 /56) and
+   * approximate location, for apps that minimise personal data; allow/deny lists still see the
+   * request's address, but shared-egress (VPN exit) detection, which compares addresses within a
+   * network, has less to go on. Default `true`.
+   */
+  recordIps?: boolean;
   cookie?: {
     /** Default `sl_device` (`__Host-sl_device` when `Secure`). */
     name?: string;
@@ -287,6 +294,7 @@ export interface Config {
   onLogout: Options['onLogout'];
   trustProxy: (address: string, hop: number) => boolean;
   recordPages: boolean;
+  recordIps: boolean;
   cookie: Readonly<{ name: string; maxAgeMs: number; secure: 'auto' | boolean }>;
   cache: Readonly<{ allowTtlMs: number; max: number }>;
   touchIntervalMs: number;
@@ -333,7 +341,7 @@ export interface Config {
 // The compiler keeps these lists complete: a new option fails to build until it is listed.
 const OPTION_KEYS: { [K in keyof Required<Options>]: true } = {
   secret: true, identify: true, protect: true, exclude: true, limits: true, inactiveAfterMs: true, urls: true,
-  onLogout: true, trustProxy: true, recordPages: true, cookie: true, cache: true, touchIntervalMs: true,
+  onLogout: true, trustProxy: true, recordPages: true, recordIps: true, cookie: true, cache: true, touchIntervalMs: true,
   historySize: true, challenge: true, senders: true, webhooks: true, branding: true, store: true, storeTimeoutMs: true,
   storeFailure: true, logger: true, production: true, now: true, geo: true, tolerance: true, signals: true,
   policies: true, monitor: true, lists: true, verifiedTrustMs: true, conversions: true, ingest: true, locale: true,
@@ -635,6 +643,7 @@ export function resolveOptions(options: Options): Config {
     onLogout: fn<Options['onLogout']>('onLogout', raw.onLogout),
     trustProxy: resolveTrustProxy(raw.trustProxy),
     recordPages: bool('recordPages', raw.recordPages, true),
+    recordIps: bool('recordIps', raw.recordIps, true),
     cookie: Object.freeze({
       name: text('cookie.name', cookieRaw.name, 'sl_device', /^[A-Za-z0-9_-]{1,64}$/, 'Use letters, digits, _ and - only (the `__Host-` prefix is added when Secure).'),
       maxAgeMs: wholeNumber('cookie.maxAgeMs', cookieRaw.maxAgeMs, days(400), seconds(60)),

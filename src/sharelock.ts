@@ -335,7 +335,7 @@ export class Sharelock<Req = any, Res = any> {
    */
   async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean; uncounted?: boolean }): Promise<Verdict> {
     const { lists } = this.config;
-    const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
+    const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip ?? this.clientIp(request), country: input.access.location?.country };
     const denied = lists.deny?.match(subject, input.access.at) ?? this.#lists.match('deny', subject, input.access.at);
     if (denied) return { kind: 'deny', status: 403, reasons: [{ check: 'deny_list', observed: denied, threshold: 'listed' }] };
     const allowed = lists.allow?.match(subject, input.access.at) ?? this.#lists.match('allow', subject, input.access.at);
@@ -715,7 +715,7 @@ export class Sharelock<Req = any, Res = any> {
       access: {
         at: now,
         deviceId,
-        ...(ip ? { ip } : {}),
+        ...(ip && this.config.recordIps ? { ip } : {}),
         ...(network ? { network } : {}),
         ...(location ? { location } : {}),
         ...(this.config.recordPages ? { page: request.path.slice(0, 512) } : {}),

@@ -123,6 +123,19 @@ describe('sharelock core', () => {
     expect(guard.stats().identifyFailures).to.equal(4);
   });
 
+  it('with recordIps off stores networks, not addresses, while IP lists still see the address', async () => {
+    const { guard, store } = setup({ recordIps: false, trustProxy: 'loopback', lists: { deny: { ips: ['198.51.100.7'] } } });
+    const laptop = new CoreDevice(guard, alice).at('203.0.113.77');
+    expect((await laptop.open()).verdict.kind).to.equal('allow');
+    const [device] = await guard.devices('alice');
+    expect(device!.lastIp).to.equal(undefined);
+    expect(device!.lastNetwork).to.equal('203.0.113.0/24');
+    expect(JSON.stringify(await store.listDevices('alice'))).not.to.include('203.0.113.77');
+    expect(store.attaches.map((input) => input.access.ip)).to.deep.equal([undefined]);
+    const denied = await new CoreDevice(guard, alice).at('198.51.100.7').open();
+    expect(denied.verdict.kind).to.equal('deny');
+  });
+
   describe('when the store fails', () => {
     const broken = (): Store => Object.assign(new MemoryStore(), { attach: () => Promise.reject(new Error('connection refused')) });
     const hanging = (): Store => Object.assign(new MemoryStore(), { attach: () => new Promise<never>(() => {}) });

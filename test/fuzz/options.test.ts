@@ -18,6 +18,7 @@ const TOP = {
   onLogout: 'leaf',
   trustProxy: 'leaf',
   recordPages: 'leaf',
+  recordIps: 'leaf',
   cookie: { name: 'leaf', maxAgeMs: 'leaf', secure: 'leaf' },
   cache: { allowTtlMs: 'leaf', max: 'leaf' },
   touchIntervalMs: 'leaf',
@@ -46,6 +47,9 @@ const TOP = {
   monitor: 'leaf',
   lists: { allow: LIST, deny: LIST },
   verifiedTrustMs: 'leaf',
+  locale: 'leaf',
+  consoleType: 'leaf',
+  clientHints: 'leaf',
 } satisfies { [K in keyof Options]?: Schema | 'leaf' };
 
 /** Names an object inherits: `key in {}` is true for them, so a check written that way lets them through. */
@@ -63,7 +67,7 @@ function plausible(key: string): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: key.endsWith('Ms') ? durations : counts },
     { weight: 1, arbitrary: fc.boolean() },
-    { weight: 2, arbitrary: fc.constantFrom('/watch/*', '/api/**', '/', '', 'allow', 'deny', 'auto', 'loopback', '10.0.0.0/8', 'cloudflare', 'fastly', 'default', 'strict', 'lenient', '#4f46e5', 'sl_device', 'https://x.example', '/sharelock', '/[', '/**/*', '/a{', 'geoip-lite', 'verify', 'device_limit') },
+    { weight: 2, arbitrary: fc.constantFrom('/watch/*', '/api/**', '/', '', 'allow', 'deny', 'auto', 'loopback', '10.0.0.0/8', 'cloudflare', 'fastly', 'default', 'strict', 'lenient', '#4f46e5', 'sl_device', 'https://x.example', '/sharelock', '/[', '/**/*', '/a{', 'geoip-lite', 'verify', 'device_limit', 'tv', 'other', 'critical', 'fr', 'ar', 'en-GB') },
     // Where an option takes one of a few words, the names every object inherits are the edge case.
     { weight: 2, arbitrary: fc.constantFrom(...INHERITED) },
     { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
@@ -203,7 +207,7 @@ describe('fuzz: option objects', () => {
   it('takes any number for any numeric option, or refuses it with a SharelockError (2 000 option objects)', () => {
     // Every path to a number in the schema, and numbers at and far beyond every bound (sizes past 2^32 too:
     // below that a size is really allocated, so only a bound can refuse it without exhausting memory).
-    const numeric = leafPaths(TOP).filter((path) => !/^(secret|identify|protect|exclude|urls|onLogout|trustProxy|recordPages|cookie\.(name|secure)|challenge\.(basePath|dangerouslySkipOwnerVerification)|senders|branding|store|storeFailure|logger|production|now|geo\.(headers|lookup|database)|tolerance|policies|monitor|lists)\b/.test(path));
+    const numeric = leafPaths(TOP).filter((path) => !/^(secret|identify|protect|exclude|urls|onLogout|trustProxy|recordPages|recordIps|cookie\.(name|secure)|challenge\.(basePath|dangerouslySkipOwnerVerification)|senders|branding|store|storeFailure|logger|production|now|geo\.(headers|lookup|database)|tolerance|policies|monitor|lists|locale|consoleType|clientHints)\b/.test(path));
     const numbers = fc.oneof(fc.integer({ min: -10, max: 10_000 }), fc.constantFrom(0, -0, -1, 0.5, 1e-9, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 32, 2 ** 40, 2 ** 53 - 1, 2 ** 53, 1e21, Number.MAX_VALUE));
     fc.assert(
       fc.property(fc.constantFrom(...numeric), numbers, (path, value) => {
