@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'SHARELOCK_E_STORE_TIMEOUT'
   | 'SHARELOCK_E_CLOSED'
   | 'SHARELOCK_E_CONVERSION_INVALID'
-  | 'SHARELOCK_E_INSIGHTS_RANGE';
+  | 'SHARELOCK_E_INSIGHTS_RANGE'
+  | 'SHARELOCK_E_DASHBOARD_AUTHORIZE';
 
 export class SharelockError extends Error {
   readonly code: ErrorCode;

@@ -28,6 +28,7 @@ export { SharelockError, type ErrorCode } from './errors.js';
 export { seconds, minutes, hours, days, type Clock } from './time.js';
 export type { RequestLike } from './http/request.js';
 export type { HttpResponse } from './http/response.js';
+export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export type { NodeMiddleware } from './http/node.js';
 export { HttpHandler, type Exchange, type Answer, type GuardState } from './http/handler.js';
 export { fromNodeRequest, parseTarget } from './http/request.js';
