@@ -25,6 +25,7 @@ export type { Insights, InsightsDay, InsightsFigures, ChallengeFunnel } from './
 export type { Conversion, Exposure, Revenue, AttributionPath, DayCounts } from './insights/model.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { SharelockError, type ErrorCode } from './errors.js';
+export type { Admin, AccountSort, AccountSummary, AccountQuery, AccountPage, AccountDetail, AccountPlace, AccountExport, ErasedAccount, ChallengeSummary, LastChallenge, ListName, ListKind, DynamicListEntry, ListEntryInput } from './admin/types.js';
 export { seconds, minutes, hours, days, type Clock } from './time.js';
 export type { RequestLike } from './http/request.js';
 export type { HttpResponse } from './http/response.js';

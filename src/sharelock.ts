@@ -1,4 +1,5 @@
 import { hours } from './time.js';
+import type { Admin } from './admin/types.js';
 import { AgentParser } from './device/agent.js';
 import { DeviceIdentity } from './device/identity.js';
 import { VerdictCache } from './cache.js';
@@ -86,6 +87,12 @@ export class Sharelock<Req = any, Res = any> {
    * Present without endpoints too (then empty).
    */
   readonly webhooks: Webhooks;
+  /**
+   * The admin API: accounts by how likely they are shared, one account's devices, places and
+   * accesses, actions (detach, exclude, suspend, force a challenge), runtime allow/deny entries,
+   * and a data export and erasure per account. Authorise every call in your app. See docs/admin.md.
+   */
+  readonly admin: Admin;
   readonly #webhooks: WebhookDispatcher;
   readonly #flags = new Flags();
   readonly #devices: DeviceIdentity;
@@ -114,6 +121,7 @@ export class Sharelock<Req = any, Res = any> {
     this.outbox = this.config.outbox;
     this.webhooks = this.#webhooks = new WebhookDispatcher(this.config.webhooks, this.config.now, this.config.logger);
     if (this.#webhooks.enabled) this.#events.sink(this.#webhooks);
+    this.admin = pendingAdmin();
     this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
     this.#ingestor = new Ingestor({
       now: this.config.now,
@@ -699,6 +707,11 @@ export class Sharelock<Req = any, Res = any> {
     this.#warned.add(key);
     log();
   }
+}
+
+/** Placeholder until the implementation lands: every method rejects. */
+function pendingAdmin(): Admin {
+  return new Proxy({} as Admin, { get: () => () => Promise.reject(new SharelockError('SHARELOCK_E_ADMIN_UNSUPPORTED', 'The admin API is not implemented yet.')) });
 }
 
 /** Create the sharelock core. Validates every option now; throws `SharelockError` with a stable code. */
