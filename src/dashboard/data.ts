@@ -1,3 +1,5 @@
+import type { AccountPlace, AccountSummary, ChallengeSummary } from '../admin/types.js';
+import { SharelockError } from '../errors.js';
 import type { ChallengeFunnel, Insights } from '../insights/funnel.js';
 import type { Conversion } from '../insights/model.js';
 import type { DeviceRecord, Reason } from '../model.js';
@@ -43,11 +45,21 @@ export interface AccountDetail {
   now: number;
   accountId: string;
   devices: DeviceRecord[];
+  /** `at`: when the value was observed. */
   reasons: Array<Reason & { at: number }>;
   status: 'active' | 'suspended' | 'unknown';
-  challenges: number;
+  challenges: ChallengeSummary[];
+  places: AccountPlace[];
   lastChallenge?: number;
+  /** Whether the admin API answered (else the in-process log did): forcing a challenge needs it. */
+  admin: boolean;
 }
+
+/** The admin API is not there (not implemented by this build or the store has no index). */
+const unsupported = (error: unknown) => error instanceof SharelockError && error.code === 'SHARELOCK_E_ADMIN_UNSUPPORTED';
+
+/** How many accounts the people distribution reads from the admin index at most (pages of 500, fullest first). */
+const MAX_DISTRIBUTION_PAGES = 20;
 
 /** How many accounts the in-process activity log keeps (least recently seen go first). */
 const MAX_ACCOUNTS = 10_000;
@@ -56,7 +68,8 @@ const ZERO_VERDICTS: Record<VerdictKind, number> = { allow: 0, challenge: 0, log
 /**
  * The dashboard's data, read from the core: insights (store), stats (this process), devices
  * (store), and the accounts it saw judged, kept from the `decision` and `challenge` events of this
- * process since start (bounded). The admin API replaces that log with the store's own account index.
+ * process since start (bounded). The admin API (`guard.admin`) is asked first; this log answers only
+ * while it says `SHARELOCK_E_ADMIN_UNSUPPORTED` (a store without the admin index).
  */
 export class DashboardData {
   readonly #core: Sharelock<any, any>;
@@ -86,32 +99,74 @@ export class DashboardData {
 
   async overview(limit = 20): Promise<Overview> {
     const now = this.#core.config.now();
+    const [listed, insights, conversions] = await Promise.all([this.#fromAdmin(limit).catch((error: unknown) => (unsupported(error) ? this.#fromLog(limit) : Promise.reject(error))), this.#core.insights(), this.#core.conversions({ limit: 20 })]);
+    return { now, ...listed, insights, conversions, stats: this.#core.stats() };
+  }
+
+  /** The store's admin index: the top accounts, and the people distribution over every account (fullest first, so paging stops at the first one-person page). */
+  async #fromAdmin(limit: number): Promise<Pick<Overview, 'accounts' | 'people'>> {
+    const admin = this.#core.admin;
+    const top = await admin.accounts({ sort: 'score', limit });
+    const people = [0, 0, 0, 0, 0];
+    let counted = 0;
+    let cursor: string | undefined;
+    for (let n = 0; n < MAX_DISTRIBUTION_PAGES; n++) {
+      const page = await admin.accounts({ sort: 'people', limit: 500, ...(cursor ? { cursor } : {}) });
+      const many = page.accounts.filter((a) => a.people > 1);
+      for (const a of many) people[Math.min(5, a.people) - 1]!++;
+      counted += many.length;
+      if (!page.next || many.length < page.accounts.length) {
+        people[0] = Math.max(0, page.total - counted);
+        break;
+      }
+      cursor = page.next;
+    }
+    return { accounts: top.accounts.map(summaryRow), people };
+  }
+
+  async #fromLog(limit: number): Promise<Pick<Overview, 'accounts' | 'people'>> {
     const rows = [...this.#accounts.values()].map((a) => row(a, 0));
     const people = [0, 0, 0, 0, 0];
     for (const r of rows) people[Math.min(5, r.people) - 1]!++;
     rows.sort((a, b) => b.score - a.score || b.lastSeen - a.lastSeen);
     const top = rows.slice(0, limit);
-    const [insights, conversions, devices] = await Promise.all([
-      this.#core.insights(),
-      this.#core.conversions({ limit: 20 }),
-      Promise.all(top.map((r) => this.#core.devices(r.accountId).catch(() => [] as DeviceRecord[]))),
-    ]);
+    const devices = await Promise.all(top.map((r) => this.#core.devices(r.accountId).catch(() => [] as DeviceRecord[])));
     top.forEach((r, i) => (r.devices = devices[i]!.filter(counting).length));
-    return { now, accounts: top, people, insights, conversions, stats: this.#core.stats() };
+    return { accounts: top, people };
   }
 
   async account(accountId: string): Promise<AccountDetail> {
+    const now = this.#core.config.now();
+    try {
+      const detail = await this.#core.admin.account(accountId);
+      const at = detail.summary?.lastSeen ?? now;
+      return {
+        now,
+        accountId,
+        devices: detail.devices,
+        reasons: detail.signals.map((r) => ({ ...r, at })),
+        status: detail.status,
+        challenges: detail.challenges,
+        places: detail.places,
+        ...(detail.summary?.lastChallenge ? { lastChallenge: detail.summary.lastChallenge.at } : {}),
+        admin: true,
+      };
+    } catch (error) {
+      if (!unsupported(error)) throw error;
+    }
     const devices = await this.#core.devices(accountId);
     const activity = this.#accounts.get(accountId);
     const reasons = activity ? [...activity.reasons.values()].sort((a, b) => b.at - a.at) : [];
     return {
-      now: this.#core.config.now(),
+      now,
       accountId,
       devices: [...devices].sort((a, b) => b.lastSeen - a.lastSeen),
       reasons,
       status: activity ? (activity.suspended ? 'suspended' : 'active') : 'unknown',
-      challenges: activity?.challenges ?? 0,
+      challenges: [],
+      places: [],
       ...(activity?.lastChallenge !== undefined ? { lastChallenge: activity.lastChallenge } : {}),
+      admin: false,
     };
   }
 
@@ -129,6 +184,19 @@ export class DashboardData {
 }
 
 const counting = (device: DeviceRecord) => device.status === 'attached';
+
+function summaryRow(a: AccountSummary): AccountRow {
+  return {
+    accountId: a.accountId,
+    score: Math.round(a.score * 100),
+    people: a.people,
+    devices: a.devices,
+    signals: a.signals.map((r) => r.check),
+    status: a.status,
+    lastSeen: a.lastSeen,
+    ...(a.lastChallenge ? { lastChallenge: a.lastChallenge.at } : {}),
+  };
+}
 
 /**
  * A plain score, so the ordering explains itself: each distinct signal that fired adds 30 (more

@@ -14,12 +14,12 @@ export interface DashboardContext {
   tokenOf: (accountId: string) => string;
 }
 
-export type ActionName = 'kick' | 'detach' | 'exclude' | 'suspend' | 'unsuspend';
+export type ActionName = 'detach' | 'exclude' | 'challenge' | 'suspend' | 'unsuspend';
 
 /** Each action: its button, what the confirmation says, and whether it acts on a device. */
-export const ACTIONS: Record<ActionName, { label: string; confirm: string; device: boolean; danger: boolean }> = {
-  kick: { label: 'Log out', confirm: 'Log this device out? Its session ends on its next request and it stops counting against the limit.', device: true, danger: true },
-  detach: { label: 'Detach', confirm: 'Detach this device? It is logged out and no longer counts against the limit.', device: true, danger: true },
+export const ACTIONS: Record<ActionName, { label: string; confirm: string; device: boolean | 'optional'; danger: boolean }> = {
+  detach: { label: 'Detach', confirm: 'Detach this device? It is logged out at its next request and no longer counts against the limit.', device: true, danger: true },
+  challenge: { label: 'Challenge', confirm: 'Challenge the next request? The person using it must prove they are the owner, log out, or create their own account.', device: 'optional', danger: false },
   exclude: { label: 'Exclude', confirm: 'Exclude this device? It is never counted or challenged again (for staff or test devices).', device: true, danger: false },
   suspend: { label: 'Suspend account', confirm: 'Suspend this account? Every device is sent to the suspended page until you unsuspend it.', device: false, danger: true },
   unsuspend: { label: 'Unsuspend account', confirm: 'Unsuspend this account? Its devices can use it again at once.', device: false, danger: false },
@@ -173,21 +173,24 @@ export function accountPage(ctx: DashboardContext, a: AccountDetail, notice?: st
   const token = ctx.tokenOf(a.accountId);
   const from = Math.min(a.now - 86_400_000, ...a.devices.map((d) => d.firstSeen));
   const status = notice ? html`<p class="notice" role="status">${notice}</p>` : undefined;
+  const attached = a.devices.filter((d) => d.status === 'attached').length;
   const body = html`<section aria-labelledby="h-account"><h2 id="h-account">Account ${a.accountId}</h2>
-<p class="lead">Status: ${a.status === 'unknown' ? 'not judged by this server since it started' : a.status}. Challenges seen: ${a.challenges}${a.lastChallenge ? html`, the last ${ago(a.now, a.lastChallenge)}` : ''}.</p>
-<div class="row">${a.status === 'suspended' ? actionForm(ctx, token, 'unsuspend') : [actionForm(ctx, token, 'suspend'), a.status === 'unknown' ? actionForm(ctx, token, 'unsuspend') : '']}</div>
+<p class="lead">Status: ${a.status === 'unknown' ? 'not judged by this server since it started' : a.status}. ${attached} attached devices${a.places.length ? `, ${a.places.length} places` : ''}${a.lastChallenge ? html`; last challenge ${ago(a.now, a.lastChallenge)}` : ''}.</p>
+<div class="row">${a.admin ? actionForm(ctx, token, 'challenge') : ''}${a.status === 'suspended' ? actionForm(ctx, token, 'unsuspend') : [actionForm(ctx, token, 'suspend'), a.status === 'unknown' ? actionForm(ctx, token, 'unsuspend') : '']}</div>
 </section>
 <div class="grid">
-<section aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><p class="lead">${a.devices.filter((d) => d.status === 'attached').length} attached of ${a.devices.length} known; a bar per device from first to last seen.</p>
+<section aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><p class="lead">${attached} attached of ${a.devices.length} known. Timeline: a bar per device from first to last seen.</p>
 ${a.devices.length ? timeline(a.devices.map((d) => ({ label: describe(d).slice(0, 28), from: d.firstSeen, to: d.lastSeen, kind: d.status === 'attached' ? d.type : 'off' })), from, a.now) : ''}
-<div class="scroll"><table><thead><tr><th scope="col">Device</th><th scope="col">Status</th><th scope="col">Place</th><th scope="col" class="hide-s">First seen</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
+<div class="scroll"><table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Place</th><th scope="col" class="hide-s">First seen</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
 <tbody>${a.devices.map(
-    (d) => html`<tr><th scope="row">${describe(d)}</th><td>${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td>${place(d)}</td><td class="hide-s">${dateTime(d.firstSeen)}</td><td>${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? [actionForm(ctx, token, 'kick', d), actionForm(ctx, token, 'detach', d)] : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}</div></td></tr>`,
+    (d) => html`<tr><th scope="row">${describe(d)}</th><td>${d.type}</td><td>${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td>${place(d)}</td><td class="hide-s">${dateTime(d.firstSeen)}</td><td>${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? actionForm(ctx, token, 'detach', d) : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}${a.admin && d.status === 'attached' ? actionForm(ctx, token, 'challenge', d) : ''}</div></td></tr>`,
   )}</tbody></table></div>
 ${a.devices.length === 0 ? html`<p class="muted">No device known for this account.</p>` : ''}
 </section>
-<section aria-labelledby="h-signals"><h2 id="h-signals">Signals</h2><p class="lead">The latest value of each check that fired for this account, with its threshold.</p>
-${a.reasons.length ? html`<ul class="signals">${a.reasons.map((r) => html`<li><strong>${checkName(r.check)}</strong>${r.monitor ? ' (monitor only)' : ''}: ${reasonInWords(r)} <span class="muted">${ago(a.now, r.at)}${r.policy ? `, policy ${r.policy}` : ''}</span></li>`)}</ul>` : html`<p class="muted">No signal fired for this account since this server started.</p>`}
+<section aria-labelledby="h-signals"><h2 id="h-signals">Signals</h2><p class="lead">Each check that fired at the account's last judged request: what was observed against the threshold.</p>
+${a.reasons.length ? html`<ul class="signals">${a.reasons.map((r) => html`<li><strong>${checkName(r.check)}</strong>${r.monitor ? ' (monitor only)' : ''}: ${reasonInWords(r)} <span class="muted">${ago(a.now, r.at)}${r.policy ? `, policy ${r.policy}` : ''}</span></li>`)}</ul>` : html`<p class="muted">No signal fired.</p>`}
+${a.places.length ? html`<h3 class="lead">Places</h3><div class="scroll"><table><thead><tr><th scope="col">Network</th><th scope="col">Country</th><th scope="col" class="num">Household</th><th scope="col" class="num">Devices</th><th scope="col" class="num">Days</th><th scope="col">Last seen</th></tr></thead><tbody>${a.places.map((p) => html`<tr><td>${p.network ?? '–'}</td><td>${p.country ?? '–'}</td><td class="num">${p.household}</td><td class="num">${p.devices.length}</td><td class="num">${p.days}</td><td>${ago(a.now, p.lastSeen)}</td></tr>`)}</tbody></table></div>` : ''}
+${a.challenges.length ? html`<h3 class="lead">Challenges</h3><div class="scroll"><table><thead><tr><th scope="col">Opened</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Why</th></tr></thead><tbody>${a.challenges.map((c) => html`<tr><td>${dateTime(c.createdAt)}</td><td>${c.kind}</td><td>${c.status}${c.resolution ? ` (${c.resolution})` : ''}</td><td>${c.reasons.map((r) => checkName(r.check)).join(', ') || '–'}</td></tr>`)}</tbody></table></div>` : ''}
 </section>
 </div>`;
   return layout(ctx, `Account ${a.accountId}`, body, status);

@@ -1,4 +1,5 @@
 import { parse as parseCookies } from 'cookie';
+import { SharelockError } from '../errors.js';
 import type { Form } from '../http/form.js';
 import { firstValue, type RequestLike } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
@@ -23,8 +24,8 @@ const PAGE_HEADERS: Record<string, string> = {
 };
 
 const DONE: Record<ActionName, string> = {
-  kick: 'The device was logged out.',
-  detach: 'The device was detached.',
+  detach: 'The device was detached: it is logged out at its next request.',
+  challenge: 'The next request will be challenged.',
   exclude: 'The device is excluded.',
   suspend: 'The account is suspended.',
   unsuspend: 'The account is active again.',
@@ -117,7 +118,7 @@ export class DashboardRoutes<Req, Res> {
       const action = form.action as ActionName;
       if (!Object.hasOwn(ACTIONS, action)) return page(400, messagePage(ctx, 'Unknown action', 'That action does not exist.'));
       let device;
-      if (ACTIONS[action].device) {
+      if (ACTIONS[action].device === true || (ACTIONS[action].device === 'optional' && form.device)) {
         device = (await this.#core.devices(accountId)).find((d) => d.id === form.device);
         if (!device) return page(404, messagePage(ctx, 'No such device', 'The device is not one of this account’s. Go back to the account and try again.'));
       }
@@ -129,23 +130,26 @@ export class DashboardRoutes<Req, Res> {
     return page(404, messagePage(ctx, 'Not found', 'There is no such dashboard page.'));
   }
 
+  /** Through the admin API; `detach`, `exclude`, `suspend` and `unsuspend` fall back to the core's own methods while it is not there. */
   async #act(action: ActionName, accountId: string, deviceId: string | undefined): Promise<void> {
+    const admin = this.#core.admin;
+    const fallback = (error: unknown, run: () => Promise<unknown>) => (error instanceof SharelockError && error.code === 'SHARELOCK_E_ADMIN_UNSUPPORTED' ? run() : Promise.reject(error));
     switch (action) {
-      case 'kick':
-        await this.#core.kick(accountId, deviceId!);
-        return;
       case 'detach':
-        await this.#core.detach(accountId, deviceId!);
+        await admin.detach(accountId, deviceId!).catch((error) => fallback(error, () => this.#core.detach(accountId, deviceId!)));
         return;
       case 'exclude':
-        await this.#core.exclude(accountId, deviceId!);
+        await admin.exclude(accountId, deviceId!).catch((error) => fallback(error, () => this.#core.exclude(accountId, deviceId!)));
+        return;
+      case 'challenge':
+        await admin.forceChallenge(accountId, deviceId);
         return;
       case 'suspend':
-        await this.#core.suspend(accountId);
+        await admin.suspend(accountId).catch((error) => fallback(error, () => this.#core.suspend(accountId)));
         this.#data.suspended(accountId, true);
         return;
       case 'unsuspend':
-        await this.#core.unsuspend(accountId);
+        await admin.unsuspend(accountId).catch((error) => fallback(error, () => this.#core.unsuspend(accountId)));
         this.#data.suspended(accountId, false);
         return;
     }
