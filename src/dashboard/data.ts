@@ -33,6 +33,8 @@ export interface AccountRow {
 
 export interface Overview {
   now: number;
+  /** The period of the funnel and the charts, in days up to today. */
+  days: number;
   accounts: AccountRow[];
   /** Accounts by estimated people: index 0 is "1 person", the last "5 or more". */
   people: number[];
@@ -97,10 +99,16 @@ export class DashboardData {
     if (activity) activity.suspended = suspended;
   }
 
-  async overview(limit = 20): Promise<Overview> {
+  /** `days`: how many UTC days, up to today, the charts and the funnel cover. */
+  async overview(days: number, limit = 20): Promise<Overview> {
     const now = this.#core.config.now();
-    const [listed, insights, conversions] = await Promise.all([this.#fromAdmin(limit).catch((error: unknown) => (unsupported(error) ? this.#fromLog(limit) : Promise.reject(error))), this.#core.insights(), this.#core.conversions({ limit: 20 })]);
-    return { now, ...listed, insights, conversions, stats: this.#core.stats() };
+    const range = { from: now - (days - 1) * 86_400_000, to: now };
+    const [listed, insights, conversions] = await Promise.all([
+      this.#fromAdmin(limit).catch((error: unknown) => (unsupported(error) ? this.#fromLog(limit) : Promise.reject(error))),
+      this.#core.insights(range),
+      this.#core.conversions({ ...range, limit: 20 }),
+    ]);
+    return { now, days, ...listed, insights, conversions, stats: this.#core.stats() };
   }
 
   /** The store's admin index: the top accounts, and the people distribution over every account (fullest first, so paging stops at the first one-person page). */

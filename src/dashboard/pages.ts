@@ -14,6 +14,9 @@ export interface DashboardContext {
   tokenOf: (accountId: string) => string;
 }
 
+/** The periods the overview offers, in days. */
+export const PERIODS: readonly number[] = [7, 30, 90, 365];
+
 export type ActionName = 'detach' | 'exclude' | 'challenge' | 'suspend' | 'unsuspend';
 
 /** Each action: its button, what the confirmation says, and whether it acts on a device. */
@@ -114,7 +117,8 @@ export function overviewPage(ctx: DashboardContext, o: Overview): string {
   const steps = funnelSteps(totals.challenges);
   const verdicts = (['allow', 'challenge', 'logout', 'suspended', 'deny'] as const).map((kind) => ({ label: kind, value: stats[kind] }));
   const judged = stats.decisions;
-  const body = html`<div class="kpis">
+  const body = html`<nav class="row periods" aria-label="Period">Period: ${PERIODS.map((d) => (d === o.days ? html`<strong aria-current="page">${d} days</strong>` : html`<a href="${ctx.base}?days=${d}">${d} days</a>`))}</nav>
+<div class="kpis">
 <div class="kpi"><b>${o.accounts.filter((a) => a.score >= 30).length}</b><span>accounts likely shared (score ≥ 30)</span></div>
 <div class="kpi"><b>${totals.challenges.created}</b><span>challenges, ${o.insights.from} to ${o.insights.to}</span></div>
 <div class="kpi"><b>${totals.conversions}</b><span>conversions</span></div>

@@ -6,7 +6,7 @@ import type { HttpResponse } from '../http/response.js';
 import type { Sharelock } from '../sharelock.js';
 import { DashboardData } from './data.js';
 import type { DashboardConfig } from './options.js';
-import { ACTIONS, accountPage, confirmPage, describe, messagePage, overviewPage, type ActionName, type DashboardContext } from './pages.js';
+import { ACTIONS, PERIODS, accountPage, confirmPage, describe, messagePage, overviewPage, type ActionName, type DashboardContext } from './pages.js';
 import { STYLESHEET, STYLESHEET_HASH } from './style.js';
 import { DashboardTokens } from './tokens.js';
 
@@ -34,8 +34,8 @@ const DONE: Record<ActionName, string> = {
 /**
  * The dashboard under `path`: the overview (`GET path`), an account (`GET path/account?t=` with an
  * opaque token, or `POST path/account` with the id in the body), actions (`POST path/action`, CSRF
- * token and a confirmation step) and its stylesheet. Every request, the stylesheet included, must
- * pass the app's `authorize(req)` first.
+ * token and a confirmation step) and its stylesheet. Every request but the stylesheet's must pass
+ * the app's `authorize(req)` first.
  */
 export class DashboardRoutes<Req, Res> {
   readonly #core: Sharelock<Req, Res>;
@@ -64,15 +64,16 @@ export class DashboardRoutes<Req, Res> {
   async handle(request: RequestLike, readForm: () => Promise<Form>, context: { req: Req; res: Res }): Promise<HttpResponse> {
     const base = this.#config.path;
     const shell = { appName: this.#core.config.branding.appName, base, stylesheet: this.#stylesheet };
+    // The stylesheet is the same for everyone and names nobody: served before `authorize`, so the 403 page is styled too.
+    if (request.path === this.#stylesheet && (request.method === 'GET' || request.method === 'HEAD')) {
+      return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' }, body: STYLESHEET };
+    }
     if (!(await this.#authorized(context.req))) {
       return page(403, messagePage(shell, 'Not allowed', 'You may not see this page. Sign in with an account allowed to see the sharing dashboard.'));
     }
     const sub = request.path.slice(base.length).replace(/\/$/, '') || '/';
     const allowed = sub === '/account' ? ['GET', 'HEAD', 'POST'] : sub === '/action' ? ['POST'] : ['GET', 'HEAD'];
     if (!allowed.includes(request.method)) return { ...page(405, messagePage(shell, 'Not allowed', 'This address does not take that method.')), headers: { ...PAGE_HEADERS, allow: allowed.join(', ') } };
-    if (sub === this.#stylesheet.slice(base.length)) {
-      return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'private, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' }, body: STYLESHEET };
-    }
 
     // The CSRF token is bound to the dashboard's own random cookie, set on the first page.
     const cookie = parseCookies(firstValue(request.headers.cookie) ?? '')[COOKIE];
@@ -95,7 +96,10 @@ export class DashboardRoutes<Req, Res> {
   async #route(sub: string, request: RequestLike, readForm: () => Promise<Form>, ctx: DashboardContext, cookie: string | undefined, now: number): Promise<HttpResponse> {
     const expired = () => page(410, messagePage(ctx, 'Link expired', 'Links to accounts work for 30 minutes. Open the account again from the overview.'));
     const refused = () => page(403, messagePage(ctx, 'Form expired', 'The form was too old or came from elsewhere. Go back, reload the page and try again.'));
-    if (sub === '/') return page(200, overviewPage(ctx, await this.#data.overview()));
+    if (sub === '/') {
+      const days = Number(new URLSearchParams(request.url.slice(request.path.length).replace(/^\?/, '')).get('days'));
+      return page(200, overviewPage(ctx, await this.#data.overview(PERIODS.includes(days) ? days : 30)));
+    }
     if (sub === '/account' && request.method !== 'POST') {
       const query = new URLSearchParams(request.url.slice(request.path.length).replace(/^\?/, ''));
       const accountId = this.#tokens.open(query.get('t'), now);

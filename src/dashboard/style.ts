@@ -17,6 +17,7 @@ main{max-width:1200px;margin:0 auto;padding:16px}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px;min-width:0}
 section h2{font-size:1.05rem;margin:0 0 4px}
 .lead{color:var(--muted);margin:0 0 12px;font-size:.9rem}
+.periods{margin:0 0 12px;color:var(--muted)}
 .kpis{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));margin-bottom:16px}
 .kpi{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px}
 .kpi b{display:block;font-size:1.5rem;line-height:1.2}
