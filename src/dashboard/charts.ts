@@ -10,22 +10,22 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Horizontal bars, one per item, with the value at the end of each bar. */
 export function bars(items: ReadonlyArray<{ label: string; value: number }>, format: (n: number) => string = String): SafeHtml {
-  const rowHeight = 28;
-  const labelWidth = 150;
-  const width = 600;
+  const rowHeight = 26;
+  const labelWidth = 140;
+  const width = 460;
   const max = Math.max(1, ...items.map((i) => i.value));
   const height = items.length * rowHeight + 4;
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" aria-hidden="true" focusable="false">${items.map((item, n) => {
     const y = n * rowHeight + 2;
-    const w = round(((width - labelWidth - 70) * item.value) / max);
+    const w = round(((width - labelWidth - 60) * item.value) / max);
     return html`<text class="label" x="${labelWidth - 8}" y="${y + 18}" text-anchor="end">${item.label}</text><rect class="bar s${n % 6}" x="${labelWidth}" y="${y + 4}" width="${Math.max(w, item.value > 0 ? 2 : 0)}" height="${rowHeight - 8}" rx="3"></rect><text class="value" x="${labelWidth + w + 6}" y="${y + 18}">${format(item.value)}</text>`;
   })}</svg>`;
 }
 
 /** Vertical columns over days (one series), with the first and last day and the maximum labelled. */
 export function columns(days: ReadonlyArray<{ day: string; value: number }>, format: (n: number) => string = String): SafeHtml {
-  const width = 600;
-  const height = 180;
+  const width = 460;
+  const height = 150;
   const bottom = 24;
   const top = 18;
   const max = Math.max(...days.map((d) => d.value), 0);
@@ -40,8 +40,8 @@ export function columns(days: ReadonlyArray<{ day: string; value: number }>, for
 /** One row per device: a bar from first to last seen, over the period from `from` to `to`. */
 export function timeline(rows: ReadonlyArray<{ label: string; from: number; to: number; kind: string }>, from: number, to: number): SafeHtml {
   const rowHeight = 26;
-  const labelWidth = 170;
-  const width = 600;
+  const labelWidth = 190;
+  const width = 700;
   const span = Math.max(1, to - from);
   const height = rows.length * rowHeight + 26;
   const x = (t: number) => round(labelWidth + ((width - labelWidth - 8) * (Math.min(to, Math.max(from, t)) - from)) / span);

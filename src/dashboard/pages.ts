@@ -126,7 +126,7 @@ ${currencies.length ? currencies.map((c) => html`<div class="kpi"><b>${money(tot
 <div class="kpi"><b>${percent(stats.cacheHits, judged)}</b><span>verdict cache hit rate</span></div>
 </div>
 <div class="grid">
-<section aria-labelledby="h-accounts"><h2 id="h-accounts">Accounts most likely shared</h2><p class="lead">Accounts judged by this server since it started, with the signals that fired.</p>
+<section class="wide" aria-labelledby="h-accounts"><h2 id="h-accounts">Accounts most likely shared</h2><p class="lead">Accounts judged by this server since it started, with the signals that fired.</p>
 ${accountsTable(ctx, o.accounts, o.now)}
 <details><summary>Open another account</summary>${openForm(ctx)}</details>
 </section>
@@ -183,11 +183,11 @@ export function accountPage(ctx: DashboardContext, a: AccountDetail, notice?: st
 <div class="row">${a.admin ? actionForm(ctx, token, 'challenge') : ''}${a.status === 'suspended' ? actionForm(ctx, token, 'unsuspend') : [actionForm(ctx, token, 'suspend'), a.status === 'unknown' ? actionForm(ctx, token, 'unsuspend') : '']}</div>
 </section>
 <div class="grid">
-<section aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><p class="lead">${attached} attached of ${a.devices.length} known. Timeline: a bar per device from first to last seen.</p>
-${a.devices.length ? timeline(a.devices.map((d) => ({ label: describe(d).slice(0, 28), from: d.firstSeen, to: d.lastSeen, kind: d.status === 'attached' ? d.type : 'off' })), from, a.now) : ''}
+<section class="wide" aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><p class="lead">${attached} attached of ${a.devices.length} known. Timeline: a bar per device from first to last seen.</p>
+${a.devices.length ? timeline(a.devices.map((d, n) => ({ label: `${n + 1}. ${[d.agent.browser, d.agent.os].filter(Boolean).join(' ') || d.type}`.slice(0, 24), from: d.firstSeen, to: d.lastSeen, kind: d.status === 'attached' ? d.type : 'off' })), from, a.now) : ''}
 <div class="scroll"><table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Place</th><th scope="col" class="hide-s">First seen</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
 <tbody>${a.devices.map(
-    (d) => html`<tr><th scope="row">${describe(d)}</th><td>${d.type}</td><td>${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td>${place(d)}</td><td class="hide-s">${dateTime(d.firstSeen)}</td><td>${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? actionForm(ctx, token, 'detach', d) : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}${a.admin && d.status === 'attached' ? actionForm(ctx, token, 'challenge', d) : ''}</div></td></tr>`,
+    (d, n) => html`<tr><th scope="row">${n + 1}. ${describe(d)}</th><td>${d.type}</td><td>${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td>${place(d)}</td><td class="hide-s">${dateTime(d.firstSeen)}</td><td>${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? actionForm(ctx, token, 'detach', d) : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}${a.admin && d.status === 'attached' ? actionForm(ctx, token, 'challenge', d) : ''}</div></td></tr>`,
   )}</tbody></table></div>
 ${a.devices.length === 0 ? html`<p class="muted">No device known for this account.</p>` : ''}
 </section>

@@ -14,6 +14,7 @@ header h1{font-size:1.2rem;margin:0}
 header nav a{margin-right:12px}
 main{max-width:1200px;margin:0 auto;padding:16px}
 .grid{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr))}
+section.wide{grid-column:1/-1}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px;min-width:0}
 section h2{font-size:1.05rem;margin:0 0 4px}
 .lead{color:var(--muted);margin:0 0 12px;font-size:.9rem}
@@ -29,7 +30,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;color:var(--muted);white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .chart{width:100%;height:auto;display:block;margin:4px 0 12px}
-.chart .label,.chart .value{fill:currentColor;font-size:12px}
+.chart .label,.chart .value{fill:currentColor;font-size:13px}
 .chart .label{opacity:.75}
 .chart .axis{stroke:var(--line)}
 .chart .bar.s0,.chart .bar.computer{fill:var(--s0)}.chart .bar.s1,.chart .bar.mobile{fill:var(--s1)}.chart .bar.s2,.chart .bar.tablet{fill:var(--s2)}.chart .bar.s3,.chart .bar.tv{fill:var(--s3)}.chart .bar.s4,.chart .bar.other{fill:var(--s4)}.chart .bar.s5{fill:var(--s5)}
