@@ -1,5 +1,11 @@
 import { hours } from './time.js';
 import type { Admin } from './admin/types.js';
+import { AdminApi, isAdminStore, type AdminStore } from './admin/admin.js';
+import { DynamicLists } from './admin/lists.js';
+import { accountSortKeys, lastChallengeOf, summarise } from './admin/summary.js';
+import { LRUCache } from 'lru-cache';
+import type { ChallengeInsights } from './insights/conversions.js';
+import type { SignalResult } from './signals/context.js';
 import { AgentParser } from './device/agent.js';
 import { DeviceIdentity } from './device/identity.js';
 import { VerdictCache } from './cache.js';
@@ -7,7 +13,7 @@ import { ChallengeFlow } from './challenge/flow.js';
 import type { Outbox } from './challenge/senders/outbox.js';
 import { SharelockError } from './errors.js';
 import { checkIdentity, type PayingIdentity } from './identify.js';
-import type { AccountStatus, DeviceRecord, DeviceStatus, Reason } from './model.js';
+import type { AccountStatus, ChallengeRecord, DeviceRecord, DeviceStatus, Reason } from './model.js';
 import { clientIp } from './net/ip.js';
 import { resolveOptions, resolveRouteOptions, type Config, type Options, type ResolvedRouteOptions, type RouteOptions } from './options.js';
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
@@ -21,7 +27,7 @@ import { readProfile, recordAccess, type AccountProfile } from './signals/househ
 import { safeReturnTo } from './challenge/return-to.js';
 import { routeMiddleware, type NodeMiddleware } from './http/node.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AttachInput, AttachResult, Store } from './stores/store.js';
+import { LISTS_CHANGED, type AttachInput, type AttachResult, type Store } from './stores/store.js';
 import { withTimeout } from './stores/timeout.js';
 import type { Verdict } from './verdict.js';
 import { Events, type EventName, type Listener } from './events/emitter.js';
@@ -38,6 +44,12 @@ import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolsCounting, relea
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = hours(1);
+/**
+ * A judged request whose index entry would only move `lastSeen` is not written again within this
+ * window (per process): the admin index's last seen is accurate to a minute, and a busy account
+ * costs one index write a minute, not one per verdict-cache miss.
+ */
+const INDEX_COALESCE_MS = 60_000;
 
 /** The verdict for one request, and the device cookie to set with the response. */
 export interface Decision {
@@ -107,6 +119,12 @@ export class Sharelock<Req = any, Res = any> {
   readonly #conversions: ConversionTracker;
   readonly #events = new Events((name, error) => this.#once(`event:${name}`, () => this.config.logger.error(`A '${name}' event listener failed; the request was not affected (logged once).`, error)));
   readonly #warned = new Set<string>();
+  /** The dynamic allow/deny entries (`admin.addListEntry()`), on top of the `lists` option. */
+  readonly #lists: DynamicLists;
+  /** The store, when it keeps the admin index (checked once: the store is fixed). */
+  readonly #adminStore: AdminStore | undefined;
+  /** What this process last wrote to the admin index per account, to skip writes that would change nothing but `lastSeen`. */
+  readonly #indexed = new LRUCache<string, { fingerprint: string; at: number }>({ max: 10_000 });
   #storeDown = false;
   #closed = false;
 
@@ -117,12 +135,48 @@ export class Sharelock<Req = any, Res = any> {
     this.#geo = new GeoResolver(this.config.geo, (error) => this.#once('geo', () => this.config.logger.error('A geo lookup failed; continuing without a location (logged once).', error)));
     this.#cache = new VerdictCache({ max: this.config.cache.max, ttlMs: this.config.cache.allowTtlMs, now: this.config.now });
     this.#conversions = new ConversionTracker(this.config, (what, run) => this.#store(what, run), (conversion) => this.#conversionRecorded(conversion), (key, message) => this.#once(key, () => this.config.logger.warn(message)));
-    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId), this.#events, this.#conversions);
+    const insights: ChallengeInsights = {
+      changed: (challenge) => {
+        this.#conversions.changed(challenge);
+        this.#indexChallenge(challenge);
+      },
+      ownerLoggedOut: (challenge, deviceId) => this.#conversions.ownerLoggedOut(challenge, deviceId),
+    };
+    this.challenges = new ChallengeFlow(this.config, (what, run) => this.#store(what, run), (accountId) => this.#cache.invalidate(accountId), this.#events, insights);
     this.outbox = this.config.outbox;
     this.webhooks = this.#webhooks = new WebhookDispatcher(this.config.webhooks, this.config.now, this.config.logger);
     if (this.#webhooks.enabled) this.#events.sink(this.#webhooks);
-    this.admin = pendingAdmin();
-    this.#stopInvalidation = this.config.store.onInvalidate?.((accountId) => this.#cache.invalidate(accountId));
+    const store = this.config.store;
+    this.#adminStore = isAdminStore(store) ? store : undefined;
+    this.#lists = new DynamicLists(this.#adminStore && (() => this.#store('listEntries', (s) => s.listEntries!())), this.config.now, (error) =>
+      this.#once('admin:lists', () => this.config.logger.error('Reading the dynamic allow/deny entries failed; applying the last ones read (logged once).', error)),
+    );
+    this.admin = new AdminApi({
+      store,
+      call: (what, run) => this.#store(what, run),
+      now: this.config.now,
+      lists: this.#lists,
+      invalidate: (accountId) => this.#cache.invalidate(accountId),
+      invalidateAll: () => this.#cache.clear(),
+      detach: (accountId, deviceId) => this.detach(accountId, deviceId),
+      exclude: (accountId, deviceId) => this.exclude(accountId, deviceId),
+      suspend: (accountId) => this.suspend(accountId),
+      unsuspend: (accountId) => this.unsuspend(accountId),
+      forget: (accountId) => {
+        this.#indexed.delete(accountId);
+        this.#monitoredAccounts.delete(accountId);
+      },
+    });
+    this.#stopInvalidation = store.onInvalidate?.((accountId) => {
+      if (accountId === LISTS_CHANGED) {
+        this.#lists.changed();
+        this.#cache.clear();
+        return;
+      }
+      this.#cache.invalidate(accountId);
+      // Erased, perhaps: the next judged request writes its index entry again.
+      this.#indexed.delete(accountId);
+    });
     this.#ingestor = new Ingestor({
       now: this.config.now,
       bounds: this.config.ingest,
@@ -259,10 +313,11 @@ export class Sharelock<Req = any, Res = any> {
    */
   async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean; uncounted?: boolean }): Promise<Verdict> {
     const { lists } = this.config;
+    await this.#lists.current();
     const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
-    const denied = lists.deny?.match(subject, input.access.at);
+    const denied = lists.deny?.match(subject, input.access.at) ?? this.#lists.match('deny', subject, input.access.at);
     if (denied) return { kind: 'deny', status: 403, reasons: [{ check: 'deny_list', observed: denied, threshold: 'listed' }] };
-    const allowed = lists.allow?.match(subject, input.access.at);
+    const allowed = lists.allow?.match(subject, input.access.at) ?? this.#lists.match('allow', subject, input.access.at);
     // A device known only from events, when they do not count: recorded, never refused a slot.
     input.force = allowed !== undefined || !this.config.enforceLimits || ingested?.uncounted === true;
 
@@ -353,7 +408,15 @@ export class Sharelock<Req = any, Res = any> {
       monitorAll: this.config.monitor,
     });
     this.#recordPolicies(identity.id, evaluation.policy, evaluation.monitored);
-    const { action, reasons } = evaluation;
+    // A replayed old event says nothing about the account now.
+    if (!ingested || input.access.at >= this.config.now() - INDEX_COALESCE_MS) this.#indexJudged(identity.id, input, snapshot, evaluation.signals);
+    let { action, reasons } = evaluation;
+    // An admin asked to verify this device (or any of the account's): challenge it unless a policy does more.
+    const forced = snapshot.forced?.find((f) => f.deviceId === undefined || f.deviceId === input.deviceId);
+    if (forced && (action === 'allow' || action === 'monitor')) {
+      action = { challenge: 'verify' };
+      reasons = [...reasons, { check: 'admin_challenge', observed: forced.deviceId === undefined ? 'account' : 'device', threshold: 'none', message: 'An administrator asked to verify this device.' }];
+    }
     if (reasons.length > 0) this.config.logger.debug?.(`account ${identity.id} device ${input.deviceId}: ${typeof action === 'string' ? action : `challenge ${action.challenge}`} — ${reasons.map((r) => `${r.policy}: ${r.check} ${r.observed} > ${r.threshold}${r.monitor ? ' (monitor)' : ''}`).join('; ')}`);
 
     const refusedBy = groups.filter((g) => g.exceeded.length > 0).map((g) => identity.pools.find((p) => p.id === g.id)!);
@@ -408,6 +471,8 @@ export class Sharelock<Req = any, Res = any> {
         contact: { ...(identity.email ? { email: identity.email } : {}), ...(identity.phone ? { phone: identity.phone } : {}) },
         ...(returnTo ? { returnTo } : {}),
       });
+      const store = this.#adminStore;
+      if (forced && store) this.#background('clearForcedChallenge', () => store.clearForcedChallenge(identity.id, forced.deviceId));
       return { kind: 'challenge', challenge: { id: challenge.id, kind: challenge.kind }, url: this.challenges.url(challenge.id), reasons };
     } catch {
       return this.#storeFailed(route);
@@ -543,7 +608,39 @@ export class Sharelock<Req = any, Res = any> {
   async #setAccount(accountId: string, status: AccountStatus, why: { by: 'admin' | 'policy'; deviceId?: string; reasons?: Reason[] } = { by: 'admin' }): Promise<void> {
     await this.#store('setAccountStatus', (store) => store.setAccountStatus(accountId, status));
     this.#cache.invalidate(accountId);
+    const store = this.#adminStore;
+    if (store) this.#background('indexAccount', () => store.indexAccount(accountId, { status }));
     if (status === 'suspended') this.#events.publish('account.suspended', { at: this.config.now(), accountId, ...why });
+  }
+
+  /** Write a judged request's summary to the admin index, in the background (see `INDEX_COALESCE_MS`). */
+  #indexJudged(accountId: string, input: AttachInput, snapshot: AttachResult['snapshot'], signals: readonly SignalResult[]): void {
+    const store = this.#adminStore;
+    if (!store) return;
+    const summary = summarise(accountId, input.access.at, snapshot.devices, signals, input.limits.devices, snapshot.status);
+    const { lastSeen, ...rest } = summary;
+    const fingerprint = JSON.stringify(rest);
+    const known = this.#indexed.get(accountId);
+    if (known && known.fingerprint === fingerprint && lastSeen >= known.at && lastSeen - known.at < INDEX_COALESCE_MS) return;
+    this.#indexed.set(accountId, { fingerprint, at: lastSeen });
+    this.#background('indexAccount', () => store.indexAccount(accountId, summary, accountSortKeys(summary)), () => this.#indexed.delete(accountId));
+  }
+
+  /** A challenge opened or changed status: the account's index entry shows it as its last challenge. */
+  #indexChallenge(challenge: ChallengeRecord): void {
+    const store = this.#adminStore;
+    if (store) this.#background('indexAccount', () => store.indexAccount(challenge.accountId, { lastChallenge: lastChallengeOf(challenge) }));
+  }
+
+  /**
+   * A store write nobody waits for (the admin index): bounded by `storeTimeoutMs`, and a failure is
+   * logged once and changes no verdict. Not counted in `stats().storeFailures` (no request was affected).
+   */
+  #background(what: string, run: () => Promise<unknown>, failed?: () => void): void {
+    void withTimeout(new Promise((resolve) => resolve(run())), this.config.storeTimeoutMs, `store.${what}()`).catch((error: unknown) => {
+      failed?.();
+      this.#once(`admin:${what}`, () => this.config.logger.error(`A background admin-index write failed (store.${what}()); decisions are not affected. Further failures are not logged.`, error));
+    });
   }
 
   /** Attach the device to these group pools (`force` defaults to the input's). */
@@ -707,11 +804,6 @@ export class Sharelock<Req = any, Res = any> {
     this.#warned.add(key);
     log();
   }
-}
-
-/** Placeholder until the implementation lands: every method rejects. */
-function pendingAdmin(): Admin {
-  return new Proxy({} as Admin, { get: () => () => Promise.reject(new SharelockError('SHARELOCK_E_ADMIN_UNSUPPORTED', 'The admin API is not implemented yet.')) });
 }
 
 /** Create the sharelock core. Validates every option now; throws `SharelockError` with a stable code. */

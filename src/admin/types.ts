@@ -27,7 +27,8 @@ export interface AccountSummary {
    * evidence, combined as independent ones (`1 - (1-p)(1-d)(1-s)`):
    * - `p`, people: `1 - 0.5^(people - allowedPeople)` when more households are in use than the
    *   plan allows (0.5 for one more, 0.75 for two), else 0;
-   * - `d`, devices: `0.5` over the device limit, else `0.25 × devices / limit` (near the limit is weak evidence);
+   * - `d`, devices: `0.5` over the device limit (attached, or asking to be: `device_count` fired), else
+   *   `0.25 × devices / limit` (near the limit is weak evidence);
    * - `s`, other signals that fired (concurrency, impossible travel, cloned device, velocity, ...):
    *   `1 - 0.6^n` for `n` distinct checks (0.4 for one, 0.64 for two).
    *
@@ -40,8 +41,8 @@ export interface AccountSummary {
   allowedPeople: number;
   /** Attached devices (the ones that count against the limit). */
   devices: number;
-  /** The overall device limit in force at the last judged request. */
-  deviceLimit: number;
+  /** The overall device limit in force at the last judged request; absent when unlimited. */
+  deviceLimit?: number;
   /** Attached devices per type; types with none are left out. */
   types: Partial<Record<DeviceType, number>>;
   /** Every check that fired at the last judged request, enforced by a policy or not, with what was observed and the threshold. */
@@ -49,6 +50,7 @@ export interface AccountSummary {
   status: AccountStatus;
   /** The last judged request (ms since the epoch). Cached requests in between do not move it. */
   lastSeen: number;
+  /** The challenge of the account that changed status last (opened, verified, completed, ...). */
   lastChallenge?: LastChallenge;
 }
 

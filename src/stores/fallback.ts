@@ -5,7 +5,8 @@ import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 import type { AccountStatus, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { MemoryStore } from './memory.js';
-import type { AttachInput, AttachResult, CounterState, Store } from './store.js';
+import type { AccountIndexPage, AccountIndexQuery, AccountSortKeys, AttachInput, AttachResult, CounterState, ErasedRecords, Store, StoredAccount } from './store.js';
+import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 
 export interface FallbackStoreOptions {
   /** The shared store, e.g. a `RedisStore`. Required. */
@@ -54,6 +55,10 @@ type Served<T> = { value: T; by: 'primary' | 'fallback' };
  *   process and outage, still bounded.
  * - Conversions and insights recorded during the outage stay in the fallback: per process, not
  *   merged back, and not read once the primary is back (`insights()` then shows the primary's).
+ * - The admin index and account reads (`guard.admin.accounts()`, `account()`) are answered by the
+ *   fallback too, so they show what this process saw during the outage. Dynamic list entries and
+ *   erasures go to the primary only: an entry or an erasure must not live in one process alone, so
+ *   they fail while the primary is away (an erasure also clears the fallback).
  * - The core counts no store failure and logs nothing: use `onSwitch` to know.
  *
  * @example
@@ -196,6 +201,53 @@ export class FallbackStore implements Store {
     return (await this.#call('listConversions', (s) => capable(s, 'listConversions').listConversions(days, limit))).value;
   }
 
+  async indexAccount(accountId: string, fields: Partial<AccountSummary>, keys?: AccountSortKeys): Promise<void> {
+    await this.#call('indexAccount', (s) => capable(s, 'indexAccount').indexAccount(accountId, fields, keys));
+  }
+
+  async listAccounts(query: AccountIndexQuery): Promise<AccountIndexPage> {
+    return (await this.#call('listAccounts', (s) => capable(s, 'listAccounts').listAccounts(query))).value;
+  }
+
+  async readAccount(accountId: string): Promise<StoredAccount> {
+    return (await this.#call('readAccount', (s) => capable(s, 'readAccount').readAccount(accountId))).value;
+  }
+
+  /** Erased in both stores; fails when the primary cannot erase (an erasure must not be partial without saying so). */
+  async eraseAccount(accountId: string): Promise<ErasedRecords> {
+    const local = await capable(this.#fallback, 'eraseAccount').eraseAccount(accountId).catch(() => undefined);
+    const erased = await capable(this.#primary, 'eraseAccount').eraseAccount(accountId);
+    if (!local) return erased;
+    return {
+      devices: erased.devices + local.devices,
+      accesses: erased.accesses + local.accesses,
+      challenges: erased.challenges + local.challenges,
+      counters: erased.counters + local.counters,
+      profile: erased.profile || local.profile,
+      indexed: erased.indexed || local.indexed,
+    };
+  }
+
+  async forceChallenge(accountId: string, deviceId: string | undefined, at: number): Promise<void> {
+    await this.#call('forceChallenge', (s) => capable(s, 'forceChallenge').forceChallenge(accountId, deviceId, at));
+  }
+
+  async clearForcedChallenge(accountId: string, deviceId: string | undefined): Promise<void> {
+    await this.#call('clearForcedChallenge', (s) => capable(s, 'clearForcedChallenge').clearForcedChallenge(accountId, deviceId));
+  }
+
+  async addListEntry(entry: DynamicListEntry): Promise<void> {
+    await capable(this.#primary, 'addListEntry').addListEntry(entry);
+  }
+
+  async removeListEntry(list: ListName, kind: ListKind, value: string): Promise<boolean> {
+    return capable(this.#primary, 'removeListEntry').removeListEntry(list, kind, value);
+  }
+
+  async listEntries(): Promise<DynamicListEntry[]> {
+    return capable(this.#primary, 'listEntries').listEntries();
+  }
+
   /** The primary's invalidations (the fallback is local: the core already drops its own cache). */
   onInvalidate(listener: (accountId: string) => void): () => void {
     return this.#primary.onInvalidate?.(listener) ?? (() => {});
@@ -256,9 +308,10 @@ function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 type InsightsMethod = 'recordExposure' | 'findExposures' | 'recordConversion' | 'countDay' | 'readDays' | 'listConversions';
+type AdminMethod = 'indexAccount' | 'listAccounts' | 'readAccount' | 'eraseAccount' | 'forceChallenge' | 'clearForcedChallenge' | 'addListEntry' | 'removeListEntry' | 'listEntries';
 
 /** The store, when it has this optional method; a store without it fails the call (the other one may answer). */
-function capable<M extends InsightsMethod>(store: Store, method: M): Store & Required<Pick<Store, M>> {
+function capable<M extends InsightsMethod | AdminMethod>(store: Store, method: M): Store & Required<Pick<Store, M>> {
   if (typeof store[method] !== 'function') throw new Error(`This store does not implement ${method}().`);
   return store as Store & Required<Pick<Store, M>>;
 }

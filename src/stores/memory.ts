@@ -4,7 +4,8 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { INSIGHTS_BOUNDS, type AttachInput, type AttachResult, type CounterState, type RecordedConversion, type Store } from './store.js';
+import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
+import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 import { INSIGHTS_RETENTION_MS } from '../insights/day.js';
 
@@ -56,7 +57,14 @@ interface AccountState {
   profile?: unknown;
   /** `countHit` counters, least recently used first. */
   counters?: Map<string, CounterState>;
+  /** The admin index entry: forgotten with the account (the LRU bounds the index too). */
+  index?: { summary: AccountSummary; keys: AccountSortKeys };
+  /** Forced challenges by device id (`ANY_DEVICE` for any). */
+  forced?: Map<string, ForcedChallenge>;
 }
+
+/** The key of a forced challenge for any device of the account (a device id is never empty). */
+const ANY_DEVICE = '';
 
 /**
  * The default store: one process, bounded memory. Every method runs without an `await` between
@@ -73,6 +81,8 @@ export class MemoryStore implements Store {
   readonly #conversions: LRUCache<string, Conversion>;
   /** Per-day insights, at most `MAX_INSIGHT_DAYS` (the oldest day goes first). */
   readonly #days = new Map<string, DayState>();
+  /** Dynamic list entries, by `list \0 kind \0 value`. */
+  readonly #lists = new Map<string, DynamicListEntry>();
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
@@ -277,7 +287,100 @@ export class MemoryStore implements Store {
     return found;
   }
 
+  async indexAccount(accountId: string, fields: Partial<AccountSummary>, keys?: AccountSortKeys): Promise<void> {
+    const account = keys ? this.#account(accountId, true) : this.#account(accountId, false);
+    if (!account || (!keys && !account.index)) return;
+    const summary = { ...account.index?.summary, ...structuredClone(fields), accountId } as AccountSummary;
+    account.index = { summary, keys: keys ?? account.index!.keys };
+  }
+
+  /** Sorts every indexed account (at most `maxAccounts`) for each page: fine for one process's memory, never for a fleet's. */
+  async listAccounts(query: AccountIndexQuery): Promise<AccountIndexPage> {
+    const entries: Array<{ summary: AccountSummary; key: number }> = [];
+    let total = 0;
+    const after = query.after;
+    for (const account of this.#accounts.values()) {
+      if (!account.index) continue;
+      total++;
+      const key = account.index.keys[query.sort];
+      const id = account.index.summary.accountId;
+      if (after && !(key < after.key || (key === after.key && id < after.accountId))) continue;
+      entries.push({ summary: account.index.summary, key });
+    }
+    entries.sort((a, b) => b.key - a.key || (a.summary.accountId < b.summary.accountId ? 1 : a.summary.accountId > b.summary.accountId ? -1 : 0));
+    return { accounts: entries.slice(0, query.limit).map((e) => ({ summary: structuredClone(e.summary), key: e.key })), total };
+  }
+
+  async readAccount(accountId: string): Promise<StoredAccount> {
+    const account = this.#accounts.peek(accountId);
+    const challenges = this.#challengesOf(accountId).map(([, id]) => this.#challenges.peek(id)).filter((c): c is ChallengeRecord => c !== undefined);
+    return structuredClone({
+      status: account?.status ?? 'active',
+      devices: [...(account?.devices.values() ?? [])],
+      accesses: account?.accesses ?? [],
+      ...(account?.profile !== undefined ? { profile: account.profile } : {}),
+      challenges,
+      counters: Object.fromEntries(account?.counters ?? []),
+      forced: [...(account?.forced?.values() ?? [])],
+      ...(account?.index ? { summary: account.index.summary } : {}),
+    });
+  }
+
+  async eraseAccount(accountId: string): Promise<ErasedRecords> {
+    const account = this.#accounts.peek(accountId);
+    const pointers = this.#challengesOf(accountId);
+    let challenges = 0;
+    for (const [key, id] of pointers) {
+      this.#challengeByDevice.delete(key);
+      if (this.#challenges.delete(id)) challenges++;
+    }
+    for (const deviceId of account?.devices.keys() ?? []) this.#exposures.delete(deviceId);
+    this.#accounts.delete(accountId);
+    return {
+      devices: account?.devices.size ?? 0,
+      accesses: account?.accesses.length ?? 0,
+      challenges,
+      counters: account?.counters?.size ?? 0,
+      profile: account?.profile !== undefined,
+      indexed: account?.index !== undefined,
+    };
+  }
+
+  async forceChallenge(accountId: string, deviceId: string | undefined, at: number): Promise<void> {
+    const account = this.#account(accountId, true);
+    (account.forced ??= new Map()).set(deviceId ?? ANY_DEVICE, deviceId === undefined ? { at } : { deviceId, at });
+  }
+
+  async clearForcedChallenge(accountId: string, deviceId: string | undefined): Promise<void> {
+    const account = this.#accounts.peek(accountId);
+    account?.forced?.delete(deviceId ?? ANY_DEVICE);
+    if (account?.forced?.size === 0) delete account.forced;
+  }
+
+  async addListEntry(entry: DynamicListEntry): Promise<void> {
+    const key = listKey(entry.list, entry.kind, entry.value);
+    if (!this.#lists.has(key) && this.#lists.size >= MAX_LIST_ENTRIES) throw new SharelockError('SHARELOCK_E_ADMIN_INVALID', `The store keeps at most ${MAX_LIST_ENTRIES} dynamic list entries; remove some first.`);
+    this.#lists.set(key, structuredClone(entry));
+  }
+
+  async removeListEntry(list: ListName, kind: ListKind, value: string): Promise<boolean> {
+    return this.#lists.delete(listKey(list, kind, value));
+  }
+
+  async listEntries(): Promise<DynamicListEntry[]> {
+    return structuredClone([...this.#lists.values()]);
+  }
+
+  /** The account's challenge pointers, `[account \0 device, challenge id]` (a walk of the pointer cache: admin calls only). */
+  #challengesOf(accountId: string): Array<[string, string]> {
+    const prefix = `${accountId}\0`;
+    const found: Array<[string, string]> = [];
+    for (const [key, id] of this.#challengeByDevice.entries()) if (key.startsWith(prefix)) found.push([key, id]);
+    return found;
+  }
+
   async close(): Promise<void> {
+    this.#lists.clear();
     this.#accounts.clear();
     this.#challenges.clear();
     this.#challengeByDevice.clear();
@@ -332,7 +435,12 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
     devices: [...account.devices.values()].map((d) => structuredClone(d)),
     accesses: account.accesses.slice(),
     ...(account.profile !== undefined ? { profile: structuredClone(account.profile) } : {}),
+    ...(account.forced ? { forced: [...account.forced.values()].map((f) => ({ ...f })) } : {}),
   };
+}
+
+function listKey(list: ListName, kind: ListKind, value: string): string {
+  return `${list}\0${kind}\0${value}`;
 }
 
 /** Add to a day's counters; a new counter beyond `INSIGHTS_BOUNDS.countersPerDay` is dropped. */

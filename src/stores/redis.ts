@@ -2,7 +2,8 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { SharelockError, show } from '../errors.js';
 import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
-import { INSIGHTS_BOUNDS, type AccountSnapshot, type AttachInput, type AttachOutcome, type AttachResult, type CounterState, type RecordedConversion, type Store } from './store.js';
+import { INSIGHTS_BOUNDS, LISTS_CHANGED, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSnapshot, type AccountSortKeys, type AttachInput, type AttachOutcome, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
+import type { AccountSort, AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 import { LuaScript } from './lua-script.js';
 
@@ -36,6 +37,12 @@ export interface RedisStoreOptions {
   challengeGraceMs?: number;
   /** `close()` also quits `client`. Default `false` (the client is yours); `fromUrl` sets it. */
   quitClientOnClose?: boolean;
+  /**
+   * Accounts kept in the admin index (`guard.admin.accounts()`); beyond it the least recently
+   * judged are dropped from the index (not from the store). Default 100 000. Entries not judged
+   * for `retentionMs` are dropped too, a few at each index write. About 0.5–1 KB per entry.
+   */
+  maxIndexedAccounts?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -58,6 +65,11 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * | `P{A}:p`        | string | the core's profile JSON (`saveProfile`), returned with each snapshot      |
  * | `P{A}:c`        | hash   | device id → `<expiresAt> <challenge id>` of the device's newest challenge |
  * | `P{A}:n:<name>` | string | `<count> <resetAt>`: the account's windowed counter `name` (`countHit`)   |
+ * | `P{A}:ns`       | set    | the names of the account's counters, so an erasure finds them without a scan |
+ * | `P{A}:f`        | hash   | device id (`''`: any device) → time of a forced challenge (admin)          |
+ * | `Pix:{accounts}:e` | hash | account id → index entry (the admin summary, field → JSON)              |
+ * | `Pix:{accounts}:<k>` | zset | account id by sort key `k`: `s` score, `p` people, `d` devices, `l` last seen |
+ * | `Pls:{lists}`   | hash   | `[list, kind, value]` JSON → dynamic allow/deny entry JSON (admin)       |
  * | `Pch:{C}`       | hash   | challenge field → JSON value                                              |
  * | `Pdv:{D}`       | list   | exposure JSON of device `D`, newest first, at most 8 (attribution)        |
  * | `Pin:{insights}:d:<day>` | hash | the day's counters: challenge funnel, conversions, revenue     |
@@ -94,7 +106,14 @@ const MAX_TTL_MS = 3650 * DAY_MS;
  * Values Lua rewrites keep every number the app gave as a string and every nested object as
  * opaque JSON: Redis' cjson would round numbers to 14 digits and turn `[]` into `{}`.
  *
- * `setDeviceStatus` and `setAccountStatus` publish the account id on `Pinvalidate`;
+ * The admin index lives in one slot (`{accounts}`): one hash of summaries and one sorted set per
+ * sort, written by one script on each verdict-cache miss (one extra round trip, not awaited by the
+ * request) and bounded by `maxIndexedAccounts` (the least recently judged go first) and by
+ * `retentionMs` (stale entries are dropped, at most 16 per write). A page is one script:
+ * `ZREVRANGEBYSCORE` from the cursor's position, then `HMGET` of the summaries; `total` is `ZCARD`.
+ *
+ * `setDeviceStatus`, `setAccountStatus`, `eraseAccount` and `forceChallenge` publish the account
+ * id on `Pinvalidate`, and dynamic list changes publish `LISTS_CHANGED`;
  * `onInvalidate` subscribes on a duplicate connection opened on first use.
  *
  * @example
@@ -110,6 +129,7 @@ export class RedisStore implements Store {
   readonly #retentionMs: number;
   readonly #graceMs: number;
   readonly #quitClient: boolean;
+  readonly #maxIndexed: number;
   readonly #listeners = new Set<(accountId: string) => void>();
   #subscriber: Redis | Cluster | undefined;
 
@@ -129,6 +149,7 @@ export class RedisStore implements Store {
     this.#retentionMs = wholeNumber(options.retentionMs ?? 30 * DAY_MS, 'retentionMs', 1);
     this.#graceMs = wholeNumber(options.challengeGraceMs ?? DAY_MS, 'challengeGraceMs', 0);
     this.#quitClient = options.quitClientOnClose ?? false;
+    this.#maxIndexed = wholeNumber(options.maxIndexedAccounts ?? 100_000, 'maxIndexedAccounts', 1);
   }
 
   /**
@@ -155,7 +176,7 @@ export class RedisStore implements Store {
     const typeLimit = input.limits[input.type];
     const reply = (await ATTACH.run(
       this.#client,
-      [keys.devices, keys.history, keys.status, keys.profile],
+      [keys.devices, keys.history, keys.status, keys.profile, keys.forced],
       [
         input.deviceId,
         input.type,
@@ -176,14 +197,15 @@ export class RedisStore implements Store {
         input.verified ? '1' : '0',
         groupsArg(input.groups),
       ],
-    )) as [string, string | string[], string, string[], string[], string | null, string[]];
-    const [kind, detail, status, devices, accesses, profile, inactive] = reply;
+    )) as [string, string | string[], string, string[], string[], string | null, string[], string[]];
+    const [kind, detail, status, devices, accesses, profile, inactive, forced] = reply;
     const snapshot: AccountSnapshot = {
       status: status === 'suspended' ? 'suspended' : 'active',
       devices: decodeDevices(input.accountId, devices),
       accesses: accesses.map((a) => JSON.parse(a) as AccountSnapshot['accesses'][number]),
     };
     if (profile !== null) snapshot.profile = JSON.parse(profile) as unknown;
+    if (forced.length > 0) snapshot.forced = decodeForced(forced);
     const result: AttachResult = { outcome: decodeOutcome(kind, detail), snapshot };
     if (inactive.length > 0) result.inactive = snapshot.devices.filter((d) => inactive.includes(d.id));
     return result;
@@ -276,8 +298,8 @@ export class RedisStore implements Store {
   }
 
   async countHit(accountId: string, name: string, windowMs: number, at: number, by = 1): Promise<CounterState> {
-    const key = `${this.#accountKeys(accountId).base}n:${name}`;
-    const [count, resetAt] = (await COUNT_HIT.run(this.#client, [key], [String(at), String(clampTtl(windowMs)), String(by)])) as [string, string];
+    const keys = this.#accountKeys(accountId);
+    const [count, resetAt] = (await COUNT_HIT.run(this.#client, [`${keys.base}n:${name}`, keys.counters], [String(at), String(clampTtl(windowMs)), String(by), name])) as [string, string];
     return { count: Number(count), resetAt: Number(resetAt) };
   }
 
@@ -318,6 +340,104 @@ export class RedisStore implements Store {
     if (days.length === 0 || limit < 1) return [];
     const replies = (await LIST_CONVERSIONS.run(this.#client, days.map((day) => `${this.#insightsBase}l:${day}`), [String(Math.floor(limit))])) as string[];
     return replies.map((json) => JSON.parse(json) as Conversion);
+  }
+
+  async indexAccount(accountId: string, fields: Partial<AccountSummary>, keys?: AccountSortKeys): Promise<void> {
+    const encoded: Record<string, string> = {};
+    for (const [field, value] of Object.entries(fields)) if (value !== undefined && field !== 'accountId') encoded[field] = JSON.stringify(value);
+    const now = fields.lastSeen ?? 0;
+    await INDEX_ACCOUNT.run(this.#client, this.#indexKeys, [
+      accountId,
+      JSON.stringify(encoded),
+      keys ? '1' : '0',
+      ...SORT_KEYS.map(([sort]) => String(keys?.[sort] ?? 0)),
+      String(this.#maxIndexed),
+      String(Math.max(0, now - this.#retentionMs)),
+    ]);
+  }
+
+  async listAccounts(query: AccountIndexQuery): Promise<AccountIndexPage> {
+    const [entries, zset] = [this.#indexKeys[0]!, this.#indexKeys[1 + SORT_KEYS.findIndex(([sort]) => sort === query.sort)]!];
+    const after = query.after;
+    const [total, ids, keys, summaries] = (await LIST_ACCOUNTS.run(
+      this.#client,
+      [zset, entries],
+      [String(query.limit), after ? '1' : '0', after ? String(after.key) : '', after ? after.accountId : ''],
+    )) as [number, string[], string[], Array<string | null>];
+    const accounts: AccountIndexPage['accounts'] = [];
+    ids.forEach((id, i) => {
+      const raw = summaries[i];
+      if (raw) accounts.push({ summary: decodeSummary(id, raw), key: Number(keys[i]) });
+    });
+    return { accounts, total };
+  }
+
+  async readAccount(accountId: string): Promise<StoredAccount> {
+    const keys = this.#accountKeys(accountId);
+    const [devices, accesses, status, profile, pointers, forced, counters] = (await READ_ACCOUNT.run(
+      this.#client,
+      [keys.devices, keys.history, keys.status, keys.profile, keys.challenges, keys.forced, keys.counters],
+      [keys.base],
+    )) as [string[], string[], string | null, string | null, string[], string[], string[]];
+    const ids = pointers.filter((_, i) => i % 2 === 1).map((pointer) => pointer.slice(pointer.indexOf(' ') + 1));
+    const [challenges, summary] = await Promise.all([
+      Promise.all(ids.map((id) => this.getChallenge(id))),
+      this.#client.hget(this.#indexKeys[0]!, accountId),
+    ]);
+    const account: StoredAccount = {
+      status: status === 'suspended' ? 'suspended' : 'active',
+      devices: decodeDevices(accountId, devices),
+      accesses: accesses.map((a) => JSON.parse(a) as StoredAccount['accesses'][number]),
+      challenges: challenges.filter((c): c is ChallengeRecord => c !== undefined),
+      counters: {},
+      forced: decodeForced(forced),
+    };
+    if (profile !== null) account.profile = JSON.parse(profile) as unknown;
+    for (let i = 0; i + 1 < counters.length; i += 2) {
+      const [count, resetAt] = counters[i + 1]!.split(' ');
+      account.counters[counters[i]!] = { count: Number(count), resetAt: Number(resetAt) };
+    }
+    if (summary !== null) account.summary = decodeSummary(accountId, summary);
+    return account;
+  }
+
+  async eraseAccount(accountId: string): Promise<ErasedRecords> {
+    const keys = this.#accountKeys(accountId);
+    const [devices, accesses, pointers, counters, profile] = (await ERASE_ACCOUNT.run(
+      this.#client,
+      [keys.devices, keys.history, keys.status, keys.profile, keys.challenges, keys.forced, keys.counters],
+      [keys.base, this.#channel, accountId],
+    )) as [string[], number, string[], number, number];
+    const challengeIds = pointers.map((pointer) => pointer.slice(pointer.indexOf(' ') + 1));
+    // Challenges and exposures live in their own slots: one command each.
+    const [removed, indexed] = await Promise.all([
+      Promise.all(challengeIds.map((id) => this.#client.del(this.#challengeKey(id)))),
+      REMOVE_INDEXED.run(this.#client, this.#indexKeys, [accountId]) as Promise<number>,
+      Promise.all(devices.map((id) => this.#client.del(this.#deviceKey(id)))),
+    ]);
+    return { devices: devices.length, accesses, challenges: removed.reduce((a, b) => a + b, 0), counters, profile: profile === 1, indexed: indexed === 1 };
+  }
+
+  async forceChallenge(accountId: string, deviceId: string | undefined, at: number): Promise<void> {
+    const keys = this.#accountKeys(accountId);
+    await FORCE_CHALLENGE.run(this.#client, [keys.forced, keys.devices], [deviceId ?? '', String(at), String(this.#retentionMs), this.#channel, accountId]);
+  }
+
+  async clearForcedChallenge(accountId: string, deviceId: string | undefined): Promise<void> {
+    await this.#client.hdel(this.#accountKeys(accountId).forced, deviceId ?? '');
+  }
+
+  async addListEntry(entry: DynamicListEntry): Promise<void> {
+    const added = (await ADD_LIST_ENTRY.run(this.#client, [this.#listsKey], [listField(entry.list, entry.kind, entry.value), JSON.stringify(entry), String(MAX_LIST_ENTRIES), this.#channel, LISTS_CHANGED])) as number;
+    if (added === 0) throw new SharelockError('SHARELOCK_E_ADMIN_INVALID', `The store keeps at most ${MAX_LIST_ENTRIES} dynamic list entries; remove some first.`);
+  }
+
+  async removeListEntry(list: ListName, kind: ListKind, value: string): Promise<boolean> {
+    return ((await REMOVE_LIST_ENTRY.run(this.#client, [this.#listsKey], [listField(list, kind, value), this.#channel, LISTS_CHANGED])) as number) === 1;
+  }
+
+  async listEntries(): Promise<DynamicListEntry[]> {
+    return Object.values(await this.#client.hgetall(this.#listsKey)).map((json) => JSON.parse(json) as DynamicListEntry);
   }
 
   /**
@@ -375,9 +495,19 @@ export class RedisStore implements Store {
     this.#subscriber = undefined;
   }
 
-  #accountKeys(accountId: string): { base: string; devices: string; history: string; status: string; profile: string; challenges: string } {
+  #accountKeys(accountId: string): { base: string; devices: string; history: string; status: string; profile: string; challenges: string; forced: string; counters: string } {
     const base = `${this.#prefix}{${hashTag(accountId)}}:`;
-    return { base, devices: `${base}d`, history: `${base}h`, status: `${base}s`, profile: `${base}p`, challenges: `${base}c` };
+    return { base, devices: `${base}d`, history: `${base}h`, status: `${base}s`, profile: `${base}p`, challenges: `${base}c`, forced: `${base}f`, counters: `${base}ns` };
+  }
+
+  /** The admin index: the summaries' hash, then one sorted set per sort (in `SORT_KEYS` order). */
+  get #indexKeys(): string[] {
+    const base = `${this.#prefix}ix:{accounts}:`;
+    return [`${base}e`, ...SORT_KEYS.map(([, k]) => `${base}${k}`)];
+  }
+
+  get #listsKey(): string {
+    return `${this.#prefix}ls:{lists}`;
   }
 
   #challengeKey(id: string): string {
@@ -443,7 +573,7 @@ end
 -- Devices detached below as unused, reported with every outcome.
 local inactive = {}
 local function snapshot(kind, detail)
-  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) or false, inactive }
+  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) or false, inactive, redis.call('HGETALL', KEYS[5]) }
 end
 -- '+value' sets, '-' means the access did not say: the field is unknown now, not unchanged.
 local function given(arg)
@@ -695,7 +825,11 @@ end
 if reset == at then reset = at + window end
 count = math.max(0, count + by)
 local value = string.format('%.0f %.0f', count, reset)
-redis.call('SET', KEYS[1], value, 'PX', string.format('%.0f', math.max(1, reset - at)))
+local ttl = math.max(1, reset - at)
+redis.call('SET', KEYS[1], value, 'PX', string.format('%.0f', ttl))
+-- The names, for an erasure without a scan; the set lives as long as its longest counter.
+redis.call('SADD', KEYS[2], ARGV[4])
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], string.format('%.0f', ttl)) end
 return { string.format('%.0f', count), string.format('%.0f', reset) }
 `);
 
@@ -763,6 +897,155 @@ for _, key in ipairs(KEYS) do
 end
 return out
 `);
+
+/** Each sort and the suffix of its sorted set. */
+const SORT_KEYS: ReadonlyArray<readonly [AccountSort, string]> = [['score', 's'], ['people', 'p'], ['devices', 'd'], ['lastSeen', 'l']];
+
+/**
+ * Write an index entry (KEYS: the summaries' hash, then the score, people, devices and last-seen
+ * sorted sets; ARGV: account id, fields as JSON of JSON values, '1' to upsert with the four keys
+ * that follow or '0' to update an existing entry only, the cap, the last-seen cutoff). Fields are
+ * merged as opaque JSON strings (cjson would round numbers and turn `[]` into `{}`). Then drops
+ * stale entries (at most 16) and the least recently seen beyond the cap.
+ */
+const INDEX_ACCOUNT = new LuaScript(`
+local id = ARGV[1]
+local existing = redis.call('HGET', KEYS[1], id)
+local upsert = ARGV[3] == '1'
+if not upsert and not existing then return 0 end
+local entry = existing and cjson.decode(existing) or {}
+for k, v in pairs(cjson.decode(ARGV[2])) do entry[k] = v end
+redis.call('HSET', KEYS[1], id, cjson.encode(entry))
+if not upsert then return 1 end
+for i = 2, 5 do redis.call('ZADD', KEYS[i], ARGV[2 + i], id) end
+local drop = {}
+for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9], 'LIMIT', 0, 16)) do
+  if other ~= id then drop[other] = true end
+end
+local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[8])
+if over > 0 then
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[5], 0, over - 1)) do drop[other] = true end
+end
+for other in pairs(drop) do
+  redis.call('HDEL', KEYS[1], other)
+  for i = 2, 5 do redis.call('ZREM', KEYS[i], other) end
+end
+return 1
+`);
+
+/**
+ * A page of the index (KEYS: the sort's sorted set, the summaries' hash; ARGV: limit, '1' when
+ * continuing after key ARGV[3] and account id ARGV[4]). Members of one score come in reverse byte
+ * order, as \`ZREVRANGEBYSCORE\` gives them; a cursor's ties are compared byte by byte (Lua's
+ * \`<\` follows the server's locale). Returns { total, ids, keys, summaries }.
+ */
+const LIST_ACCOUNTS = new LuaScript(`
+local limit = tonumber(ARGV[1])
+local ids, keys = {}, {}
+local function take(flat, keep)
+  for i = 1, #flat, 2 do
+    if #ids >= limit then return end
+    if keep == nil or keep(flat[i]) then
+      ids[#ids + 1] = flat[i]
+      keys[#keys + 1] = flat[i + 1]
+    end
+  end
+end
+local function before(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+if ARGV[2] == '1' then
+  take(redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[3], ARGV[3], 'WITHSCORES'), function(m) return before(m, ARGV[4]) end)
+  if #ids < limit then take(redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], '-inf', 'WITHSCORES', 'LIMIT', 0, limit - #ids)) end
+else
+  take(redis.call('ZREVRANGE', KEYS[1], 0, limit - 1, 'WITHSCORES'))
+end
+local summaries = {}
+if #ids > 0 then summaries = redis.call('HMGET', KEYS[2], unpack(ids)) end
+return { redis.call('ZCARD', KEYS[1]), ids, keys, summaries }
+`);
+
+/** Everything of one account (KEYS: d, h, s, p, c, f, ns; ARGV: the account's key base, for its counters). */
+const READ_ACCOUNT = new LuaScript(`
+local counters = {}
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[7])) do
+  local value = redis.call('GET', ARGV[1] .. 'n:' .. name)
+  if value then
+    counters[#counters + 1] = name
+    counters[#counters + 1] = value
+  end
+end
+return { redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('GET', KEYS[3]) or false, redis.call('GET', KEYS[4]) or false, redis.call('HGETALL', KEYS[5]), redis.call('HGETALL', KEYS[6]), counters }
+`);
+
+/**
+ * Delete every key of the account's slot (KEYS: d, h, s, p, c, f, ns; ARGV: key base, channel,
+ * account id; counter keys are named from the set, under the same hash tag) and publish the
+ * account id. Returns { device ids, accesses, challenge pointers, counters, profile existed }.
+ */
+const ERASE_ACCOUNT = new LuaScript(`
+local devices = redis.call('HKEYS', KEYS[1])
+local accesses = redis.call('LLEN', KEYS[2])
+local pointers = redis.call('HVALS', KEYS[5])
+local counters = 0
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[7])) do counters = counters + redis.call('DEL', ARGV[1] .. 'n:' .. name) end
+local profile = redis.call('EXISTS', KEYS[4])
+redis.call('DEL', unpack(KEYS))
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return { devices, accesses, pointers, counters, profile }
+`);
+
+/** Remove an account from the index (KEYS as INDEX_ACCOUNT's; ARGV: account id). */
+const REMOVE_INDEXED = new LuaScript(`
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+`);
+
+/** KEYS: forced hash, devices hash; ARGV: field, at, retention, channel, account id. Lives as long as the account's devices. */
+const FORCE_CHALLENGE = new LuaScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[3]), redis.call('PTTL', KEYS[2])))
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`);
+
+/** ARGV: field, entry JSON, max entries, channel, message. Returns 0 when full. */
+const ADD_LIST_ENTRY = new LuaScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`);
+
+/** ARGV: field, channel, message. Returns 1 when removed. */
+const REMOVE_LIST_ENTRY = new LuaScript(`
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+if removed == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return removed
+`);
+
+function listField(list: ListName, kind: ListKind, value: string): string {
+  return JSON.stringify([list, kind, value]);
+}
+
+/** An index entry: field → JSON of the value. */
+function decodeSummary(accountId: string, raw: string): AccountSummary {
+  const summary: Record<string, unknown> = {};
+  for (const [field, json] of Object.entries(JSON.parse(raw) as Record<string, string>)) summary[field] = JSON.parse(json);
+  return { ...summary, accountId } as AccountSummary;
+}
+
+/** Forced challenges from a flat `[device id or '', at, ...]` list. */
+function decodeForced(flat: string[]): ForcedChallenge[] {
+  const forced: ForcedChallenge[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) forced.push(flat[i] === '' ? { at: Number(flat[i + 1]) } : { deviceId: flat[i]!, at: Number(flat[i + 1]) });
+  return forced;
+}
 
 /** `field, by` pairs for HINCRBY: whole numbers only. */
 function countArgs(counts: DayCounts): string[] {

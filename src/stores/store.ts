@@ -1,5 +1,6 @@
 import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits } from '../model.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
+import type { AccountSort, AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 
 /** One protected request, as the store records it. */
 export interface AttachInput {
@@ -48,7 +49,68 @@ export interface AccountSnapshot {
   accesses: ReadonlyArray<Readonly<Access>>;
   /** What the core last saved with `saveProfile()` (its household model), or `undefined`. */
   profile?: unknown;
+  /**
+   * Challenges an admin asked for (`forceChallenge()`), waiting for the next request; absent or
+   * empty when none. Stores with the admin capability return them with every snapshot.
+   */
+  forced?: ForcedChallenge[];
 }
+
+/** A challenge an admin asked for: of this device, or of any device of the account (`deviceId` absent). */
+export interface ForcedChallenge {
+  deviceId?: string;
+  at: number;
+}
+
+/** Each sort's value for one account (see `accountSortKeys`): larger first, then the larger account id. */
+export type AccountSortKeys = Record<AccountSort, number>;
+
+/** A page request on the admin index. */
+export interface AccountIndexQuery {
+  sort: AccountSort;
+  /** 1 to 500. */
+  limit: number;
+  /** Continue strictly after this position: a smaller key, or the same key and a smaller account id (code-unit order on the memory store, byte order on Redis). */
+  after?: { key: number; accountId: string };
+}
+
+export interface AccountIndexPage {
+  accounts: Array<{ summary: AccountSummary; key: number }>;
+  /** Accounts in the index. */
+  total: number;
+}
+
+/** Everything a store keeps about one account (`readAccount`). */
+export interface StoredAccount {
+  status: AccountStatus;
+  devices: DeviceRecord[];
+  /** Oldest first. */
+  accesses: Access[];
+  profile?: unknown;
+  /** Each device's newest challenge still kept. */
+  challenges: ChallengeRecord[];
+  /** Windows still open or not yet forgotten, by name. */
+  counters: Record<string, CounterState>;
+  forced: ForcedChallenge[];
+  /** Its admin index entry, if any. */
+  summary?: AccountSummary;
+}
+
+/** What `eraseAccount` removed, counted. */
+export interface ErasedRecords {
+  devices: number;
+  accesses: number;
+  challenges: number;
+  counters: number;
+  profile: boolean;
+  indexed: boolean;
+}
+
+/** Published on the invalidation channel (`onInvalidate`) when dynamic list entries change: not an account id. */
+export const LISTS_CHANGED = '\u0000sharelock:lists';
+
+/** Dynamic list entries a store keeps at most; `addListEntry` rejects a new one beyond it. */
+export const MAX_LIST_ENTRIES = 10_000;
 
 export interface AttachResult {
   outcome: AttachOutcome;
@@ -182,6 +244,45 @@ export interface Store {
   readDays?(days: readonly string[]): Promise<DayCounts[]>;
   /** Conversions listed under these days, day by day in the order given, each day's newest first; at most `limit`. */
   listConversions?(days: readonly string[], limit: number): Promise<Conversion[]>;
+
+  // Optional capability: the admin API (`guard.admin`). A store has all nine or none; without them
+  // `guard.admin` rejects with `SHARELOCK_E_ADMIN_UNSUPPORTED`, and decisions are unchanged. The
+  // index is bounded (the memory store's entries go with its accounts; Redis keeps
+  // `maxIndexedAccounts`); it never needs a scan of the keyspace.
+
+  /**
+   * Write the account's index entry: with `keys`, create or update it (the core's summary of a
+   * judged request, fields it leaves out are kept); without `keys`, update fields of an entry that
+   * exists and do nothing otherwise (a challenge's or status's change). Last write wins.
+   */
+  indexAccount?(accountId: string, fields: Partial<AccountSummary>, keys?: AccountSortKeys): Promise<void>;
+  /** A page of the index in `query.sort` order, largest key first, then larger account id. One round trip. */
+  listAccounts?(query: AccountIndexQuery): Promise<AccountIndexPage>;
+  /** Everything kept about the account; empty lists for an unknown one. */
+  readAccount?(accountId: string): Promise<StoredAccount>;
+  /**
+   * Forget the account: devices, accesses, status, profile, challenges (and each device's pointer),
+   * counters, forced challenges, index entry, and the exposures of its devices. A shared store
+   * tells every instance to drop the account's cached verdicts (as `setAccountStatus` does).
+   */
+  eraseAccount?(accountId: string): Promise<ErasedRecords>;
+  /**
+   * Ask for a challenge at the device's (or, without `deviceId`, any device's) next request:
+   * returned in `AccountSnapshot.forced` until cleared. Kept as long as the account's records; tells
+   * every instance to drop the account's cached verdicts.
+   */
+  forceChallenge?(accountId: string, deviceId: string | undefined, at: number): Promise<void>;
+  /** Clear a forced challenge (`deviceId` as given to `forceChallenge`); nothing when there is none. */
+  clearForcedChallenge?(accountId: string, deviceId: string | undefined): Promise<void>;
+  /**
+   * Keep a dynamic allow or deny entry, replacing one with the same list, kind and value; rejects
+   * beyond `MAX_LIST_ENTRIES`. A shared store publishes `LISTS_CHANGED` to every instance.
+   */
+  addListEntry?(entry: DynamicListEntry): Promise<void>;
+  /** Remove one; `false` when there was none. Publishes `LISTS_CHANGED` like `addListEntry`. */
+  removeListEntry?(list: ListName, kind: ListKind, value: string): Promise<boolean>;
+  /** Every dynamic entry kept, expired ones included (the core filters them). One round trip. */
+  listEntries?(): Promise<DynamicListEntry[]>;
 
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another

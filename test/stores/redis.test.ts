@@ -111,7 +111,7 @@ describe('RedisStore', () => {
       await store.countHit('acct', 'nothing-counted', 60 * MINUTE, T0, 0);
 
       const keys = await keysUnder(client, prefix);
-      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{acct}:n:wrongCodes:dev-3`, `${prefix}{acct}:p`, `${prefix}{suspended-acct}:s`]);
+      expect(keys).to.deep.equal([`${prefix}ch:{ch-1}`, `${prefix}ch:{ch-2}`, `${prefix}{acct}:c`, `${prefix}{acct}:d`, `${prefix}{acct}:h`, `${prefix}{acct}:n:wrongCodes:dev-3`, `${prefix}{acct}:ns`, `${prefix}{acct}:p`, `${prefix}{suspended-acct}:s`]);
       for (const key of keys) expect(await client.pttl(key), key).to.be.greaterThan(0);
     });
 
