@@ -35,6 +35,8 @@ export interface Overview {
   now: number;
   /** The period of the funnel and the charts, in days up to today. */
   days: number;
+  /** Where the accounts come from: the store's admin index (every server), or this process's log since it started. */
+  source: 'admin' | 'log';
   accounts: AccountRow[];
   /** Accounts by estimated people: index 0 is "1 person", the last "5 or more". */
   people: number[];
@@ -112,7 +114,7 @@ export class DashboardData {
   }
 
   /** The store's admin index: the top accounts, and the people distribution over every account (fullest first, so paging stops at the first one-person page). */
-  async #fromAdmin(limit: number): Promise<Pick<Overview, 'accounts' | 'people'>> {
+  async #fromAdmin(limit: number): Promise<Pick<Overview, 'accounts' | 'people' | 'source'>> {
     const admin = this.#core.admin;
     const top = await admin.accounts({ sort: 'score', limit });
     const people = [0, 0, 0, 0, 0];
@@ -129,10 +131,10 @@ export class DashboardData {
       }
       cursor = page.next;
     }
-    return { accounts: top.accounts.map(summaryRow), people };
+    return { accounts: top.accounts.map(summaryRow), people, source: 'admin' };
   }
 
-  async #fromLog(limit: number): Promise<Pick<Overview, 'accounts' | 'people'>> {
+  async #fromLog(limit: number): Promise<Pick<Overview, 'accounts' | 'people' | 'source'>> {
     const rows = [...this.#accounts.values()].map((a) => row(a, 0));
     const people = [0, 0, 0, 0, 0];
     for (const r of rows) people[Math.min(5, r.people) - 1]!++;
@@ -140,7 +142,7 @@ export class DashboardData {
     const top = rows.slice(0, limit);
     const devices = await Promise.all(top.map((r) => this.#core.devices(r.accountId).catch(() => [] as DeviceRecord[])));
     top.forEach((r, i) => (r.devices = devices[i]!.filter(counting).length));
-    return { accounts: top, people };
+    return { accounts: top, people, source: 'log' };
   }
 
   async account(accountId: string): Promise<AccountDetail> {

@@ -99,10 +99,11 @@ function openForm(ctx: DashboardContext): SafeHtml {
   return html`<form method="post" action="${ctx.base}/account" class="row"><input type="hidden" name="_csrf" value="${ctx.csrf}"><label for="account">Account id</label><input type="text" id="account" name="account" required maxlength="256" autocomplete="off" spellcheck="false"><button type="submit">Open</button></form>`;
 }
 
-function accountsTable(ctx: DashboardContext, rows: AccountRow[], now: number): SafeHtml {
-  if (rows.length === 0) return html`<p class="muted">No paying account has been judged since this server started.</p>`;
+function accountsTable(ctx: DashboardContext, rows: AccountRow[], now: number, source: Overview['source']): SafeHtml {
+  if (rows.length === 0) return html`<p class="muted">No paying account has been judged yet.</p>`;
+  const caption = source === 'admin' ? 'Highest score first (0–100): extra people, devices over or near the limit, and other signals that fired, combined.' : 'Highest score first (0–100): each signal that fired, each challenge and each extra person adds to it.';
   return html`<div class="scroll"><table>
-<caption>Highest score first. Score: each signal that fired, each challenge and each extra person adds to it (0–100).</caption>
+<caption>${caption}</caption>
 <thead><tr><th scope="col">Account</th><th scope="col" class="num">Score</th><th scope="col" class="num">People</th><th scope="col" class="num">Devices</th><th scope="col">Signals</th><th scope="col" class="hide-s">Status</th><th scope="col" class="hide-s">Last seen</th><th scope="col" class="hide-s">Last challenge</th></tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr><th scope="row"><a href="${ctx.base}/account?t=${ctx.tokenOf(r.accountId)}">${r.accountId}</a></th><td class="num">${scoreBadge(r.score)}</td><td class="num">${r.people}</td><td class="num">${r.devices}</td><td>${r.signals.length ? r.signals.map((s) => html`<span class="tag">${checkName(s)}</span>`) : html`<span class="muted">none</span>`}</td><td class="hide-s">${r.status === 'suspended' ? html`<span class="tag suspended">suspended</span>` : 'active'}</td><td class="hide-s">${ago(now, r.lastSeen)}</td><td class="hide-s">${r.lastChallenge ? ago(now, r.lastChallenge) : '–'}</td></tr>`,
@@ -126,8 +127,8 @@ ${currencies.length ? currencies.map((c) => html`<div class="kpi"><b>${money(tot
 <div class="kpi"><b>${percent(stats.cacheHits, judged)}</b><span>verdict cache hit rate</span></div>
 </div>
 <div class="grid">
-<section class="wide" aria-labelledby="h-accounts"><h2 id="h-accounts">Accounts most likely shared</h2><p class="lead">Accounts judged by this server since it started, with the signals that fired.</p>
-${accountsTable(ctx, o.accounts, o.now)}
+<section class="wide" aria-labelledby="h-accounts"><h2 id="h-accounts">Accounts most likely shared</h2><p class="lead">${o.source === 'admin' ? 'Every account the store has judged, with the signals that fired at its last judged request.' : 'Accounts judged by this server since it started (the store keeps no account index), with the signals that fired.'}</p>
+${accountsTable(ctx, o.accounts, o.now, o.source)}
 <details><summary>Open another account</summary>${openForm(ctx)}</details>
 </section>
 <section aria-labelledby="h-people"><h2 id="h-people">People per account</h2><p class="lead">Estimated from households in use on separate networks, day after day.</p>
