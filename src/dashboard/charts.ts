@@ -45,7 +45,7 @@ export function timeline(rows: ReadonlyArray<{ label: string; from: number; to: 
   const span = Math.max(1, to - from);
   const height = rows.length * rowHeight + 26;
   const x = (t: number) => round(labelWidth + ((width - labelWidth - 8) * (Math.min(to, Math.max(from, t)) - from)) / span);
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" aria-hidden="true" focusable="false">${rows.map((r, n) => {
+  return html`<svg class="chart timeline" viewBox="0 0 ${width} ${height}" aria-hidden="true" focusable="false">${rows.map((r, n) => {
     const y = n * rowHeight;
     const x1 = x(r.from);
     return html`<text class="label" x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${r.label}</text><rect class="bar ${r.kind}" x="${x1}" y="${y + 5}" width="${Math.max(4, x(r.to) - x1)}" height="${rowHeight - 10}" rx="3"></rect>`;

@@ -30,6 +30,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;color:var(--muted);white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .chart{width:100%;height:auto;display:block;margin:4px 0 12px}
+.chart.timeline{max-width:760px}
 .chart .label,.chart .value{fill:currentColor;font-size:13px}
 .chart .label{opacity:.75}
 .chart .axis{stroke:var(--line)}

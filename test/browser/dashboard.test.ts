@@ -75,9 +75,10 @@ describe('The sharing dashboard in a real browser (Streamly example, scripted po
     await page.getByText(`Signed in as ${name}`).waitFor();
   }
 
-  async function screenshot(page: Page, name: string, docs = false): Promise<void> {
+  /** Full page to the artefacts; to the docs (`docs`: `'full'` or `'screen'`) when asked for. */
+  async function screenshot(page: Page, name: string, docs?: 'full' | 'screen'): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    if (DOCS && docs) await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: false });
+    if (DOCS && docs) await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: docs === 'full' });
   }
 
   it('refuses anonymous visitors, alice, carol and bob with a 403 that shows no data', async () => {
@@ -128,20 +129,20 @@ describe('The sharing dashboard in a real browser (Streamly example, scripted po
     // This server's counters since start: at least what they were before the page was drawn.
     expect(Number(await page.locator('section[aria-labelledby="h-verdicts"] tbody tr').first().locator('td').nth(1).textContent())).to.be.at.least(stats.allow);
     expect(await page.locator('svg.chart').count()).to.be.greaterThanOrEqual(4);
-    await screenshot(page, 'dashboard-overview-light', true);
+    await screenshot(page, 'dashboard-overview-light', 'full');
 
     const dark = await newPage({ colorScheme: 'dark' });
     await logIn(dark, 'admin');
     await dark.goto('/admin/sharing?days=90');
     expect(await dark.evaluate('getComputedStyle(document.body).backgroundColor')).to.equal('rgb(11, 16, 32)');
-    await screenshot(dark, 'dashboard-overview-dark', true);
+    await screenshot(dark, 'dashboard-overview-dark', 'screen');
 
     const phone = await newPage({ viewport: PHONE, isMobile: true });
     await logIn(phone, 'admin');
     await phone.goto('/admin/sharing?days=90');
     // Readable on a phone: nothing wider than the screen but the tables' own scrolling boxes.
     expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).to.be.at.most(PHONE.width);
-    await screenshot(phone, 'dashboard-overview-phone', true);
+    await screenshot(phone, 'dashboard-overview-phone', 'screen');
     const phoneDark = await newPage({ viewport: PHONE, isMobile: true, colorScheme: 'dark' });
     await logIn(phoneDark, 'admin');
     await phoneDark.goto('/admin/sharing?days=90');
@@ -162,7 +163,7 @@ describe('The sharing dashboard in a real browser (Streamly example, scripted po
     await page.getByRole('heading', { name: 'Signals' }).waitFor();
     expect(await page.locator('.signals li').count(), 'signals in words').to.be.greaterThan(0);
     expect(await page.locator('.signals li').first().textContent()).to.match(/observed .+, threshold .+/);
-    await screenshot(page, 'dashboard-account-light', true);
+    await screenshot(page, 'dashboard-account-light', 'screen');
 
     const devicesBefore = (await guard.devices(accountId)).filter((d) => d.status === 'attached').length;
     // Tab from the top of the page until the first "Detach" button has the focus: every action is reachable.
@@ -187,7 +188,7 @@ describe('The sharing dashboard in a real browser (Streamly example, scripted po
     await logIn(phone, 'admin');
     await phone.goto(page.url().replace(/&done=\w+$/, ''));
     await phone.getByRole('heading', { name: `Account ${accountId}` }).waitFor();
-    await screenshot(phone, 'dashboard-account-phone-dark', true);
+    await screenshot(phone, 'dashboard-account-phone-dark', 'screen');
   });
 
   it('refuses an action without the form’s CSRF token, and an account link that was tampered with', async () => {
