@@ -180,15 +180,15 @@ export function accountPage(ctx: DashboardContext, a: AccountDetail, notice?: st
   const status = notice ? html`<p class="notice" role="status">${notice}</p>` : undefined;
   const attached = a.devices.filter((d) => d.status === 'attached').length;
   const body = html`<section aria-labelledby="h-account"><h2 id="h-account">Account ${a.accountId}</h2>
-<p class="lead">Status: ${a.status === 'unknown' ? 'not judged by this server since it started' : a.status}. ${attached} attached devices${a.places.length ? `, ${a.places.length} places` : ''}${a.lastChallenge ? html`; last challenge ${ago(a.now, a.lastChallenge)}` : ''}.</p>
+<p class="lead">Status: ${a.status === 'unknown' ? 'not judged by this server since it started' : a.status}. ${attached} attached ${attached === 1 ? 'device' : 'devices'}${a.places.length ? `, ${a.places.length} ${a.places.length === 1 ? 'place' : 'places'}` : ''}${a.lastChallenge ? html`; last challenge ${ago(a.now, a.lastChallenge)}` : ''}.</p>
 <div class="row">${a.admin ? actionForm(ctx, token, 'challenge') : ''}${a.status === 'suspended' ? actionForm(ctx, token, 'unsuspend') : [actionForm(ctx, token, 'suspend'), a.status === 'unknown' ? actionForm(ctx, token, 'unsuspend') : '']}</div>
 </section>
 <div class="grid">
 <section class="wide" aria-labelledby="h-devices"><h2 id="h-devices">Devices</h2><p class="lead">${attached} attached of ${a.devices.length} known. Timeline: a bar per device from first to last seen.</p>
-${a.devices.length ? timeline(a.devices.map((d, n) => ({ label: `${n + 1}. ${[d.agent.browser, d.agent.os].filter(Boolean).join(' ') || d.type}`.slice(0, 24), from: d.firstSeen, to: d.lastSeen, kind: d.status === 'attached' ? d.type : 'off' })), from, a.now) : ''}
-<div class="scroll"><table><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Place</th><th scope="col" class="hide-s">First seen</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
+${a.devices.length ? html`<div class="hide-s">${timeline(a.devices.map((d, n) => ({ label: `${n + 1}. ${[d.agent.browser, d.agent.os].filter(Boolean).join(' ') || d.type}`.slice(0, 24), from: d.firstSeen, to: d.lastSeen, kind: d.status === 'attached' ? d.type : 'off' })), from, a.now)}</div>` : ''}
+<div class="scroll"><table class="cards"><thead><tr><th scope="col">Device</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Place</th><th scope="col">First seen</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
 <tbody>${a.devices.map(
-    (d, n) => html`<tr><th scope="row">${n + 1}. ${describe(d)}</th><td>${d.type}</td><td>${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td>${place(d)}</td><td class="hide-s">${dateTime(d.firstSeen)}</td><td>${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? actionForm(ctx, token, 'detach', d) : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}${a.admin && d.status === 'attached' ? actionForm(ctx, token, 'challenge', d) : ''}</div></td></tr>`,
+    (d, n) => html`<tr><th scope="row">${n + 1}. ${describe(d)}</th><td data-label="Type">${d.type}</td><td data-label="Status">${d.status}${d.logoutPending ? ' (logout pending)' : ''}</td><td data-label="Place">${place(d)}</td><td data-label="First seen">${dateTime(d.firstSeen)}</td><td data-label="Last seen">${ago(a.now, d.lastSeen)}</td><td><div class="row">${d.status === 'attached' ? actionForm(ctx, token, 'detach', d) : ''}${d.status !== 'excluded' ? actionForm(ctx, token, 'exclude', d) : ''}${a.admin && d.status === 'attached' ? actionForm(ctx, token, 'challenge', d) : ''}</div></td></tr>`,
   )}</tbody></table></div>
 ${a.devices.length === 0 ? html`<p class="muted">No device known for this account.</p>` : ''}
 </section>

@@ -15,6 +15,7 @@ header nav a{margin-right:12px}
 main{max-width:1200px;margin:0 auto;padding:16px}
 .grid{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr))}
 section.wide{grid-column:1/-1}
+main>section{margin-bottom:16px}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px;min-width:0}
 section h2{font-size:1.05rem;margin:0 0 4px}
 .lead{color:var(--muted);margin:0 0 12px;font-size:.9rem}
@@ -55,7 +56,7 @@ a:focus-visible,button:focus-visible,input:focus-visible,.button:focus-visible{o
 .signals li{margin-bottom:6px}
 .muted{color:var(--muted)}
 details summary{cursor:pointer;color:var(--accent)}
-@media (max-width:600px){main{padding:10px}section{padding:12px}th,td{padding:5px 6px}.hide-s{display:none}}
+@media (max-width:600px){main{padding:10px}section{padding:12px}th,td{padding:5px 6px}.hide-s{display:none}table.cards thead{display:none}table.cards tr{display:block;padding:8px 0;border-bottom:1px solid var(--line)}table.cards th,table.cards td{display:block;border:0;padding:2px 0}table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--muted)}}
 `;
 
 /** The stylesheet's URL part: changes whenever the CSS does, so it can be cached for a year. */
