@@ -56,6 +56,31 @@ describe('guard.dashboard()', () => {
     }
   });
 
+  it("challenges a device's next request after the admin confirms \"Challenge\"", async () => {
+    const app = await expressScenarioApp(express);
+    app.guard.dashboard({ authorize: () => true });
+    try {
+      const device = request.agent(app.server);
+      expect((await device.get('/watch/1').set('x-account', 'acct-7')).status).to.equal(200);
+      const admin = request.agent(app.server);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec((await admin.get('/admin/sharing')).text)![1]!;
+      const location = (await admin.post('/admin/sharing/account').type('form').send({ account: 'acct-7', _csrf: csrf })).headers.location as string;
+      const page = (await admin.get(location)).text;
+      const t = new URL(location, 'http://x').searchParams.get('t')!;
+      const deviceId = /name="action" value="challenge"><input type="hidden" name="device" value="([^"]+)"/.exec(page)![1]!;
+      const asked = await admin.post('/admin/sharing/action').type('form').send({ _csrf: csrf, t, action: 'challenge', device: deviceId });
+      expect(asked.text).to.include('Challenge the next request?');
+      expect((await device.get('/watch/1').set('x-account', 'acct-7')).status, 'not before the confirmation').to.equal(200);
+      const done = await admin.post('/admin/sharing/action').type('form').send({ _csrf: csrf, t, action: 'challenge', device: deviceId, confirm: 'yes' });
+      expect(done.headers.location).to.match(/&done=challenge$/);
+      const next = await device.get('/watch/1').set('x-account', 'acct-7').set('accept', 'text/html');
+      expect(next.status).to.equal(303);
+      expect(next.headers.location).to.match(/\/challenge\//);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('links to an account for 30 minutes with a token that names nobody and cannot be forged', () => {
     const now = Date.UTC(2026, 0, 5);
     const tokens = new DashboardTokens([Buffer.from(SECRET)]);
