@@ -148,8 +148,17 @@ export class Sharelock<Req = any, Res = any> {
     if (this.#webhooks.enabled) this.#events.sink(this.#webhooks);
     const store = this.config.store;
     this.#adminStore = isAdminStore(store) ? store : undefined;
-    this.#lists = new DynamicLists(this.#adminStore && (() => this.#store('listEntries', (s) => s.listEntries!())), this.config.now, (error) =>
-      this.#once('admin:lists', () => this.config.logger.error('Reading the dynamic allow/deny entries failed; applying the last ones read (logged once).', error)),
+    const adminStore = this.#adminStore;
+    // Read in the background, never on a request's path: a failure keeps the entries read last.
+    this.#lists = new DynamicLists(
+      adminStore &&
+        (() =>
+          withTimeout(adminStore.listEntries(), this.config.storeTimeoutMs, 'store.listEntries()').catch((error: unknown) => {
+            this.#backgroundFailed('listEntries', 'Reading the dynamic allow/deny entries failed; applying the last ones read.', error);
+            return undefined;
+          })),
+      this.config.now,
+      () => this.#cache.clear(),
     );
     this.admin = new AdminApi({
       store,
@@ -165,6 +174,10 @@ export class Sharelock<Req = any, Res = any> {
       forget: (accountId) => {
         this.#indexed.delete(accountId);
         this.#monitoredAccounts.delete(accountId);
+      },
+      releasePools: async (devices) => {
+        const at = this.config.now();
+        await Promise.all(devices.map((d) => this.#releaseFromPools(d.id, poolsCounting(d.groups), at)));
       },
     });
     this.#stopInvalidation = store.onInvalidate?.((accountId) => {
@@ -313,7 +326,6 @@ export class Sharelock<Req = any, Res = any> {
    */
   async #judge(request: RequestLike, identity: PayingIdentity, input: AttachInput, route: ResolvedRouteOptions, ingested?: { defer: boolean; uncounted?: boolean }): Promise<Verdict> {
     const { lists } = this.config;
-    await this.#lists.current();
     const subject = { accountId: identity.id, deviceId: input.deviceId, ip: input.access.ip, country: input.access.location?.country };
     const denied = lists.deny?.match(subject, input.access.at) ?? this.#lists.match('deny', subject, input.access.at);
     if (denied) return { kind: 'deny', status: 403, reasons: [{ check: 'deny_list', observed: denied, threshold: 'listed' }] };
@@ -327,6 +339,8 @@ export class Sharelock<Req = any, Res = any> {
     } catch {
       return this.#storeFailed(route);
     }
+    // The store answers: read the dynamic entries in the background if they changed or are 30 s old.
+    this.#lists.refresh();
     // A browser whose cookies were cleared comes back as a new device: let it take its old slot.
     const replaced = result.outcome.kind === 'over_limit' ? this.#replacedBy(input, result.snapshot.devices) : undefined;
     if (replaced) {
@@ -639,8 +653,14 @@ export class Sharelock<Req = any, Res = any> {
   #background(what: string, run: () => Promise<unknown>, failed?: () => void): void {
     void withTimeout(new Promise((resolve) => resolve(run())), this.config.storeTimeoutMs, `store.${what}()`).catch((error: unknown) => {
       failed?.();
-      this.#once(`admin:${what}`, () => this.config.logger.error(`A background admin-index write failed (store.${what}()); decisions are not affected. Further failures are not logged.`, error));
+      this.#backgroundFailed(what, 'A background admin-index write failed; decisions are not affected.', error);
     });
+  }
+
+  /** Logged once per kind of call, and not at all during an outage the decisions already logged. */
+  #backgroundFailed(what: string, message: string, error: unknown): void {
+    if (this.#storeDown || this.#closed) return;
+    this.#once(`admin:${what}`, () => this.config.logger.error(`${message} (store.${what}(); further failures are not logged)`, error));
   }
 
   /** Attach the device to these group pools (`force` defaults to the input's). */

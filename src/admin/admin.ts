@@ -44,6 +44,8 @@ export interface AdminDeps {
   unsuspend(accountId: string): Promise<void>;
   /** Forget what this process remembers about the account (index write de-duplication, monitored set). */
   forget(accountId: string): void;
+  /** Free these devices' slots in their groups' pools (team plans). */
+  releasePools(devices: readonly DeviceRecord[]): Promise<void>;
 }
 
 /** `guard.admin`: see `Admin`. */
@@ -129,7 +131,9 @@ export class AdminApi implements Admin {
     const entry = checkEntry(input, this.#deps.now());
     const store = this.#store();
     await this.#deps.call('addListEntry', () => store.addListEntry(entry));
-    this.#listsChanged();
+    this.#deps.lists.added(entry);
+    // A deny entry may cover any cached allow.
+    this.#deps.invalidateAll();
     return entry;
   }
 
@@ -137,7 +141,9 @@ export class AdminApi implements Admin {
     const entry = checkEntry({ list, kind, value }, 0, 'removeListEntry()');
     const store = this.#store();
     const removed = await this.#deps.call('removeListEntry', () => store.removeListEntry(entry.list, entry.kind, entry.value));
-    if (removed) this.#listsChanged();
+    this.#deps.lists.removed(entry.list, entry.kind, entry.value);
+    // An allow entry's verdicts were cached too.
+    if (removed) this.#deps.invalidateAll();
     return removed;
   }
 
@@ -172,10 +178,12 @@ export class AdminApi implements Admin {
     checkId('eraseAccount()', 'accountId', accountId);
     const store = this.#store();
     const [stored, entries] = await Promise.all([this.#deps.call('readAccount', () => store.readAccount(accountId)), this.#deps.call('listEntries', () => store.listEntries())]);
+    // Its devices stop counting in their teams' pools (those records are the pools', kept as detached).
+    await this.#deps.releasePools(stored.devices);
     const erased = await this.#deps.call('eraseAccount', () => store.eraseAccount(accountId));
     const named = entries.filter(naming(accountId, stored.devices));
     await Promise.all(named.map((e) => this.#deps.call('removeListEntry', () => store.removeListEntry(e.list, e.kind, e.value))));
-    if (named.length > 0) this.#listsChanged();
+    for (const e of named) this.#deps.lists.removed(e.list, e.kind, e.value);
     this.#deps.invalidate(accountId);
     this.#deps.forget(accountId);
     return { accountId, ...erased, listEntries: named.length };
@@ -187,11 +195,6 @@ export class AdminApi implements Admin {
     if (isAdminStore(store)) return store;
     const missing = ADMIN_CAPABILITY.filter((method) => typeof store[method] !== 'function');
     throw new SharelockError('SHARELOCK_E_ADMIN_UNSUPPORTED', `The store has no admin index (it lacks ${missing.map((m) => `${m}()`).join(', ')}); MemoryStore and RedisStore have it. See docs/admin.md.`);
-  }
-
-  #listsChanged(): void {
-    this.#deps.lists.changed();
-    this.#deps.invalidateAll();
   }
 
   /** After a device changed status: its index entry counts the account's devices again (other fields wait for the next judged request). */

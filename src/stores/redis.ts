@@ -442,7 +442,8 @@ export class RedisStore implements Store {
 
   /**
    * Call `listener(accountId)` whenever any instance on this Redis (this one included) changes a
-   * device or account status. The first call opens a duplicate subscriber connection, which
+   * device or account status, erases the account or forces a challenge on it (and
+   * `listener(LISTS_CHANGED)` when dynamic list entries change). The first call opens a duplicate subscriber connection, which
    * ioredis reconnects and resubscribes by itself; messages sent while it is down are lost.
    */
   onInvalidate(listener: (accountId: string) => void): () => void {

@@ -68,7 +68,7 @@ export type AccountSortKeys = Record<AccountSort, number>;
 /** A page request on the admin index. */
 export interface AccountIndexQuery {
   sort: AccountSort;
-  /** 1 to 500. */
+  /** How many to return: 1 to 501 (the core asks for one more than a page, to know whether another follows). */
   limit: number;
   /** Continue strictly after this position: a smaller key, or the same key and a smaller account id (code-unit order on the memory store, byte order on Redis). */
   after?: { key: number; accountId: string };
@@ -286,8 +286,9 @@ export interface Store {
 
   /**
    * Optional, for stores shared by several processes: call `listener(accountId)` whenever another
-   * instance kicks or detaches a device or changes the account status, so this process drops its
-   * cached verdicts for that account. Returns a function that stops listening.
+   * instance kicks or detaches a device, changes the account status, erases the account or forces
+   * a challenge on it, so this process drops its cached verdicts for that account; and
+   * `listener(LISTS_CHANGED)` when dynamic list entries change. Returns a function that stops listening.
    */
   onInvalidate?(listener: (accountId: string) => void): () => void;
   /** Optional: release connections and timers. */

@@ -284,6 +284,14 @@ function describeAdmin(name: string, makeStore: () => Store) {
       expect((await guard.admin.account('kim')).devices).to.have.length(1);
     });
 
+    it("frees an erased account's devices in its team's pool", async () => {
+      const member = { id: 'vic', groups: [{ id: 'team', limits: { devices: 5 } }] };
+      await device(member).at(PLACES.parisHome.ip).open();
+      expect((await guard.groupDevices('team')).map((d) => d.status)).to.deep.equal(['attached']);
+      await guard.admin.eraseAccount('vic');
+      expect((await guard.groupDevices('team')).map((d) => d.status)).to.deep.equal(['detached']);
+    });
+
     it('rejects a bad sort, limit, cursor or list entry with SHARELOCK_E_ADMIN_INVALID', async () => {
       await device({ id: 'a' }).at(PLACES.parisHome.ip).open();
       await device({ id: 'b' }).at(PLACES.parisHome.ip).open();
@@ -309,6 +317,22 @@ function describeAdmin(name: string, makeStore: () => Store) {
 
 describe('admin API', () => {
   describeAdmin('memory', () => new MemoryStore());
+
+  it("applies another server's list entry within 30 s even when no announcement arrives", async () => {
+    // Two guards on one store with no invalidation channel: nothing tells B about A's entry.
+    const clock = new FakeClock();
+    const store = new MemoryStore();
+    const [a, b] = [guardOn(store, clock), guardOn(store, clock)];
+    const phone = new CoreDevice(b, { id: 'uma' }).at(PLACES.parisHome.ip);
+    expect(kind(await phone.open())).to.equal('allow');
+    await a.admin.addListEntry({ list: 'deny', kind: 'accounts', value: 'uma' });
+    expect(kind(await phone.open())).to.equal('allow'); // B still applies what it read
+    clock.advance(31_000);
+    await phone.open(); // B's verdict cache expired: this miss starts a read in the background
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kind(await phone.open())).to.equal('deny');
+    await Promise.all([a.close(), b.close()]);
+  });
 
   describe('on the Redis store', () => {
     let server: RedisServer;
@@ -377,12 +401,14 @@ describe('admin API', () => {
       let a: Guard;
       let b: Guard;
       let second: Redis;
-      beforeEach(() => {
+      beforeEach(async () => {
         clock = new FakeClock();
         second = new Redis(server.url, { maxRetriesPerRequest: 1 });
         const prefix = `admin-two${++prefixes}:`;
         a = guardOn(new RedisStore({ client, prefix }), clock);
         b = guardOn(new RedisStore({ client: second, prefix }), clock);
+        // Both servers listen before anything is announced (a message sent earlier is lost, as in production).
+        await eventually(async () => ((await client.call('PUBSUB', 'NUMSUB', `${prefix}invalidate`)) as [string, number])[1] === 2, 'both servers subscribed');
       });
       afterEach(async () => {
         await Promise.all([a.close(), b.close()]);
@@ -515,7 +541,39 @@ describe('admin API', () => {
     });
   });
 
-  describe('without the admin capability', () => {
+  describe('index writes', () => {
+    it('writes the index on misses only, at most once a minute when nothing but the time changed', async () => {
+      const clock = new FakeClock();
+      let writes = 0;
+      const inner = new MemoryStore();
+      const store = new Proxy(inner, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key, target) as unknown;
+          if (key === 'indexAccount') return (...args: Parameters<MemoryStore['indexAccount']>) => (args[2] ? writes++ : 0, inner.indexAccount(...args));
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const guard = guardOn(store, clock);
+      const phone = new CoreDevice(guard, { id: 'wes' }).at(PLACES.parisHome.ip);
+      await phone.open();
+      expect(writes).to.equal(1);
+      for (let i = 0; i < 10; i++) await phone.open(); // cached
+      expect(guard.stats().cacheHits).to.equal(10);
+      expect(writes).to.equal(1);
+      clock.advance(31_000); // the cached verdict expired: a miss that changes nothing but the time
+      await phone.open();
+      expect(writes).to.equal(1);
+      clock.advance(31_000);
+      await phone.open();
+      expect(writes).to.equal(2);
+      await new CoreDevice(guard, { id: 'wes' }, IPHONE).at(PLACES.parisHome.ip).open(); // a new device: written at once
+      expect(writes).to.equal(3);
+      expect((await guard.admin.account('wes')).summary).to.include({ devices: 2, lastSeen: clock.now() });
+      await guard.close();
+    });
+  });
+
+  describe('without the admin capability, or with a failing index', () => {
     /** A MemoryStore seen through the required contract only (what a custom store may offer). */
     function plainStore(): Store {
       const inner = new MemoryStore();

@@ -838,6 +838,92 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('admin capability (optional: all nine methods or none)', () => {
+      const admin = () => {
+        const methods = ['indexAccount', 'listAccounts', 'readAccount', 'eraseAccount', 'forceChallenge', 'clearForcedChallenge', 'addListEntry', 'removeListEntry', 'listEntries'] as const;
+        const present = methods.filter((m) => typeof store[m] === 'function');
+        expect(present, 'a store has all the admin methods or none').to.satisfy((p: string[]) => p.length === 0 || p.length === methods.length);
+        return present.length === 0 ? undefined : (store as Required<Store>);
+      };
+      const summary = (accountId: string, devices: number, lastSeen = T0) => ({ accountId, score: 0, people: 1, allowedPeople: 1, devices, types: {}, signals: [], status: 'active' as const, lastSeen });
+      const keys = (devices: number, lastSeen = T0) => ({ score: 0, people: 1, devices, lastSeen });
+
+      it('pages the index by key, then by account id, from a cursor position, whatever is added meanwhile', async function () {
+        const s = admin();
+        if (!s) return this.skip();
+        for (const [id, devices] of [['b', 2], ['a', 2], ['c', 2], ['d', 1], ['e', 3]] as const) await s.indexAccount(id, summary(id, devices), keys(devices));
+        const first = await s.listAccounts({ sort: 'devices', limit: 2 });
+        expect(first.total).to.equal(5);
+        expect(first.accounts.map((a) => a.summary.accountId)).to.deep.equal(['e', 'c']);
+        // Added meanwhile, before and after the cursor: neither repeats nor hides what was there.
+        await s.indexAccount('bb', summary('bb', 2), keys(2));
+        await s.indexAccount('z', summary('z', 9), keys(9));
+        const last = first.accounts[1]!;
+        const second = await s.listAccounts({ sort: 'devices', limit: 10, after: { key: last.key, accountId: last.summary.accountId } });
+        expect(second.accounts.map((a) => a.summary.accountId)).to.deep.equal(['bb', 'b', 'a', 'd']);
+        expect(second.total).to.equal(7);
+      });
+
+      it('updates only the fields given, and only an entry that exists when no keys are given', async function () {
+        const s = admin();
+        if (!s) return this.skip();
+        await s.indexAccount('gone', { status: 'suspended' });
+        expect((await s.listAccounts({ sort: 'lastSeen', limit: 10 })).total).to.equal(0);
+        await s.indexAccount('acct-1', { ...summary('acct-1', 2), signals: [{ check: 'impossible_travel', observed: 5000.5, threshold: 1000 }] }, keys(2));
+        await s.indexAccount('acct-1', { lastChallenge: { id: 'ch-1', deviceId: 'dev-a', kind: 'verify', status: 'created', at: T0 + 1 } });
+        await s.indexAccount('acct-1', { ...summary('acct-1', 3, T0 + 2), signals: [] }, keys(3, T0 + 2));
+        const [entry] = (await s.listAccounts({ sort: 'devices', limit: 1 })).accounts;
+        expect(entry!.summary).to.deep.equal({ ...summary('acct-1', 3, T0 + 2), lastChallenge: { id: 'ch-1', deviceId: 'dev-a', kind: 'verify', status: 'created', at: T0 + 1 } });
+      });
+
+      it('reads and erases everything of one account, and keeps forced challenges with each snapshot until cleared', async function () {
+        const s = admin();
+        if (!s) return this.skip();
+        await s.attach(input({ device: 'dev-a' }));
+        await s.attach(input({ device: 'dev-b', at: T0 + 1 }));
+        await s.attach(input({ account: 'acct-2', device: 'dev-z' }));
+        await s.saveProfile('acct-1', { v: 1, places: [] });
+        await s.createChallenge(challenge());
+        await s.countHit('acct-1', 'wrongCodes', 10 * MINUTE, T0);
+        await s.forceChallenge('acct-1', undefined, T0 + 2);
+        await s.forceChallenge('acct-1', 'dev-b', T0 + 3);
+        await s.indexAccount('acct-1', summary('acct-1', 2), keys(2));
+        expect((await s.attach(input({ device: 'dev-a', at: T0 + 4 }))).snapshot.forced).to.have.deep.members([{ at: T0 + 2 }, { deviceId: 'dev-b', at: T0 + 3 }]);
+        await s.clearForcedChallenge('acct-1', undefined);
+
+        const stored = await s.readAccount('acct-1');
+        expect(ids(stored.devices)).to.deep.equal(['dev-a', 'dev-b']);
+        expect(stored.accesses.map((a) => a.at)).to.deep.equal([T0, T0 + 1, T0 + 4]);
+        expect(stored.profile).to.deep.equal({ v: 1, places: [] });
+        expect(stored.challenges.map((c) => c.id)).to.deep.equal(['ch-1']);
+        expect(stored.counters).to.deep.equal({ wrongCodes: { count: 1, resetAt: T0 + 10 * MINUTE } });
+        expect(stored.forced).to.deep.equal([{ deviceId: 'dev-b', at: T0 + 3 }]);
+        expect(stored.summary?.accountId).to.equal('acct-1');
+
+        expect(await s.eraseAccount('acct-1')).to.deep.equal({ devices: 2, accesses: 3, challenges: 1, counters: 1, profile: true, indexed: true });
+        expect(await s.readAccount('acct-1')).to.deep.equal({ status: 'active', devices: [], accesses: [], challenges: [], counters: {}, forced: [] });
+        expect(await s.getChallenge('ch-1')).to.equal(undefined);
+        expect((await s.countHit('acct-1', 'wrongCodes', MINUTE, T0, 0)).count).to.equal(0);
+        expect((await s.listAccounts({ sort: 'score', limit: 10 })).total).to.equal(0);
+        expect(ids(await s.listDevices('acct-2'))).to.deep.equal(['dev-z']);
+      });
+
+      it('keeps dynamic list entries, one per list, kind and value', async function () {
+        const s = admin();
+        if (!s) return this.skip();
+        await s.addListEntry({ list: 'deny', kind: 'ips', value: '203.0.113.0/24', addedAt: T0 });
+        await s.addListEntry({ list: 'deny', kind: 'ips', value: '203.0.113.0/24', note: 'again', addedAt: T0 + 1 });
+        await s.addListEntry({ list: 'allow', kind: 'ips', value: '203.0.113.0/24', expiresAt: T0 + DAY, addedAt: T0 });
+        expect(await s.listEntries()).to.have.deep.members([
+          { list: 'deny', kind: 'ips', value: '203.0.113.0/24', note: 'again', addedAt: T0 + 1 },
+          { list: 'allow', kind: 'ips', value: '203.0.113.0/24', expiresAt: T0 + DAY, addedAt: T0 },
+        ]);
+        expect(await s.removeListEntry('deny', 'ips', '203.0.113.0/24')).to.equal(true);
+        expect(await s.removeListEntry('deny', 'ips', '203.0.113.0/24')).to.equal(false);
+        expect(await s.listEntries()).to.have.length(1);
+      });
+    });
+
     describe('races', () => {
       it(`lets exactly 3 of ${options.racers ?? 50} devices racing for 3 slots in`, async () => {
         const racers = options.racers ?? 50;
