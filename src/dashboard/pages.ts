@@ -102,8 +102,7 @@ function openForm(ctx: DashboardContext): SafeHtml {
 function accountsTable(ctx: DashboardContext, rows: AccountRow[], now: number, source: Overview['source']): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">No paying account has been judged yet.</p>`;
   const caption = source === 'admin' ? 'Highest score first (0–100): extra people, devices over or near the limit, and other signals that fired, combined.' : 'Highest score first (0–100): each signal that fired, each challenge and each extra person adds to it.';
-  return html`<div class="scroll"><table>
-<caption>${caption}</caption>
+  return html`<p class="lead">${caption}</p><div class="scroll"><table>
 <thead><tr><th scope="col">Account</th><th scope="col" class="num">Score</th><th scope="col" class="num">People</th><th scope="col" class="num">Devices</th><th scope="col">Signals</th><th scope="col" class="hide-s">Status</th><th scope="col" class="hide-s">Last seen</th><th scope="col" class="hide-s">Last challenge</th></tr></thead>
 <tbody>${rows.map(
     (r) => html`<tr><th scope="row"><a href="${ctx.base}/account?t=${ctx.tokenOf(r.accountId)}">${r.accountId}</a></th><td class="num">${scoreBadge(r.score)}</td><td class="num">${r.people}</td><td class="num">${r.devices}</td><td>${r.signals.length ? r.signals.map((s) => html`<span class="tag">${checkName(s)}</span>`) : html`<span class="muted">none</span>`}</td><td class="hide-s">${r.status === 'suspended' ? html`<span class="tag suspended">suspended</span>` : 'active'}</td><td class="hide-s">${ago(now, r.lastSeen)}</td><td class="hide-s">${r.lastChallenge ? ago(now, r.lastChallenge) : '–'}</td></tr>`,
