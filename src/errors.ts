@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'SHARELOCK_E_CONVERSION_INVALID'
   | 'SHARELOCK_E_INSIGHTS_RANGE'
   | 'SHARELOCK_E_ADMIN_UNSUPPORTED'
-  | 'SHARELOCK_E_ADMIN_INVALID';
+  | 'SHARELOCK_E_ADMIN_INVALID'
+  | 'SHARELOCK_E_DASHBOARD_AUTHORIZE';
 
 export class SharelockError extends Error {
   readonly code: ErrorCode;

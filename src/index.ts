@@ -33,6 +33,7 @@ export type { Admin, AccountSort, AccountSummary, AccountQuery, AccountPage, Acc
 export { seconds, minutes, hours, days, type Clock } from './time.js';
 export type { RequestLike } from './http/request.js';
 export type { HttpResponse } from './http/response.js';
+export type { Dashboard, DashboardOptions } from './dashboard/index.js';
 export type { NodeMiddleware } from './http/node.js';
 export { HttpHandler, type Exchange, type Answer, type GuardState } from './http/handler.js';
 export { fromNodeRequest, parseTarget } from './http/request.js';

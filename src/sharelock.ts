@@ -39,6 +39,7 @@ import { ConversionTracker, type ConversionResult, type InsightsRange } from './
 import type { ConversionInput } from './insights/conversion-input.js';
 import type { Insights } from './insights/funnel.js';
 import type { Conversion } from './insights/model.js';
+import { enableDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';
 import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolsCounting, releaseFromPools, type GroupUsage } from './groups.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
@@ -594,6 +595,17 @@ export class Sharelock<Req = any, Res = any> {
   timeStore(timer: StoreTimer): () => void {
     this.#storeTimers.add(timer);
     return () => void this.#storeTimers.delete(timer);
+  }
+
+  /**
+   * Turn on the sharing dashboard (overview, accounts, actions), served by every adapter's
+   * app-wide middleware at `path` (default `/admin/sharing`). Call it once, before mounting the
+   * adapter. `authorize(req)` is required and receives the framework's request; whoever it does
+   * not accept gets a 403. Throws `SHARELOCK_E_DASHBOARD_AUTHORIZE` without it.
+   * @example guard.dashboard({ authorize: (req) => req.session.user?.role === 'admin' })
+   */
+  dashboard(options: DashboardOptions<Req>): Dashboard {
+    return enableDashboard(this, options);
   }
 
   stats(): Stats {

@@ -79,6 +79,13 @@ export const sharelock = fp(
         url: `${guard.config.challenge.basePath}/challenge/*`,
         handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))),
       });
+      // The dashboard, when `guard.dashboard()` was called before the plugin was registered.
+      const dashboard = handler.dashboardPath;
+      if (dashboard) {
+        for (const url of [dashboard, `${dashboard}/*`]) {
+          pages.route({ method: ['GET', 'HEAD', 'POST'], url, handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))) });
+        }
+      }
     });
     // The ingest endpoint reads its bodies itself (size limit, gzip, JSON), in a scope of its own:
     // every content type reaches its handler as the bytes sent (a wrong one is refused with a 415).

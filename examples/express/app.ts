@@ -4,7 +4,7 @@ import { createSharelock, days, SharelockError, type Options, type Store } from 
 import { sharelock } from 'sharelock/express';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
-import { findUser, type User } from '../shared/users.js';
+import { findUser, isAdmin, type User } from '../shared/users.js';
 import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 import { DevWebhookReceiver, webhooksPage } from '../shared/webhooks.js';
 
@@ -59,6 +59,8 @@ export function createExampleApp(options: ExampleOptions = {}) {
     ...shared,
   });
   if (!guard.config.production) guard.on('decision', decisions.add);
+  // The sharing dashboard at /admin/sharing, for the signed-in admin only (everyone else gets a 403).
+  guard.dashboard({ authorize: (req) => isAdmin(req.session.user) });
 
   app.disable('x-powered-by');
   app.use(session({ secret: 'streamly-session-secret', resave: false, saveUninitialized: false, name: 'streamly.sid' }));

@@ -6,7 +6,7 @@ import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { sharelock } from 'sharelock/fastify';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
-import { findUser, type User } from '../shared/users.js';
+import { findUser, isAdmin, type User } from '../shared/users.js';
 import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 declare module 'fastify' {
@@ -43,6 +43,8 @@ export async function createExampleApp(options: ExampleOptions = {}) {
     ...shared,
   });
   if (!guard.config.production) guard.on('decision', decisions.add);
+  // The sharing dashboard at /admin/sharing, for the signed-in admin only; before the plugin registers its routes.
+  guard.dashboard({ authorize: (req) => isAdmin(req.session.user) });
 
   await app.register(fastifyCookie);
   await app.register(fastifySession, { secret: 'streamly-session-secret-for-this-example-only', cookieName: 'streamly.sid', cookie: { secure: 'auto' }, saveUninitialized: false });

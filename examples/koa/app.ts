@@ -5,7 +5,7 @@ import { createSharelock, days, type Options, type Store } from 'sharelock';
 import { protect, sharelock, type SharelockState } from 'sharelock/koa';
 import { parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
-import { findUser, type User } from '../shared/users.js';
+import { findUser, isAdmin, type User } from '../shared/users.js';
 import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 const MAX_ADVANCE_MS = days(400);
@@ -40,6 +40,8 @@ export function createExampleApp(options: ExampleOptions = {}) {
     ...shared,
   });
   if (!guard.config.production) guard.on('decision', decisions.add);
+  // The sharing dashboard at /admin/sharing, for the signed-in admin only (everyone else gets a 403).
+  guard.dashboard({ authorize: (ctx) => isAdmin(userOf(ctx)) });
 
   app.keys = ['streamly-session-secret'];
   app.use(session({ key: 'streamly.sid' }, app));

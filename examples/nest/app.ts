@@ -8,7 +8,7 @@ import { createSharelock, days, type Options, type Sharelock, type Store } from 
 import { InjectSharelock, Protect, SharelockGuard, SharelockModule } from 'sharelock/nest';
 import { DecisionLog, DevClock, parseDuration } from '../shared/dev.js';
 import { identityOf, streamlyOptions } from '../shared/streamly.js';
-import { findUser, type User } from '../shared/users.js';
+import { findUser, isAdmin, type User } from '../shared/users.js';
 import { escape, layout, loggedOutPage, loginForm } from '../shared/views.js';
 
 declare module 'express-session' {
@@ -153,6 +153,8 @@ export async function createExampleApp(options: ExampleOptions = {}) {
     ...shared,
   });
   if (!guard.config.production) guard.on('decision', decisions.add);
+  // The sharing dashboard at /admin/sharing, for the signed-in admin only (everyone else gets a 403).
+  guard.dashboard({ authorize: (req) => isAdmin(req.session.user) });
 
   // Nest's own body parsers are off: the example's forms are urlencoded, a field or two.
   const app = await NestFactory.create<NestExpressApplication>(StreamlyModule.with(guard, clock, decisions), { bodyParser: false, logger: ['error', 'warn'] });

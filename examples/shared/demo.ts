@@ -20,6 +20,7 @@ export async function runDemo(base: string): Promise<void> {
     `Try it in a browser: log in as "alice" at ${base}/login in two browsers (or profiles), open ${base}/watch/1 in each,`,
     `then in a third (a private window): you get the challenge. Choose "I'm the owner", read the code at ${base}/dev/outbox,`,
     'log one device out, and that device is sent to /logout on its next request.',
+    `The sharing dashboard: log in as "admin" and open ${base}/admin/sharing (everyone else gets a 403).`,
     '',
   );
   console.log(lines.join('\n'));

@@ -8,12 +8,12 @@ export function layout(title: string, user: User | undefined, body: string): str
 <link rel="icon" href="data:,"><title>${escape(title)} · Streamly</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:720px;margin:0 auto;padding:16px}nav{display:flex;gap:16px;align-items:center;border-bottom:1px solid #ddd;padding-bottom:8px}nav .me{margin-left:auto}</style></head>
 <body><nav><a href="/"><strong>Streamly</strong></a><a href="/watch/1">Watch</a><a href="/dev/outbox">Outbox</a>
-<span class="me">${user ? `Signed in as <strong>${escape(user.name)}</strong> (${user.plan}) · <a href="/logout">Log out</a>` : '<a href="/login">Log in</a>'}</span></nav>
+${user?.admin ? '<a href="/admin/sharing">Sharing dashboard</a>' : ''}<span class="me">${user ? `Signed in as <strong>${escape(user.name)}</strong> (${user.plan}) · <a href="/logout">Log out</a>` : '<a href="/login">Log in</a>'}</span></nav>
 <h1>${escape(title)}</h1>${body}</body></html>`;
 }
 
 export const loginForm = `<form method="post" action="/login"><label>Name <input name="user" autocomplete="username" required></label> <button>Log in</button></form>
-<p>Try <code>alice</code> or <code>carol</code> (paying) and <code>bob</code> (free). Any other name is a new paying account; names starting with <code>free</code> are free, with <code>family</code> on the family plan (4 devices, at most 2 phones).</p>`;
+<p>Try <code>alice</code> or <code>carol</code> (paying), <code>bob</code> (free), and <code>admin</code> for the sharing dashboard at <a href="/admin/sharing">/admin/sharing</a>. Any other name is a new paying account; names starting with <code>free</code> are free, with <code>family</code> on the family plan (4 devices, at most 2 phones).</p>`;
 
 export { escape };
 

@@ -1,3 +1,4 @@
+import { dashboardOf } from '../dashboard/index.js';
 import { SharelockError } from '../errors.js';
 import type { ResolvedRouteOptions, RouteOptions } from '../options.js';
 import type { Decision, Sharelock } from '../sharelock.js';
@@ -14,7 +15,7 @@ export interface Exchange<Req, Res> {
   request: RequestLike;
   /** What the app's `identify(req)` and `onLogout({ req, res })` receive: the framework's own objects. */
   context: { req: Req; res: Res };
-  /** The urlencoded fields of a challenge form; called for POSTs to the challenge pages only. */
+  /** The urlencoded fields of a challenge or dashboard form; called for POSTs to those pages only. */
   readForm: () => Promise<Form>;
   /**
    * The request body, at most `maxBytes` (see `readRawBody`); called by the ingest endpoint only,
@@ -58,9 +59,17 @@ export class HttpHandler<Req, Res> {
     this.#ingest = new IngestRoute(core);
   }
 
-  /** Whether the path is sharelock's own, which `page()` answers: a challenge page, or the ingest endpoint when enabled. Never protected. */
+  /**
+   * Whether the path is sharelock's own, which `page()` answers: a challenge page, the ingest
+   * endpoint when enabled, or the dashboard once `guard.dashboard()` turned it on. Never protected.
+   */
   isPage(path: string): boolean {
-    return this.#pages.matches(path) || this.#ingest.matches(path);
+    return this.#pages.matches(path) || this.#ingest.matches(path) || dashboardOf(this.core)?.matches(path) === true;
+  }
+
+  /** The dashboard's path when `guard.dashboard()` turned it on, for adapters that register routes up front. */
+  get dashboardPath(): string | undefined {
+    return dashboardOf(this.core)?.path;
   }
 
   /**
@@ -74,6 +83,8 @@ export class HttpHandler<Req, Res> {
   /** The answer to a request for one of sharelock's own paths (see `isPage`). */
   async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
     if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody);
+    const dashboard = dashboardOf(this.core);
+    if (dashboard?.matches(exchange.request.path)) return dashboard.handle(exchange.request, exchange.readForm, exchange.context);
     return this.#askHints((await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!);
   }
 

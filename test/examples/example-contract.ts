@@ -29,6 +29,23 @@ export function describeExampleSite(name: string, script: string): void {
       expect(app.output()).to.match(/free-fred device 3: 200/);
     });
 
+    it('shows the sharing dashboard at /admin/sharing to admin, with the start-up demo in it; alice, carol, bob and visitors get a 403', async () => {
+      await app.waitFor(/free-fred device 3: \d+/);
+      expect((await new Device(base).request('/admin/sharing')).status, 'a visitor').to.equal(403);
+      for (const user of ['alice', 'carol', 'bob']) {
+        const device = new Device(base);
+        await device.login(user);
+        expect((await device.request('/admin/sharing')).status, user).to.equal(403);
+      }
+      const admin = new Device(base);
+      await admin.login('admin');
+      const overview = await admin.request('/admin/sharing');
+      expect(overview.status).to.equal(200);
+      const page = await overview.text();
+      expect(page).to.include('Accounts most likely shared');
+      expect(page).to.match(/>dana<\/a>/);
+    });
+
     it('gives alice 200, 200, then a challenge on a third device; bob 200 everywhere', async () => {
       const statuses = [];
       for (let n = 0; n < 3; n++) {
