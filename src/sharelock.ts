@@ -115,7 +115,8 @@ export class Sharelock<Req = any, Res = any> {
   readonly #devices: DeviceIdentity;
   readonly #agents: AgentParser;
   // The type each device was given, so Client Hints coming and going never flip it (see #typeOf).
-  readonly #types = new LRUCache<string, { type: DeviceType; hinted: boolean }>({ max: 50_000 });
+  // Made at the first decision: an LRU allocates for its whole size, and many instances never decide (tests, option checks).
+  #types: LRUCache<string, DeviceType> | undefined;
   readonly #cache: VerdictCache;
   readonly #ownsStore: boolean;
   readonly #stopInvalidation: (() => void) | undefined;
@@ -132,7 +133,8 @@ export class Sharelock<Req = any, Res = any> {
   /** The store, when it keeps the admin index (checked once: the store is fixed). */
   readonly #adminStore: AdminStore | undefined;
   /** What this process last wrote to the admin index per account, to skip writes that would change nothing but `lastSeen`. */
-  readonly #indexed = new LRUCache<string, { fingerprint: string; at: number }>({ max: 10_000 });
+  // Made at the first index write, like #types.
+  #indexed: LRUCache<string, { fingerprint: string; at: number }> | undefined;
   #storeDown = false;
   #closed = false;
 
@@ -181,7 +183,7 @@ export class Sharelock<Req = any, Res = any> {
       suspend: (accountId) => this.suspend(accountId),
       unsuspend: (accountId) => this.unsuspend(accountId),
       forget: (accountId) => {
-        this.#indexed.delete(accountId);
+        this.#indexed?.delete(accountId);
         this.#monitoredAccounts.delete(accountId);
       },
       releasePools: async (devices) => {
@@ -197,7 +199,7 @@ export class Sharelock<Req = any, Res = any> {
       }
       this.#cache.invalidate(accountId);
       // Erased, perhaps: the next judged request writes its index entry again.
-      this.#indexed.delete(accountId);
+      this.#indexed?.delete(accountId);
     });
     this.#ingestor = new Ingestor({
       now: this.config.now,
@@ -653,10 +655,11 @@ export class Sharelock<Req = any, Res = any> {
     const summary = summarise(accountId, input.access.at, snapshot.devices, signals, input.limits.devices, snapshot.status);
     const { lastSeen, ...rest } = summary;
     const fingerprint = JSON.stringify(rest);
-    const known = this.#indexed.get(accountId);
+    const indexed = (this.#indexed ??= new LRUCache({ max: 10_000 }));
+    const known = indexed.get(accountId);
     if (known && known.fingerprint === fingerprint && lastSeen >= known.at && lastSeen - known.at < INDEX_COALESCE_MS) return;
-    this.#indexed.set(accountId, { fingerprint, at: lastSeen });
-    this.#background('indexAccount', () => store.indexAccount(accountId, summary, accountSortKeys(summary)), () => this.#indexed.delete(accountId));
+    indexed.set(accountId, { fingerprint, at: lastSeen });
+    this.#background('indexAccount', () => store.indexAccount(accountId, summary, accountSortKeys(summary)), () => this.#indexed?.delete(accountId));
   }
 
   /** A challenge opened or changed status: the account's index entry shows it as its last challenge. */
@@ -741,15 +744,17 @@ export class Sharelock<Req = any, Res = any> {
   }
 
   /**
-   * A device keeps the type it was first given: Client Hints come and go between its requests (only
-   * to origins that asked, only on secure requests), and per-type limits and the concurrency signal
-   * must not see it change. A type the hints settled replaces one they did not, once. Per process:
-   * another instance, or a restart, may type a device's first request there without its hints.
+   * A device keeps the type Client Hints settled: hints come and go between its requests (only to
+   * origins that asked, only on secure requests), and per-type limits and the concurrency signal
+   * must not see it change. A type the hints settled replaces one they did not, once. Only hinted
+   * types are remembered (a User-Agent alone gives the same type each time), so the memory grows
+   * with Chromium devices only. Per process: another instance, or a restart, may type a device's
+   * first request there without its hints.
    */
   #typeOf(deviceId: string, parsed: AgentInfo): DeviceType {
-    const known = this.#types.get(deviceId);
-    if (known && (known.hinted || !parsed.hinted)) return known.type;
-    this.#types.set(deviceId, { type: parsed.type, hinted: parsed.hinted });
+    const known = this.#types?.get(deviceId);
+    if (known) return known;
+    if (parsed.hinted) (this.#types ??= new LRUCache({ max: 50_000 })).set(deviceId, parsed.type);
     return parsed.type;
   }
 

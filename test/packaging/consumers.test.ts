@@ -93,6 +93,26 @@ describe('the packed package in consumer projects', function () {
     expect(run(process.execPath, ['index.js'], dir).trim()).to.equal('200,200,303');
   });
 
+  it('installs the sharelock command and the metrics subpath', async () => {
+    const manifest = JSON.parse(readFileSync(join(INSTALLED, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const bin = manifest.bin.sharelock!;
+    expect(files).to.include(bin);
+    expect(readFileSync(join(INSTALLED, bin), 'utf8')).to.match(/^#!\/usr\/bin\/env node\n/);
+    expect(run(process.execPath, [join(INSTALLED, bin), '--help'])).to.match(/replay/);
+    const dir = fixture('metrics', {
+      'package.json': '{ "type": "module" }',
+      'index.js': `import { createSharelock } from 'sharelock';
+import { collectMetrics } from 'sharelock/metrics';
+const guard = createSharelock({ secret: '${SECRET}', identify: () => null, logger: { warn() {}, error() {} } });
+const metrics = collectMetrics(guard);
+console.log(/^sharelock_decisions_total/m.test(await metrics.register.metrics()));
+metrics.close();
+await guard.close();
+`,
+    });
+    expect(run(process.execPath, ['index.js'], dir).trim()).to.equal('true');
+  });
+
   for (const [name, compilerOptions] of [
     ['TypeScript module nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }],
     ['TypeScript module commonjs with classic node resolution (older Nest starters)', { module: 'commonjs', moduleResolution: 'node' }],
