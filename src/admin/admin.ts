@@ -5,7 +5,7 @@ import { MAX_ID_LENGTH } from '../identify.js';
 import { householdsOf, readProfile } from '../signals/households.js';
 import type { Store, StoredAccount } from '../stores/store.js';
 import type { Clock } from '../time.js';
-import { accountSortKeys, countDevices, decodeCursor, encodeCursor, shareScore, SORTS } from './summary.js';
+import { accountSortKeys, countDevices, decodeCursor, encodeCursor, lastChallengeOf, shareScore, SORTS } from './summary.js';
 import type { DynamicLists } from './lists.js';
 import type { AccountDetail, AccountExport, AccountPage, AccountPlace, AccountQuery, AccountSummary, Admin, ChallengeSummary, DynamicListEntry, ErasedAccount, ListEntryInput, ListKind, ListName } from './types.js';
 
@@ -235,12 +235,9 @@ function placesOf(stored: StoredAccount): AccountPlace[] {
 }
 
 function challengeSummary(challenge: ChallengeRecord): ChallengeSummary {
+  const { at: _updatedAt, ...last } = lastChallengeOf(challenge);
   return {
-    id: challenge.id,
-    deviceId: challenge.deviceId,
-    kind: challenge.kind,
-    status: challenge.status,
-    ...(challenge.resolution !== undefined ? { resolution: challenge.resolution } : {}),
+    ...last,
     reasons: challenge.reasons,
     createdAt: challenge.createdAt,
     updatedAt: challenge.updatedAt,

@@ -1,3 +1,4 @@
+import type { ErasedRecords } from '../stores/store.js';
 import type { AccountStatus, Access, ChallengeKind, ChallengeRecord, ChallengeResolution, ChallengeStatus, DeviceRecord, DeviceType, Reason } from '../model.js';
 
 /** How `accounts()` orders its page. Every order is descending (the most suspicious, largest or newest first), ties broken by the most recent `lastSeen`, then by account id. */
@@ -183,15 +184,8 @@ export interface AccountExport {
 }
 
 /** What `eraseAccount()` removed. */
-export interface ErasedAccount {
+export interface ErasedAccount extends ErasedRecords {
   accountId: string;
-  devices: number;
-  accesses: number;
-  challenges: number;
-  counters: number;
-  profile: boolean;
-  /** The admin index entry. */
-  indexed: boolean;
   /** Dynamic list entries naming the account or one of its devices. */
   listEntries: number;
 }

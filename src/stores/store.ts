@@ -103,6 +103,7 @@ export interface ErasedRecords {
   challenges: number;
   counters: number;
   profile: boolean;
+  /** The admin index entry. */
   indexed: boolean;
 }
 

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { createExampleApp } from '../../examples/express/app.js';
 import { launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { listenExample, type ExampleGuard } from '../support/example-server.js';
 
 // Every page in every language, scheme and screen size, with screenshots: pages.test.ts.
 const VIEWPORT = { width: 900, height: 700 };
@@ -17,20 +16,13 @@ describe('Challenge pages in a real browser (Streamly example)', () => {
   let browser: Browser;
   let server: Server;
   let base: string;
-  let guard: ReturnType<typeof createExampleApp>['guard'];
+  let guard: ExampleGuard;
   const contexts: BrowserContext[] = [];
   // Console errors and warnings of every page of the test: each test ends with none.
   let problems: string[] = [];
 
   before(async () => {
-    const example = createExampleApp({ webhookUrl: false });
-    guard = example.guard;
-    server = await new Promise<Server>((resolve, reject) => {
-      const listening = example.app.listen(0, '127.0.0.1', () => resolve(listening));
-      listening.once('error', reject);
-    });
-    // localhost (not 127.0.0.1 in the URL) so the device cookie is the non-Secure one browsers keep on http.
-    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    ({ server, base, guard } = await listenExample());
     chromium = await launchChromium();
     browser = chromium.browser;
   });

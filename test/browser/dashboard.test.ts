@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createExampleApp } from '../../examples/express/app.js';
 import { playInsights } from '../../examples/express/insights.js';
 import { playSignals } from '../../examples/express/signals.js';
 import { Device } from '../../examples/shared/cookie-jar.js';
 import { launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { listenExample, type ExampleGuard } from '../support/example-server.js';
 
 // Every run keeps its screenshots as artefacts (gitignored); SCREENSHOTS=1 also refreshes the docs' curated set.
 const ARTIFACTS = join(process.cwd(), '.artifacts', 'dashboard');
@@ -22,18 +21,12 @@ describe('The sharing dashboard in a real browser (Streamly example, scripted po
   let browser: Browser;
   let server: Server;
   let base: string;
-  let guard: ReturnType<typeof createExampleApp>['guard'];
+  let guard: ExampleGuard;
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
   before(async () => {
-    const example = createExampleApp({ webhookUrl: false });
-    guard = example.guard;
-    server = await new Promise<Server>((resolve, reject) => {
-      const listening = example.app.listen(0, '127.0.0.1', () => resolve(listening));
-      listening.once('error', reject);
-    });
-    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    ({ server, base, guard } = await listenExample());
     // The population plays through the real middleware, as `npm run demo:signals` and `demo:insights` do.
     await playSignals(base);
     await playInsights(base);

@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { createExampleApp } from '../../examples/express/app.js';
 import { AGENTS } from '../../examples/shared/agents.js';
 import { DEFAULT_STRINGS, type Strings } from '../../src/challenge/strings.js';
 import { SHIPPED_LOCALES } from '../../src/i18n/locales/index.js';
 import { launchChromium, type HeadlessChromium } from '../support/chromium.js';
+import { listenExample, type ExampleGuard } from '../support/example-server.js';
 
 // Every challenge page, in every shipped language, in both colour schemes, on a desktop and a
 // phone: no console error or warning, WCAG AA contrast measured from computed colours, nothing wider
@@ -111,19 +110,13 @@ describe('Every challenge page in four languages, two colour schemes and two scr
   let browser: Browser;
   let server: Server;
   let base: string;
-  let guard: ReturnType<typeof createExampleApp>['guard'];
+  let guard: ExampleGuard;
   const contexts: BrowserContext[] = [];
   let started = 0;
 
   before(async () => {
     started = Date.now();
-    const example = createExampleApp({ webhookUrl: false });
-    guard = example.guard;
-    server = await new Promise<Server>((resolve, reject) => {
-      const listening = example.app.listen(0, '127.0.0.1', () => resolve(listening));
-      listening.once('error', reject);
-    });
-    base = `http://localhost:${(server.address() as AddressInfo).port}`;
+    ({ server, base, guard } = await listenExample());
     chromium = await launchChromium();
     browser = chromium.browser;
     mkdirSync(ARTEFACTS, { recursive: true });
