@@ -117,11 +117,12 @@ export function overviewPage(ctx: DashboardContext, o: Overview): string {
   const steps = funnelSteps(totals.challenges);
   const verdicts = (['allow', 'challenge', 'logout', 'suspended', 'deny'] as const).map((kind) => ({ label: kind, value: stats[kind] }));
   const judged = stats.decisions;
+  const likelyShared = o.accounts.filter((a) => a.score >= 30).length;
   const body = html`<nav class="row periods" aria-label="Period">Period: ${PERIODS.map((d) => (d === o.days ? html`<strong aria-current="page">${d} days</strong>` : html`<a href="${ctx.base}?days=${d}">${d} days</a>`))}</nav>
 <div class="kpis">
-<div class="kpi"><b>${o.accounts.filter((a) => a.score >= 30).length}</b><span>accounts likely shared (score ≥ 30)</span></div>
-<div class="kpi"><b>${totals.challenges.created}</b><span>challenges, ${o.insights.from} to ${o.insights.to}</span></div>
-<div class="kpi"><b>${totals.conversions}</b><span>conversions</span></div>
+<div class="kpi"><b>${likelyShared}</b><span>${likelyShared === 1 ? 'account' : 'accounts'} likely shared (score ≥ 30)</span></div>
+<div class="kpi"><b>${totals.challenges.created}</b><span>${totals.challenges.created === 1 ? 'challenge' : 'challenges'}, ${o.insights.from} to ${o.insights.to}</span></div>
+<div class="kpi"><b>${totals.conversions}</b><span>${totals.conversions === 1 ? 'conversion' : 'conversions'}</span></div>
 ${currencies.length ? currencies.map((c) => html`<div class="kpi"><b>${money(totals.revenue[c]!, c)}</b><span>revenue from conversions</span></div>`) : html`<div class="kpi"><b>0</b><span>revenue from conversions</span></div>`}
 <div class="kpi"><b>${percent(stats.cacheHits, judged)}</b><span>verdict cache hit rate</span></div>
 </div>
