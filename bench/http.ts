@@ -1,21 +1,24 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SCENARIOS } from './servers.js';
+import { QUICK_SCENARIOS, SCENARIOS } from './servers.js';
 
 /**
  * Requests per second and latency of each scenario, interleaved over several rounds (the machine is
  * shared and noisy), reported as the median and as a ratio to the same framework's bare app measured
  * in the same run. `BENCH_ONLY=koa,fastify` limits the run to some frameworks.
+ * The servers run in child processes; autocannon loads them from this one.
  * `npm run bench` — options: BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
+ * `npm run bench:quick` (BENCH_QUICK=1): Express, Koa and Fastify only, 2 rounds of 1 s, in under a minute.
  */
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const quick = process.env.BENCH_QUICK === '1';
+const seconds = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 5));
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 3));
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const serverScript = fileURLToPath(new URL('./servers.js', import.meta.url));
 const only = process.env.BENCH_ONLY?.split(',');
-const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.split(':')[0]!));
+const scenarios = (quick ? QUICK_SCENARIOS : SCENARIOS).filter((scenario) => !only || only.includes(scenario.split(':')[0]!));
 
 async function start(scenario: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(serverScript, [scenario], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -37,7 +40,7 @@ async function measure(scenario: string) {
   try {
     const cookie = await deviceCookie(url);
     const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
-    await autocannon({ url: `${url}/watch/1`, connections, duration: 1, headers }); // warm the JIT
+    await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 3000 } : { duration: 1 }), headers }); // warm the JIT
     const result = await autocannon({ url: `${url}/watch/1`, connections, duration: seconds, headers });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
@@ -48,6 +51,7 @@ async function measure(scenario: string) {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+const loadBefore = loadavg()[0]!;
 const samples = new Map<string, Array<{ rps: number; p50: number; p99: number }>>();
 for (let round = 1; round <= rounds; round++) {
   for (const scenario of scenarios) {
@@ -59,7 +63,7 @@ for (let round = 1; round <= rounds; round++) {
 
 const frameworkOf = (scenario: string) => scenario.split(':')[0]!;
 const bare = (scenario: string) => median(samples.get(`${frameworkOf(scenario)}: bare`)!.map((s) => s.rps));
-console.log(`\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${rounds} rounds × ${seconds} s, ${connections} connections\n`);
+console.log(`\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${rounds} rounds × ${seconds} s, ${connections} connections; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after\n`);
 console.log('| scenario | req/s (median) | vs the bare framework | p50 ms | p99 ms |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [scenario, list] of samples) {

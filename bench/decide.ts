@@ -1,0 +1,111 @@
+import { createHook } from 'node:async_hooks';
+import { loadavg } from 'node:os';
+import { createSharelock, MemoryStore, type Options } from '../src/index.js';
+import type { RequestLike } from '../src/http/request.js';
+
+/**
+ * `decide()` alone, no HTTP: µs per decision and promises created per decision, for the cached
+ * allow, a miss on the memory store (a known device with the verdict cache off, and a new device
+ * per request), a free user, and the worst cases (a new User-Agent per miss, a slow store).
+ * Best of 5 rounds. `node dist/bench/decide.js` (part of `npm run bench`).
+ */
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
+
+function guard(overrides: Partial<Options> = {}) {
+  return createSharelock({
+    secret: 'bench-secret-bench-secret-bench-secret-0000',
+    identify: (req: { id: string }) => ({ id: req.id, email: 'bench@example.com' }),
+    protect: ['/watch/*'],
+    logger: { warn: () => {}, error: console.error },
+    store: new MemoryStore({ maxAccounts: 200_000 }),
+    ...overrides,
+  });
+}
+
+const request = (cookie?: string, userAgent = CHROME): RequestLike => ({
+  method: 'GET',
+  path: '/watch/1',
+  url: '/watch/1',
+  headers: { host: 'localhost', 'user-agent': userAgent, ...(cookie ? { cookie } : {}) },
+  remoteAddress: '203.0.113.7',
+  https: false,
+});
+
+let promises = 0;
+const counting = createHook({ init: (_id, type) => void (type === 'PROMISE' && promises++) });
+
+interface Case {
+  name: string;
+  ops: number;
+  run: (i: number) => unknown;
+}
+
+async function time({ ops, run }: Case): Promise<{ us: number; promisesPerOp: number }> {
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const started = performance.now();
+    for (let i = 0; i < ops; i++) await run(round * ops + i);
+    best = Math.min(best, performance.now() - started);
+  }
+  promises = 0;
+  counting.enable();
+  for (let i = 0; i < 100; i++) await run(10 * ops + i);
+  counting.disable();
+  // `await` on a value creates no promise hook of its own, so these are the decision's promises.
+  return { us: (best * 1000) / ops, promisesPerOp: promises / 100 };
+}
+
+async function cookieOf(core: ReturnType<typeof guard>, id: string): Promise<string> {
+  const { setCookie } = await core.decide(request(), { id });
+  return setCookie!.split(';')[0]!;
+}
+
+const cached = guard();
+const cachedCookie = await cookieOf(cached, 'acct');
+const uncached = guard({ cache: { allowTtlMs: 0 } });
+const uncachedCookie = await cookieOf(uncached, 'acct');
+const free = guard({ identify: () => null });
+const fresh = guard();
+const agents = guard();
+const slow = guard({ store: slowStore(new MemoryStore(), 2) });
+
+const cases: Case[] = [
+  { name: 'cached allow (known device)', ops: 50_000, run: () => cached.decide(request(cachedCookie), { id: 'acct' }) },
+  { name: 'free user', ops: 50_000, run: () => free.decide(request(), { id: 'acct' }) },
+  { name: 'miss: known device, verdict cache off', ops: 10_000, run: () => uncached.decide(request(uncachedCookie), { id: 'acct' }) },
+  { name: 'miss: new device (no cookie), new account', ops: 5_000, run: (i) => fresh.decide(request(), { id: `a${i}` }) },
+  { name: 'worst: new device and a new User-Agent each', ops: 2_000, run: (i) => agents.decide(request(undefined, `${CHROME} Build/${i}`), { id: `a${i}` }) },
+];
+
+console.log(`\nNode ${process.version}; load average ${loadavg()[0]!.toFixed(2)}; best of 5 rounds\n`);
+console.log('| decide() | µs/op | promises/op |');
+console.log('| --- | ---: | ---: |');
+for (const c of cases) {
+  const { us, promisesPerOp } = await time(c);
+  console.log(`| ${c.name} | ${us.toFixed(2)} | ${promisesPerOp.toFixed(1)} |`);
+}
+
+// A slow store: 2 ms per call; 50 decisions in flight at a time, each a miss (new device).
+{
+  const started = performance.now();
+  const n = 2_000;
+  for (let i = 0; i < n; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => slow.decide(request(), { id: `s${i + j}` })));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`| worst: slow store (+2 ms per call), 50 in flight, new device each | ${Math.round(n / seconds)} decisions/s | |`);
+}
+
+/** The store with `ms` of latency before every call. */
+function slowStore(store: MemoryStore, ms: number): MemoryStore {
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+await Promise.all([cached, uncached, free, fresh, agents, slow].map((core) => core.close()));
