@@ -10,11 +10,11 @@ import { QUICK_SCENARIOS, SCENARIOS } from './servers.js';
  * in the same run. `BENCH_ONLY=koa,fastify` limits the run to some frameworks.
  * The servers run in child processes; autocannon loads them from this one.
  * `npm run bench` — options: BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 10).
- * `npm run bench:quick` (BENCH_QUICK=1): Express, Koa and Fastify only, 2 rounds of 1 s, in under a minute.
+ * `npm run bench:quick` (BENCH_QUICK=1): Express, Koa and Fastify only, 3 rounds of 1 s, in under a minute.
  */
 const quick = process.env.BENCH_QUICK === '1';
 const seconds = Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 5));
-const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 3));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const serverScript = fileURLToPath(new URL('./servers.js', import.meta.url));
 const only = process.env.BENCH_ONLY?.split(',');
@@ -35,31 +35,42 @@ async function deviceCookie(url: string): Promise<string | undefined> {
   return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') || undefined;
 }
 
-async function measure(scenario: string) {
+interface Server {
+  child: ChildProcess;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Start a scenario's server, take its device cookie, and warm its JIT. It serves every round. */
+async function prepare(scenario: string): Promise<Server> {
   const { child, url } = await start(scenario);
-  try {
-    const cookie = await deviceCookie(url);
-    const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
-    await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 3000 } : { duration: 1 }), headers }); // warm the JIT
-    const result = await autocannon({ url: `${url}/watch/1`, connections, duration: seconds, headers });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-  } finally {
-    child.kill();
-  }
+  const cookie = await deviceCookie(url);
+  const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
+  await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 5000 } : { duration: 1 }), headers });
+  return { child, url, headers };
+}
+
+async function measure(scenario: string, { url, headers }: Server) {
+  const result = await autocannon({ url: `${url}/watch/1`, connections, duration: seconds, headers });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const loadBefore = loadavg()[0]!;
 const samples = new Map<string, Array<{ rps: number; p50: number; p99: number }>>();
+const servers = new Map<string, Server>();
+for (const scenario of scenarios) servers.set(scenario, await prepare(scenario));
 for (let round = 1; round <= rounds; round++) {
   for (const scenario of scenarios) {
-    const sample = await measure(scenario);
+    const sample = await measure(scenario, servers.get(scenario)!);
     samples.set(scenario, [...(samples.get(scenario) ?? []), sample]);
     console.error(`round ${round}/${rounds} ${scenario}: ${Math.round(sample.rps)} req/s`);
   }
 }
+
+for (const { child } of servers.values()) child.kill();
 
 const frameworkOf = (scenario: string) => scenario.split(':')[0]!;
 const bare = (scenario: string) => median(samples.get(`${frameworkOf(scenario)}: bare`)!.map((s) => s.rps));
