@@ -97,6 +97,12 @@ async function serve(name: string): Promise<Server> {
 
 const name = process.argv[2];
 if (name) {
+  // The CPU time this server has used (µs): the parent reads it around each measurement.
+  process.on('message', (message) => {
+    if (message !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpu: user + system });
+  });
   const server = await serve(name);
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
 }
