@@ -8,7 +8,7 @@ import type { ChallengeInsights } from './insights/conversions.js';
 import type { SignalResult } from './signals/context.js';
 import { AgentParser, type AgentInfo } from './device/agent.js';
 import { DeviceIdentity, type DeviceCookie } from './device/identity.js';
-import { isPromiseLike, then, type MaybePromise } from './maybe-promise.js';
+import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
 import { VerdictCache } from './cache.js';
 import { ChallengeFlow } from './challenge/flow.js';
 import type { Outbox } from './challenge/senders/outbox.js';
@@ -254,7 +254,9 @@ export class Sharelock<Req = any, Res = any> {
   decision(request: RequestLike, appRequest: Req, route: ResolvedRouteOptions = this.config.defaultRoute): MaybePromise<Decision> {
     if (this.#closed) throw new SharelockError('SHARELOCK_E_CLOSED', 'This sharelock instance was closed; create a new one.');
     this.#stats.decisions++;
-    return then(this.#identify(appRequest), (identity) => this.#decideFor(request, identity, route));
+    const identity = this.#identify(appRequest);
+    if (!isPromiseLike(identity)) return this.#decideFor(request, identity, route);
+    return identity.then((later) => this.#decideFor(request, later, route));
   }
 
   #decideFor(request: RequestLike, identity: PayingIdentity | undefined, route: ResolvedRouteOptions): MaybePromise<Decision> {

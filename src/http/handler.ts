@@ -8,7 +8,7 @@ import { IngestRoute } from './ingest-route.js';
 import { firstValue, type RequestLike } from './request.js';
 import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
-import { isPromiseLike, then, type MaybePromise } from '../maybe-promise.js';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 
 /** One request as every adapter hands it to the core. */
 export interface Exchange<Req, Res> {
@@ -114,14 +114,16 @@ export class HttpHandler<Req, Res> {
    */
   judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): MaybePromise<Answer | undefined> {
     let judged = this.#judged.get(key);
-    if (judged?.routes.has(route.key)) return undefined;
-    if (judged) judged.routes.add(route.key);
-    else this.#judged.set(key, (judged = { routes: new Set([route.key]) }));
+    if (judged?.routes.includes(route.key)) return undefined;
+    if (judged) judged.routes.push(route.key);
+    else this.#judged.set(key, (judged = { routes: [route.key] }));
 
     // A new device gets its id from the request's first decision; a second one must not mint another.
     const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
+    const decision = this.core.decision(request, exchange.context.req, route);
+    if (!isPromiseLike(decision)) return this.#answer(decision, judged, request, exchange.context);
     const seen = judged;
-    return then(this.core.decision(request, exchange.context.req, route), (decision) => this.#answer(decision, seen, request, exchange.context));
+    return decision.then((later) => this.#answer(later, seen, request, exchange.context));
   }
 
   /**
@@ -166,7 +168,8 @@ export class HttpHandler<Req, Res> {
 
 /** What one request was judged on so far: the route policies, and the device cookie its first decision set. */
 interface Judged {
-  routes: Set<string>;
+  /** Route policy keys; rarely more than one. */
+  routes: string[];
   /** `name=value` of that cookie. */
   minted?: string;
 }
