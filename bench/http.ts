@@ -52,7 +52,7 @@ async function prepare(scenario: string): Promise<Server> {
   const { child, url } = await start(scenario);
   const cookie = await deviceCookie(url);
   const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
-  await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 5000 } : { duration: 1 }), headers });
+  await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 3000 } : { duration: 1 }), headers });
   return { child, url, headers };
 }
 
