@@ -88,7 +88,7 @@ const cases: Case[] = [
   { name: 'worst: new device and a new User-Agent each', ops: 2_000, run: (i) => agents.decide(request(undefined, `${CHROME} Build/${i}`), { id: `a${i}` }) },
 ];
 
-console.log(`\nNode ${process.version}; load average ${loadavg()[0]!.toFixed(2)}; best of 5 rounds\n`);
+console.log(`\nNode ${process.version}; load average ${loadavg()[0]!.toFixed(2)}; best of ${quick ? 3 : 5} rounds\n`);
 console.log('| decide() | µs/op | promises/op |');
 console.log('| --- | ---: | ---: |');
 for (const c of cases) {
