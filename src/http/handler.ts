@@ -113,17 +113,26 @@ export class HttpHandler<Req, Res> {
    * The answer itself when no I/O was needed (a cached allow), else a promise of it.
    */
   judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): MaybePromise<Answer | undefined> {
-    let judged = this.#judged.get(key);
-    if (judged?.routes.includes(route.key)) return undefined;
-    if (judged) judged.routes.push(route.key);
-    else this.#judged.set(key, (judged = { routes: [route.key] }));
-
+    const judged = this.#mark(key, route.key);
+    if (!judged) return undefined;
     // A new device gets its id from the request's first decision; a second one must not mint another.
     const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
     const decision = this.core.decision(request, exchange.context.req, route);
     if (!isPromiseLike(decision)) return this.#answer(decision, judged, request, exchange.context);
-    const seen = judged;
-    return decision.then((later) => this.#answer(later, seen, request, exchange.context));
+    return decision.then((later) => this.#answer(later, judged, request, exchange.context));
+  }
+
+  /** Record that this request is judged on these route options; `undefined` when it already was. */
+  #mark(key: object, routeKey: string): Judged | undefined {
+    const judged = this.#judged.get(key);
+    if (!judged) {
+      const first = { routes: [routeKey] };
+      this.#judged.set(key, first);
+      return first;
+    }
+    if (judged.routes.includes(routeKey)) return undefined;
+    judged.routes.push(routeKey);
+    return judged;
   }
 
   /**
