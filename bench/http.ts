@@ -47,9 +47,8 @@ interface Server {
   headers: Record<string, string>;
 }
 
-/** Start a scenario's server, take its device cookie, and warm its JIT. It serves every round. */
-async function prepare(scenario: string): Promise<Server> {
-  const { child, url } = await start(scenario);
+/** Take a started server's device cookie and warm its JIT. It serves every round. */
+async function prepare({ child, url }: { child: ChildProcess; url: string }): Promise<Server> {
   const cookie = await deviceCookie(url);
   const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130.0', ...(cookie ? { cookie } : {}) };
   await autocannon({ url: `${url}/watch/1`, connections, ...(quick ? { amount: 3000 } : { duration: 1 }), headers });
@@ -81,7 +80,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const loadBefore = loadavg()[0]!;
 const samples = new Map<string, Array<Awaited<ReturnType<typeof measure>>>>();
 const servers = new Map<string, Server>();
-for (const scenario of scenarios) servers.set(scenario, await prepare(scenario));
+// Started all at once (each loads every framework), then warmed one by one.
+const started = await Promise.all(scenarios.map(start));
+for (const [i, scenario] of scenarios.entries()) servers.set(scenario, await prepare(started[i]!));
 for (let round = 1; round <= rounds; round++) {
   for (const scenario of scenarios) {
     const sample = await measure(scenario, servers.get(scenario)!);
