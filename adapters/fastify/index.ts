@@ -3,8 +3,9 @@ import fp from 'fastify-plugin';
 import { SharelockError, show } from '../../src/errors.js';
 import { readRawBody, type RawBody } from '../../src/http/body.js';
 import { readForm } from '../../src/http/form.js';
-import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
-import { fromNodeRequest } from '../../src/http/request.js';
+import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
+import { fromNodeRequest, methodOf, pathOf, urlOf } from '../../src/http/request.js';
+import { isPromiseLike } from '../../src/maybe-promise.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import { Sharelock } from '../../src/sharelock.js';
@@ -54,15 +55,19 @@ export const sharelock = fp(
     // One hook for the whole app, so routes added before the plugin are guarded too, and so are
     // 404s under a pattern (Fastify's routes are case-sensitive; the patterns are not). The three
     // hooks take the same (request, reply).
-    app.addHook(hook as 'preHandler', async (request, reply) => {
-      const exchange = fastifyExchange(guard, request, reply);
-      if (handler.isPage(exchange.request.path)) return undefined;
-      const pattern = handler.route(exchange.request);
+    app.addHook(hook as 'preHandler', (request, reply, done) => {
+      // The path alone first: a request no pattern covers costs a pattern match and nothing else.
+      const path = pathOf(urlOf(request.url));
+      if (handler.isPage(path)) return done();
+      const pattern = handler.route(methodOf(request.raw), path);
       const own = request.routeOptions.config.sharelock;
+      if (!pattern && own === undefined) return done();
       // Both are judged and each must allow (the same options are decided once).
-      if (pattern && (await judge(handler, exchange, pattern))) return reply;
-      if (own !== undefined && (await judge(handler, exchange, resolved(own, request.routeOptions)))) return reply;
-      return undefined;
+      const exchange = fastifyExchange(guard, request, reply);
+      const answered = handler.judgeEach(exchange, [pattern, own === undefined ? undefined : resolved(own, request.routeOptions)], request, (answer) => act(exchange, answer));
+      // An answered request stops here: `done` is not called.
+      if (!isPromiseLike(answered)) return answered ? undefined : done();
+      answered.then((sent) => (sent ? undefined : done()), done);
     });
     // Per-route options are validated as each route is added, so a mistake stops the app from starting.
     app.addHook('onRoute', (route) => {
@@ -132,11 +137,9 @@ export function sendResponse(reply: FastifyReply, response: HttpResponse): Fasti
   return reply.send(reply.request.method === 'HEAD' ? undefined : response.body);
 }
 
-/** Judge the request with these route options; `true` when sharelock answered it. */
-async function judge(handler: HttpHandler<FastifyRequest, FastifyReply>, exchange: Exchange<FastifyRequest, FastifyReply>, route: ResolvedRouteOptions): Promise<boolean> {
+/** Write a guarded request's answer; `true` when sharelock answered the request. */
+function act(exchange: Exchange<FastifyRequest, FastifyReply>, answer: Answer): boolean {
   const { req: request, res: reply } = exchange.context;
-  const answer = await handler.judge(exchange, route, request);
-  if (!answer) return false;
   // Fastify appends to Set-Cookie, so the app's own cookies stay.
   if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
   if (answer.headers) reply.headers(answer.headers);

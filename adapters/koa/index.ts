@@ -3,8 +3,9 @@ import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
 import { readRawBody } from '../../src/http/body.js';
 import { readForm } from '../../src/http/form.js';
-import { handlerOf, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
-import { fromNodeRequest } from '../../src/http/request.js';
+import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
+import { fromNodeRequest, methodOf, pathOf, urlOf } from '../../src/http/request.js';
+import { then, type MaybePromise } from '../../src/maybe-promise.js';
 import type { HttpResponse } from '../../src/http/response.js';
 
 /**
@@ -37,11 +38,12 @@ export type { GuardState };
  */
 export function sharelock(guard: KoaSharelock): Middleware<SharelockState> {
   const handler = handlerOf(guard);
-  return async (ctx, next) => {
-    const exchange = koaExchange(guard, ctx);
-    if (handler.isPage(exchange.request.path)) return write(ctx, await handler.page(exchange));
-    const route = handler.route(exchange.request);
-    return route ? judge(handler, ctx, exchange, route, next) : next();
+  return (ctx, next) => {
+    // The path alone first: a request no pattern covers costs a pattern match and nothing else.
+    const path = pathOf(urlOf(ctx.originalUrl));
+    if (handler.isPage(path)) return handler.page(koaExchange(guard, ctx)).then((response) => write(ctx, response));
+    const route = handler.route(methodOf(ctx.req), path);
+    return route ? judge(handler, ctx, koaExchange(guard, ctx), route, next) : next();
   };
 }
 
@@ -75,9 +77,13 @@ function koaExchange(guard: KoaSharelock, ctx: KoaContext): Exchange<Context, Co
   };
 }
 
-async function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, exchange: Exchange<Context, Context>, route: ResolvedRouteOptions, next: Next): Promise<void> {
+/** Synchronous up to `next()` when the verdict was cached. */
+function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, exchange: Exchange<Context, Context>, route: ResolvedRouteOptions, next: Next): MaybePromise<void> {
   // `ctx` is the key: the app middleware and a route's guard see the same one, so a route policy is decided once.
-  const answer = await handler.judge(exchange, route, ctx);
+  return then(handler.judge(exchange, route, ctx), (answer) => act(ctx, answer, next));
+}
+
+function act(ctx: KoaContext, answer: Answer | undefined, next: Next): MaybePromise<void> {
   if (!answer) return next();
   if (answer.setCookie) ctx.append('Set-Cookie', answer.setCookie);
   if (answer.headers) ctx.set(answer.headers);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastifyExchange, sendResponse } from '../fastify/index.js';
 import type { Exchange, GuardState } from '../../src/http/handler.js';
 import { nodeExchange, write } from '../../src/http/node.js';
+import { methodOf, pathOf, targetOf, urlOf } from '../../src/http/request.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import type { Sharelock } from '../../src/sharelock.js';
 
@@ -32,6 +33,12 @@ export function exchangeOf(core: Sharelock<any, any>, req: PlatformRequest, res:
   // (the one after a `rewriteUrl`); on Express, what Nest's body parsers left on the request.
   const exchange = onFastify(req) ? fastifyExchange(core, req as unknown as FastifyRequest, res as unknown as FastifyReply) : nodeExchange(core, req as IncomingMessage, res as ServerResponse);
   return exchange as unknown as Exchange<PlatformRequest, PlatformResponse>;
+}
+
+/** The method and path the `protect` patterns are matched on, without building the rest of the request. */
+export function routedOf(req: PlatformRequest): { method: string; path: string } {
+  const raw = onFastify(req) ? req.raw : req;
+  return { method: methodOf(raw), path: pathOf(urlOf(onFastify(req) ? req.url : targetOf(raw))) };
 }
 
 /** Write a sharelock response with the platform's response: Fastify's reply runs its `onSend` hooks (sessions). */

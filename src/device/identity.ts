@@ -21,6 +21,8 @@ export interface DeviceCookie {
 export class DeviceIdentity {
   readonly #keys: Buffer[];
   readonly #cookie: Config['cookie'];
+  /** The names the cookie is read under, `__Host-` first. */
+  readonly #names: readonly string[];
   // Cookie values already verified: a known device costs a map lookup instead of an HMAC.
   readonly #verified = new LRUCache<string, { id: string; keyIndex: number }>({ max: 10_000 });
 
@@ -28,6 +30,7 @@ export class DeviceIdentity {
     // A key of its own per purpose, so a device MAC can never pass for a CSRF token.
     this.#keys = config.secrets.map((secret) => createHmac('sha256', secret).update('sharelock/device-cookie/v1').digest());
     this.#cookie = config.cookie;
+    this.#names = [`__Host-${config.cookie.name}`, config.cookie.name];
   }
 
   /** Read the device from the request's cookies, or mint a new one. Never throws on bad input. */
@@ -72,7 +75,7 @@ export class DeviceIdentity {
     } catch {
       return undefined;
     }
-    for (const name of [`__Host-${this.#cookie.name}`, this.#cookie.name]) {
+    for (const name of this.#names) {
       const value = cookies[name] ?? '';
       const known = this.#verified.get(value);
       if (known) return known;

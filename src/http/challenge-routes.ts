@@ -44,6 +44,8 @@ export class ChallengeRoutes<Req, Res> {
   readonly #core: Sharelock<Req, Res>;
   readonly #csrf: CsrfTokens;
   readonly #pattern: RegExp;
+  /** `{basePath}/challenge/`: checked on every request, so built once. */
+  readonly #prefix: string;
   // A broken store fails every page until it recovers: log the first failure of each outage only.
   #failing = false;
 
@@ -52,11 +54,12 @@ export class ChallengeRoutes<Req, Res> {
     this.#csrf = new CsrfTokens(core.config.secrets);
     const base = core.config.challenge.basePath.replace(/[.]/g, '\\.');
     this.#pattern = new RegExp(`^${base}/challenge/([^/]{1,64})(?:/([a-z-]{1,20}))?/?$`);
+    this.#prefix = `${core.config.challenge.basePath}/challenge/`;
   }
 
   /** Whether the path is one of the challenge pages (they are never protected themselves). */
   matches(path: string): boolean {
-    return path.startsWith(`${this.#core.config.challenge.basePath}/challenge/`);
+    return path.startsWith(this.#prefix);
   }
 
   /** Answer a challenge page request, or `undefined` when the path is not one. `readForm` is called for POSTs only. */

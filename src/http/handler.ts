@@ -9,6 +9,7 @@ import { IngestRoute } from './ingest-route.js';
 import { firstValue, type RequestLike } from './request.js';
 import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 
 /** One request as every adapter hands it to the core. */
 export interface Exchange<Req, Res> {
@@ -52,11 +53,15 @@ export class HttpHandler<Req, Res> {
   readonly #ingest: IngestRoute;
   readonly #judged = new WeakMap<object, Judged>();
   readonly #resolved = new WeakMap<object, ResolvedRouteOptions>();
+  /** `clientHintHeaders`, or `undefined` when there are none. */
+  readonly #hints: Readonly<Record<string, string>> | undefined;
 
   constructor(core: Sharelock<Req, Res>) {
     this.core = core;
     this.#pages = new ChallengeRoutes(core);
     this.#ingest = new IngestRoute(core);
+    const hints = core.config.clientHintHeaders;
+    this.#hints = Object.keys(hints).length > 0 ? hints : undefined;
   }
 
   /**
@@ -105,41 +110,86 @@ export class HttpHandler<Req, Res> {
     return route;
   }
 
-  /** The options of the `protect` pattern covering this request, or `undefined` when none does. */
-  route(request: RequestLike): ResolvedRouteOptions | undefined {
-    return this.core.match(request.method, request.path);
+  /**
+   * The options of the `protect` pattern covering this request, or `undefined` when none does. Only
+   * the method and path: an adapter builds the rest of the request once it knows it is protected.
+   */
+  route(method: string, path: string): ResolvedRouteOptions | undefined {
+    return this.core.match(method, path);
   }
 
   /**
    * Decide a guarded request with these route options. `undefined` when the same options were
    * already decided for this request (`key`: the framework's request object) and let it through.
+   * The answer itself when no I/O was needed (a cached allow), else a promise of it.
    */
-  async judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): Promise<Answer | undefined> {
-    let judged = this.#judged.get(key);
-    if (judged?.routes.has(route.key)) return undefined;
-    if (judged) judged.routes.add(route.key);
-    else this.#judged.set(key, (judged = { routes: new Set([route.key]) }));
-
+  judge(exchange: Exchange<Req, Res>, route: ResolvedRouteOptions, key: object): MaybePromise<Answer | undefined> {
+    const judged = this.#mark(key, route.key);
+    if (!judged) return undefined;
     // A new device gets its id from the request's first decision; a second one must not mint another.
     const request = judged.minted ? withCookie(exchange.request, judged.minted) : exchange.request;
-    const { setCookie, ...state } = await this.core.decide(request, exchange.context.req, route);
-    if (setCookie) judged.minted = setCookie.slice(0, setCookie.indexOf(';'));
-    const verdict = state.verdict.kind === 'allow' ? undefined : await verdictResponse(this.core.config, state.verdict, request, exchange.context);
-    const response = verdict && this.#askHints(verdict);
-    const headers = this.core.config.clientHintHeaders;
-    return { state, ...(setCookie ? { setCookie } : {}), ...(response ? { response } : {}), ...(Object.keys(headers).length > 0 ? { headers } : {}) };
+    const decision = this.core.decision(request, exchange.context.req, route);
+    if (!isPromiseLike(decision)) return this.#answer(decision, judged, request, exchange.context);
+    return decision.then((later) => this.#answer(later, judged, request, exchange.context));
+  }
+
+  /** Record that this request is judged on these route options; `undefined` when it already was. */
+  #mark(key: object, routeKey: string): Judged | undefined {
+    const judged = this.#judged.get(key);
+    if (!judged) {
+      const first = { routes: [routeKey] };
+      this.#judged.set(key, first);
+      return first;
+    }
+    if (judged.routes.includes(routeKey)) return undefined;
+    judged.routes.push(routeKey);
+    return judged;
+  }
+
+  /**
+   * `judge` with each of these route options in turn (a pattern's, then the route's own: each must
+   * allow), handing each answer to `answered`, which writes it and says whether that answered the
+   * request. `true` when one did. Synchronous while every decision is.
+   */
+  judgeEach(exchange: Exchange<Req, Res>, routes: ReadonlyArray<ResolvedRouteOptions | undefined>, key: object, answered: (answer: Answer) => boolean, from = 0): MaybePromise<boolean> {
+    for (let i = from; i < routes.length; i++) {
+      const route = routes[i];
+      if (!route) continue;
+      const answer = this.judge(exchange, route, key);
+      if (isPromiseLike(answer)) return answer.then((later) => (later !== undefined && answered(later)) || this.judgeEach(exchange, routes, key, answered, i + 1));
+      if (answer && answered(answer)) return true;
+    }
+    return false;
+  }
+
+  #answer(decision: Decision, judged: Judged, request: RequestLike, context: Exchange<Req, Res>['context']): MaybePromise<Answer> {
+    const { verdict, setCookie, accountId, deviceId } = decision;
+    const state: GuardState = { verdict };
+    if (accountId !== undefined) state.accountId = accountId;
+    if (deviceId !== undefined) state.deviceId = deviceId;
+    const answer: Answer = { state };
+    if (setCookie) {
+      answer.setCookie = setCookie;
+      judged.minted = setCookie.slice(0, setCookie.indexOf(';'));
+    }
+    if (this.#hints) answer.headers = this.#hints;
+    if (verdict.kind === 'allow') return answer;
+    return verdictResponse(this.core.config, verdict, request, context).then((response) => {
+      if (response) answer.response = this.#askHints(response);
+      return answer;
+    });
   }
 
   /** `Accept-CH` (and `Critical-CH`) on a response, when `clientHints` asks for them. */
   #askHints(response: HttpResponse): HttpResponse {
-    const headers = this.core.config.clientHintHeaders;
-    return Object.keys(headers).length > 0 ? { ...response, headers: { ...response.headers, ...headers } } : response;
+    return this.#hints ? { ...response, headers: { ...response.headers, ...this.#hints } } : response;
   }
 }
 
 /** What one request was judged on so far: the route policies, and the device cookie its first decision set. */
 interface Judged {
-  routes: Set<string>;
+  /** Route policy keys; rarely more than one. */
+  routes: string[];
   /** `name=value` of that cookie. */
   minted?: string;
 }

@@ -4,7 +4,8 @@ import type { Sharelock } from '../sharelock.js';
 import { readRawBody } from './body.js';
 import { readForm } from './form.js';
 import { handlerOf, type Answer, type Exchange, type HttpHandler } from './handler.js';
-import { fromNodeRequest } from './request.js';
+import { fromNodeRequest, methodOf, pathOf, targetOf, urlOf } from './request.js';
+import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 import type { HttpResponse } from './response.js';
 
 /** Connect-style middleware on `node:http` types: works in Express 4 and 5, Connect, and plain servers. */
@@ -17,15 +18,16 @@ type NodeLocals = { locals?: Record<string, unknown> };
 export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {
   const handler = handlerOf(core);
   return (req, res, next) => {
-    const exchange = nodeExchange(core, req, res);
-    const { request } = exchange;
-    if (handler.isPage(request.path)) {
-      handler.page(exchange).then((response) => write(res, response, request.method), next);
+    // The path alone first: a request no pattern covers costs a pattern match and nothing else.
+    const path = pathOf(urlOf(targetOf(req)));
+    if (handler.isPage(path)) {
+      const exchange = nodeExchange(core, req, res);
+      handler.page(exchange).then((response) => write(res, response, exchange.request.method), next);
       return;
     }
-    const route = handler.route(request);
+    const route = handler.route(methodOf(req), path);
     if (!route) return next();
-    guard(handler, exchange, route, next);
+    guard(handler, nodeExchange(core, req, res), route, next);
   };
 }
 
@@ -47,22 +49,31 @@ export function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage & {
 }
 
 function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessage, ServerResponse>, route: ResolvedRouteOptions, next: (error?: unknown) => void): void {
-  const { req, res } = exchange.context;
-  handler.judge(exchange, route, req).then((answer?: Answer) => {
-    if (!answer) return next();
-    if (answer.setCookie) appendSetCookie(res, answer.setCookie);
-    if (answer.response) return write(res, answer.response, exchange.request.method);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-    const { locals } = res as ServerResponse & NodeLocals;
-    if (locals) locals.sharelock = answer.state;
-    next();
-  }, next);
+  let answer: MaybePromise<Answer | undefined>;
+  try {
+    answer = handler.judge(exchange, route, exchange.context.req);
+  } catch (error) {
+    return next(error);
+  }
+  if (isPromiseLike(answer)) answer.then((later) => act(exchange, later, next), next);
+  else act(exchange, answer, next);
+}
+
+/** Send the device cookie, then answer the request or let it through. */
+function act(exchange: Exchange<IncomingMessage, ServerResponse>, answer: Answer | undefined, next: (error?: unknown) => void): void {
+  if (!answer) return next();
+  const { res } = exchange.context;
+  if (answer.setCookie) appendSetCookie(res, answer.setCookie);
+  if (answer.response) return write(res, answer.response, exchange.request.method);
+  if (answer.headers) for (const name in answer.headers) res.setHeader(name, answer.headers[name]!);
+  const { locals } = res as ServerResponse & NodeLocals;
+  if (locals) locals.sharelock = answer.state;
+  next();
 }
 
 function appendSetCookie(res: ServerResponse, cookie: string): void {
   const existing = res.getHeader('set-cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('set-cookie', [...list, cookie]);
+  res.setHeader('set-cookie', existing === undefined ? cookie : Array.isArray(existing) ? [...existing, cookie] : [String(existing), cookie]);
 }
 
 /** Write a sharelock response on a `node:http` response (also used by adapters that hand over the raw one). */

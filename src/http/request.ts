@@ -25,20 +25,30 @@ export interface RequestLike {
 export function fromNodeRequest(
   req: IncomingMessage & { originalUrl?: string },
   trust: (address: string, hop: number) => boolean,
-  target: string = (typeof req.originalUrl === 'string' ? req.originalUrl : req.url) ?? '/',
+  target: string = targetOf(req),
 ): RequestLike {
-  const { path, url } = parseTarget(target);
+  const url = urlOf(target);
+  const path = pathOf(url);
   const remoteAddress = req.socket?.remoteAddress;
   const forwardedProto = firstValue(req.headers['x-forwarded-proto'])?.split(',')[0]?.trim().toLowerCase();
   const viaTrustedProxy = remoteAddress !== undefined && forwardedProto !== undefined && trust(remoteAddress, 0);
   return {
-    method: (req.method ?? 'GET').toUpperCase(),
+    method: methodOf(req),
     path,
     url,
     headers: req.headers,
     remoteAddress,
     https: Boolean((req.socket as TLSSocket | undefined)?.encrypted) || (viaTrustedProxy && forwardedProto === 'https'),
   };
+}
+
+/** The request target as the client sent it: `originalUrl` (Express and Connect rewrite `url` under a mount path), or `url`. */
+export function targetOf(req: IncomingMessage & { originalUrl?: string }): string {
+  return (typeof req.originalUrl === 'string' ? req.originalUrl : req.url) ?? '/';
+}
+
+export function methodOf(req: IncomingMessage): string {
+  return (req.method ?? 'GET').toUpperCase();
 }
 
 // `scheme://authority` at the start of an absolute-form target (`GET http://host/watch/1`).
@@ -50,16 +60,23 @@ const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
  * bare word) keeps its text as the path, which never starts with `/` and so is judged as protected.
  */
 export function parseTarget(target: string): { path: string; url: string } {
-  let url = target;
-  if (!url.startsWith('/')) {
-    const origin = ABSOLUTE_FORM.exec(url);
-    if (origin) {
-      url = url.slice(origin[0].length);
-      if (!url.startsWith('/')) url = `/${url}`;
-    }
-  }
+  const url = urlOf(target);
+  return { path: pathOf(url), url };
+}
+
+/** The origin form of a request target: as is when it starts with `/`, the absolute form without its scheme and host. */
+export function urlOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const origin = ABSOLUTE_FORM.exec(target);
+  if (!origin) return target;
+  const url = target.slice(origin[0].length);
+  return url.startsWith('/') ? url : `/${url}`;
+}
+
+/** The path of an origin-form URL (see `urlOf`): everything before `?` or `#`. */
+export function pathOf(url: string): string {
   const end = url.search(/[?#]/);
-  return { path: end === -1 ? url : url.slice(0, end), url };
+  return end === -1 ? url : url.slice(0, end);
 }
 
 export function firstValue(value: string | string[] | undefined): string | undefined {
