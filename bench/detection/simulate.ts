@@ -32,6 +32,8 @@ export interface AccountOutcome {
   logouts: number;
   /** Owner verifications that could not be completed. */
   failedVerifications: number;
+  /** Per check, when a policy (enforcing or monitoring) first named it, and first from a sharer's first sharing access on. */
+  flagged: Map<string, { first: number; afterShare?: number }>;
 }
 
 /** How long a challenged sharer keeps coming back before giving up (or buying their own plan). */
@@ -76,7 +78,7 @@ export interface SimulateOptions {
  * (a sharer who dodges clears cookies and retries once per session), and gives up after a few sessions.
  */
 export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>, support: CoreSupport, clock: { at: number }, trace?: (event: RequestTrace) => void, options: SimulateOptions = {}): Promise<AccountOutcome[]> {
-  const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0 }));
+  const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0, flagged: new Map() }));
   const identities = plans.map((p) => identityOf(p, support));
   const seen = plans.map(() => new Set<string>());
   const queue = new EventQueue<Running>();
@@ -102,6 +104,13 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
     outcome.requests++;
     outcome.firstAccessAt ??= at;
     if (device.role === 'sharer') outcome.firstShareAt ??= at;
+
+    for (const reason of decision.verdict.reasons) {
+      if (reason.policy === undefined) continue;
+      const flag = outcome.flagged.get(reason.check) ?? { first: at };
+      if (outcome.firstShareAt !== undefined) flag.afterShare ??= at;
+      outcome.flagged.set(reason.check, flag);
+    }
 
     let next = true;
     switch (decision.verdict.kind) {
