@@ -30,6 +30,11 @@ export class GeoDb {
     this.#blocks.set(prefix, Object.freeze(record));
   }
 
+  /** Forget the memoised answers (so the lab's heap figures are the core's). */
+  forget(): void {
+    this.#answers.clear();
+  }
+
   get size(): number {
     return this.#blocks.size;
   }

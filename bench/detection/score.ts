@@ -35,6 +35,19 @@ export interface CheckFigures {
   sharers: number;
 }
 
+/** What the month cost the core (wall time around `decide()`, on a shared machine: an upper bound). */
+export interface CostFigures {
+  uncached: number;
+  uncachedMeanUs: number;
+  uncachedP50Us: number;
+  uncachedP99Us: number;
+  cached: number;
+  cachedMeanUs: number;
+  devices: number;
+  /** Heap the core holds after the month (store, histories, profiles, caches, network knowledge) per device; with `--expose-gc` only. */
+  heapBytesPerDevice?: number;
+}
+
 export interface Figures {
   preset: Preset;
   seed: number;
@@ -44,6 +57,7 @@ export interface Figures {
   monitor: boolean;
   /** Per check: honest accounts and sharers it was named for (enforcing or monitoring). */
   checks: CheckFigures[];
+  cost?: CostFigures;
   /** The plan's device limit the core was given. */
   devices: number;
   support: CoreSupport;
@@ -68,7 +82,7 @@ export interface Miss {
   checks: string[];
 }
 
-export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; variant: string; monitor: boolean; devices: number; support: CoreSupport; seconds: number }): Figures {
+export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; variant: string; monitor: boolean; devices: number; support: CoreSupport; seconds: number; cost?: CostFigures }): Figures {
   const archetypes = ARCHETYPES.map((a) => archetypeFigures(a.name, a.sharing, outcomes.filter((o) => o.archetype === a.name))).filter((f) => f.accounts > 0);
   const honest = outcomes.filter((o) => !o.sharing);
   const sharing = outcomes.filter((o) => o.sharing);
@@ -195,6 +209,14 @@ export function markdown(all: Figures[]): string {
       lines.push('| check | honest accounts | sharers ≤ 7 d |', '| --- | ---: | ---: |');
       for (const c of f.checks) lines.push(`| \`${c.check}\` | ${c.honest} (${pct(c.honest, f.honest.accounts)}) | ${c.sharers} (${pct(c.sharers, f.sharing.judged)}) |`);
       lines.push('');
+    }
+    if (f.cost) {
+      const c = f.cost;
+      lines.push(
+        `Cost: ${c.uncached.toLocaleString('en')} uncached decisions, mean ${c.uncachedMeanUs} µs, median ${c.uncachedP50Us} µs, p99 ${c.uncachedP99Us} µs; ` +
+          `${c.cached.toLocaleString('en')} cached, mean ${c.cachedMeanUs} µs; ${c.devices.toLocaleString('en')} devices` +
+          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month.` : ' (heap not measured: run with `node --expose-gc`).'),
+      );
     }
     const unjudged = f.sharing.accounts - f.sharing.judged;
     if (unjudged > 0) lines.push(`${unjudged} sharing accounts not judged on 7 days (first sharing access less than 7 days before the month ends${f.sharing.notSharing ? `, or ${f.sharing.notSharing} with no sharing access at all` : ''}).`);

@@ -61,6 +61,16 @@ export interface RequestTrace {
   decision: Decision;
 }
 
+/** What the core's decisions cost over the month, measured around `decide()`. */
+export interface DecisionCost {
+  /** Decisions the verdict cache could not answer, and their wall time in ms each (sorted). */
+  uncachedMs: number[];
+  cachedMs: number;
+  cached: number;
+  /** Distinct device ids the core handed out. */
+  devices: number;
+}
+
 export interface SimulateOptions {
   /**
    * Nobody answers a challenge: every device carries on as if enforcement were off (what an
@@ -68,6 +78,8 @@ export interface SimulateOptions {
    * answering settles before the next request, as `sharelock replay` does, so both see the same.
    */
   passive?: boolean;
+  /** Filled with the cost of each decision. */
+  cost?: DecisionCost;
 }
 
 /**
@@ -82,6 +94,7 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
   const identities = plans.map((p) => identityOf(p, support));
   const seen = plans.map(() => new Set<string>());
   const queue = new EventQueue<Running>();
+  const deviceIds = new Set<string>();
   plans.forEach((plan, account) => {
     for (const session of plan.sessions) queue.push(session.start, { session, account, request: 0, random: new Random(session.key), dodged: false, challenged: false });
   });
@@ -97,7 +110,15 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
 
     device.clearIfDue(at, session.key);
     const req = request(device, session, at, run.request);
+    const misses = options.cost ? guard.stats().cacheMisses : 0;
+    const started = options.cost ? performance.now() : 0;
     const decision = await guard.decide(req, identity);
+    if (options.cost) {
+      const ms = performance.now() - started;
+      if (guard.stats().cacheMisses > misses) options.cost.uncachedMs.push(ms);
+      else [options.cost.cachedMs, options.cost.cached] = [options.cost.cachedMs + ms, options.cost.cached + 1];
+      if (decision.deviceId) deviceIds.add(decision.deviceId);
+    }
     if (options.passive) await new Promise<void>((resolve) => setImmediate(resolve));
     trace?.({ at, session, ip: req.headers['x-forwarded-for'] as string, verdict: decision.verdict.kind, checks: decision.verdict.reasons.map((r) => r.check), request: req, identity, decision });
     if (decision.setCookie) device.cookie = decision.setCookie.split(';', 1)[0];
@@ -155,6 +176,10 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
       ? run.random.uniform(2, 20) * 1000 // the page's own API calls right after it loads
       : Math.min(25 * MINUTE, Math.max(30_000, run.random.exponential(session.gapMs)));
     if (at + gap < session.end) queue.push(at + gap, { ...run, request: run.request + 1 });
+  }
+  if (options.cost) {
+    options.cost.devices = deviceIds.size;
+    options.cost.uncachedMs.sort((a, b) => a - b);
   }
   return outcomes;
 }

@@ -73,7 +73,7 @@ export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
 
 /** Whether an access is from a fixed network that can stand for a place. */
 export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
-  return access.network !== undefined && !access.location?.hosting && !access.location?.mobile;
+  return access.network !== undefined && !access.location?.hosting && !access.location?.mobile && !access.location?.pooled;
 }
 
 /**
@@ -134,7 +134,7 @@ export function recordAccess(
   const mine = clusters.get(place)!;
   for (const other of devices) {
     if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
-    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting ? undefined : other.lastNetwork;
+    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
@@ -264,6 +264,20 @@ export function sameHousehold(profile: AccountProfile, a: string | undefined, b:
   const households = householdsOf(profile);
   const [pa, pb] = [placeOf(profile, a), placeOf(profile, b)];
   return pa !== undefined && pb !== undefined && households.get(pa) === households.get(pb);
+}
+
+/**
+ * Whether an access from `network` may be a device that replaced `device` in the same home: the
+ * same network, the other IP family of the same place, or a place of the household the old device
+ * was used in (its last network may be a carrier's, or the home's IPv4 while the new one shows on
+ * its IPv6 prefix).
+ */
+export function sameHomeAs(profile: AccountProfile, network: string, device: { id: string; lastNetwork?: string }): boolean {
+  if (network === device.lastNetwork || samePlace(profile, network, device.lastNetwork)) return true;
+  const here = placeOf(profile, network);
+  if (!here) return false;
+  for (const place of householdsOf(profile).get(here) ?? []) if (place.devices.includes(device.id)) return true;
+  return false;
 }
 
 export function placeOf(profile: AccountProfile, network: string | undefined): Place | undefined {

@@ -346,6 +346,21 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await friend.open()), 'another network: no slot to take').to.equal('challenge');
   });
 
+  it("lets a new phone take the old one's slot when it first shows on the home's IPv6 and the old one was last seen on its IPv4", async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    expect(kind(await device({ id: 'swapper' }, TV).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    const old = device({ id: 'swapper' }, IPHONE).at(PLACES.parisHome.ip);
+    expect(kind(await old.open())).to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await old.at(PLACES.parisHomeV6a.ip).open()), 'the same phone on the home IPv6: one place').to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await old.at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(hours(3));
+    const replacement = device({ id: 'swapper' }, IPHONE).at(PLACES.parisHomeV6b.ip);
+    expect(kind(await replacement.open()), 'the new phone, on the home IPv6').to.equal('allow');
+    expect((await guard.devices('swapper')).filter((d) => d.status === 'attached')).to.have.length(2);
+  });
+
   it('in monitor mode records what it would do and challenges no one', async () => {
     const { guard, device, clock } = setup({ monitor: true, limits: { devices: 1 } });
     expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
