@@ -1,6 +1,6 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
-import { days } from '../time.js';
+import { days, hours } from '../time.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
 
 /**
@@ -59,6 +59,8 @@ const PRECISE_KM = 250;
  */
 const EGRESS_ADDRESSES = 3;
 const EGRESS_WINDOW_MS = days(3);
+/** Two addresses within this window are enough: a lease renewed twice a day is no home's. */
+const EGRESS_PAIR_WINDOW_MS = hours(12);
 
 export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
@@ -101,6 +103,14 @@ export function recordAccess(
       next.places.push(place);
     }
     changed = true;
+  } else {
+    // Both networks of a dual-stack home may have become places before a device moved between them.
+    const partner = dualStackPartner(next, access, recent, settings);
+    if (partner && partner !== place) {
+      mergeInto(place, partner);
+      next.places = next.places.filter((p) => p !== partner);
+      changed = true;
+    }
   }
   changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
   changed = addTo(place.days, day, MAX_DAYS) || changed;
@@ -145,6 +155,23 @@ export function recordAccess(
   return { profile: changed ? next : profile, changed };
 }
 
+/** One place from two: the IPv4 and IPv6 networks of one home. */
+function mergeInto(place: Place, other: Place): void {
+  place.networks = [...new Set([...other.networks, ...place.networks])].slice(-MAX_NETWORKS);
+  place.devices = [...new Set([...other.devices, ...place.devices])].slice(-MAX_DEVICES);
+  place.days = [...new Set([...other.days, ...place.days])].sort((a, b) => a - b).slice(-MAX_DAYS);
+  place.overlapDays = [...new Set([...other.overlapDays, ...place.overlapDays])].sort((a, b) => a - b).slice(-MAX_DAYS);
+  place.lastSeen = Math.max(place.lastSeen, other.lastSeen);
+  if (place.lat === undefined && other.lat !== undefined) {
+    place.lat = other.lat;
+    place.lon = other.lon!;
+    if (other.accuracyKm !== undefined) place.accuracyKm = other.accuracyKm;
+  }
+  if (place.asn === undefined && other.asn !== undefined) place.asn = other.asn;
+  if (place.country === undefined && other.country !== undefined) place.country = other.country;
+  if (other.addresses) place.addresses = [...other.addresses, ...(place.addresses ?? [])].sort((a, b) => a[1] - b[1]).slice(-EGRESS_ADDRESSES);
+}
+
 function noteAddress(place: Place, ip: string, at: number): boolean {
   const addresses = (place.addresses ??= []);
   if (addresses.some(([known]) => known === ip)) return false;
@@ -155,7 +182,20 @@ function noteAddress(place: Place, ip: string, at: number): boolean {
 
 function showsEgress(place: Place, network: string): boolean {
   const recent = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+  if (recent.length >= 2 && recent.at(-1)![1] - recent.at(-2)![1] <= EGRESS_PAIR_WINDOW_MS) return true;
   return recent.length >= EGRESS_ADDRESSES && recent.at(-1)![1] - recent[0]![1] <= EGRESS_WINDOW_MS;
+}
+
+/**
+ * A place that stands for somewhere a person is: in use on at least `minDays` days, and (for an
+ * IPv4 network, when addresses are recorded) one address there: a network that handed this account
+ * several addresses (a VPN exit per session, a proxy, a carrier pool a database does not flag) is
+ * not where anyone lives, even before it shows enough to be called an egress.
+ */
+export function isStablePlace(place: Place | undefined, minDays: number): boolean {
+  if (!place || place.days.length < minDays) return false;
+  const addresses = place.addresses ?? [];
+  return !place.networks.some((network) => !network.includes(':') && addresses.filter(([ip]) => networkOf(ip) === network).length >= 2);
 }
 
 /** The network leaves its place (the place goes when it has no other network) and joins the egress list. */
