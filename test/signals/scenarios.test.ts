@@ -340,6 +340,24 @@ describe('sharing signals, end to end through decide()', () => {
     expect(checks(decision)).to.include('cloned_device');
   });
 
+  it('challenges a copied device cookie going back and forth between two homes in use the day before', async () => {
+    const { device, clock } = setup();
+    const original = device({ id: 'cloned2' }).at(PLACES.parisHome.ip);
+    expect(kind(await original.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    expect(kind(await original.at(PLACES.newYork.ip).open()), 'one jump').to.equal('allow');
+    clock.advance(hours(24));
+    expect(kind(await original.at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(2));
+    const copy = original.clone().at(PLACES.newYork.ip);
+    expect(kind(await copy.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    expect(kind(await original.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    const decision = await copy.open();
+    expect(checks(decision)).to.include('cloned_device');
+  });
+
   it('lets one phone hop between three distant places within two hours (corporate proxy, misplaced carrier, home): no copy goes back and forth', async () => {
     const { device, clock } = setup();
     const phone = device({ id: 'hopper' }, IPHONE);
