@@ -266,8 +266,10 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boo
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
-    const [p, q] = [main(six, true), main(four, false)];
-    if (p && q && family(p) === 'v6' && family(q) === 'v4' && mayBeTogether(p, q, apartKm)) return true;
+    const q = main(four, false);
+    if (!q || family(q) !== 'v4') continue;
+    // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
+    if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }
