@@ -43,19 +43,26 @@ const MAX_OBSERVERS = 8;
  * deployment learns on its own traffic.
  */
 export class NetworkKnowledge {
-  readonly #observations: Map<string, LRUCache<string, Observations>>;
+  // Allocated on the first access (an LRU cache preallocates its capacity): an instance that never judges costs nothing.
+  #observations: Map<string, LRUCache<string, Observations>> | undefined;
   /** Blocks shown to be shared egress, kept apart so that busy observation tables do not push conclusions out. */
-  readonly #shared: LRUCache<string, true>;
+  #sharedBlocks: LRUCache<string, true> | undefined;
 
-  constructor(capacity = 8_192) {
-    this.#observations = new Map([NAT, POOL_24, POOL_16, POOL_V6].map((r) => [r.name, new LRUCache<string, Observations>({ max: capacity })]));
-    this.#shared = new LRUCache<string, true>({ max: capacity });
+  constructor(readonly capacity = 8_192) {}
+
+  get #shared(): LRUCache<string, true> {
+    return (this.#sharedBlocks ??= new LRUCache<string, true>({ max: this.capacity }));
+  }
+
+  #table(rule: Rule): LRUCache<string, Observations> {
+    this.#observations ??= new Map([NAT, POOL_24, POOL_16, POOL_V6].map((r) => [r.name, new LRUCache<string, Observations>({ max: this.capacity })]));
+    return this.#observations.get(rule.name)!;
   }
 
   /** Blocks held (observations and conclusions), for the heap figures. */
   get size(): number {
-    let n = this.#shared.size;
-    for (const table of this.#observations.values()) n += table.size;
+    let n = this.#sharedBlocks?.size ?? 0;
+    for (const table of this.#observations?.values() ?? []) n += table.size;
     return n;
   }
 
@@ -99,7 +106,7 @@ export class NetworkKnowledge {
   #note(rule: Rule, block: string, observer: number, unit: number, at: number): boolean {
     const key = `${rule.name}:${block}`;
     if (this.#shared.get(key)) return true;
-    const table = this.#observations.get(rule.name)!;
+    const table = this.#table(rule);
     let observations = table.get(key);
     if (!observations) table.set(key, (observations = new Map()));
     let seen = observations.get(observer);
