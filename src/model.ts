@@ -67,6 +67,12 @@ export interface Location {
   hosting?: boolean;
   /** A carrier (mobile) network: addresses are pooled and geolocated coarsely. */
   mobile?: boolean;
+  /**
+   * Learned by sharelock from the traffic of every account, not from the database: the address is
+   * in a shared egress (a NAT used by unrelated accounts, a pool handing out new addresses within
+   * hours). Like `hosting` and `mobile`, it says nothing about where the person is.
+   */
+  pooled?: boolean;
 }
 
 /**

@@ -20,11 +20,12 @@ import { resolveOptions, resolveRouteOptions, type Config, type Options, type Re
 import { firstValue, isPageNavigation, type RequestLike } from './http/request.js';
 import { matchRoute } from './routes.js';
 import { GeoResolver } from './geo/resolver.js';
+import { NetworkKnowledge } from './net/knowledge.js';
 import { networkOf } from './net/network.js';
 import { evaluate } from './policy/engine.js';
 import type { Policy } from './policy/policy.js';
 import type { SignalContext } from './signals/context.js';
-import { readProfile, recordAccess, type AccountProfile } from './signals/households.js';
+import { readProfile, recordAccess, sameHomeAs, type AccountProfile } from './signals/households.js';
 import { safeReturnTo } from './challenge/return-to.js';
 import { routeMiddleware, type NodeMiddleware } from './http/node.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -124,6 +125,8 @@ export class Sharelock<Req = any, Res = any> {
   readonly #stats: Stats = { decisions: 0, allow: 0, challenge: 0, logout: 0, suspended: 0, deny: 0, cacheHits: 0, cacheMisses: 0, storeFailures: 0, identifyFailures: 0, monitored: 0, monitoredAccounts: 0, policies: {} };
   readonly #monitoredAccounts = new Set<string>();
   readonly #geo: GeoResolver;
+  /** Shared egress learned from every account's traffic (judged requests only). */
+  readonly #networks = new NetworkKnowledge();
   readonly #ingestor: Ingestor;
   readonly #conversions: ConversionTracker;
   readonly #events = new Events((name, error) => this.#once(`event:${name}`, () => this.config.logger.error(`A '${name}' event listener failed; the request was not affected (logged once).`, error)));
@@ -365,6 +368,8 @@ export class Sharelock<Req = any, Res = any> {
     const allowed = lists.allow?.match(subject, input.access.at) ?? this.#lists.match('allow', subject, input.access.at);
     // A device known only from events, when they do not count: recorded, never refused a slot.
     input.force = allowed !== undefined || !this.config.enforceLimits || ingested?.uncounted === true;
+    // An address block unrelated accounts share, or that hands one device new addresses within hours: no place, no journey.
+    if (this.#networks.observe(identity.id, subject.ip, input.access.at)) input.access.location = { ...input.access.location, pooled: true };
 
     let result: AttachResult;
     try {
@@ -375,7 +380,7 @@ export class Sharelock<Req = any, Res = any> {
     // The store answers: read the dynamic entries in the background if they changed or are 30 s old.
     this.#lists.refresh();
     // A browser whose cookies were cleared comes back as a new device: let it take its old slot.
-    const replaced = result.outcome.kind === 'over_limit' ? this.#replacedBy(input, result.snapshot.devices) : undefined;
+    const replaced = result.outcome.kind === 'over_limit' ? this.#replacedBy(input, result.snapshot.devices, readProfile(result.snapshot.profile)) : undefined;
     if (replaced) {
       try {
         await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));
@@ -788,15 +793,16 @@ export class Sharelock<Req = any, Res = any> {
 
   /**
    * The attached device this new one most likely is, after its cookies were cleared: the same
-   * browser and OS on the same network, unused for an hour. Cookie clearing never buys a free
-   * slot this way: the new device takes the old one's.
+   * browser and OS in the same home (the same network, the home's other IP family, or the
+   * household the old one was last used in, see `sameHomeAs`), unused for an hour. Cookie clearing
+   * never buys a free slot this way: the new device takes the old one's.
    */
-  #replacedBy(input: AttachInput, devices: readonly DeviceRecord[]): DeviceRecord | undefined {
+  #replacedBy(input: AttachInput, devices: readonly DeviceRecord[], profile: AccountProfile): DeviceRecord | undefined {
     const { network, at } = input.access;
     if (network === undefined) return undefined;
     const sameAgent = JSON.stringify(input.agent);
     return devices
-      .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && d.lastNetwork === network)
+      .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && sameHomeAs(profile, network, d))
       .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS && JSON.stringify(d.agent) === sameAgent)
       .sort((a, b) => a.lastSeen - b.lastSeen)[0];
   }

@@ -18,8 +18,21 @@ export class GeoDb {
   readonly #answers = new Map<string, GeoRecord | null>();
 
   /** `prefix`: `'a.b.c'` (/24), `'a.b'` (/16), `'x:y:z'` (/48) or `'x:y'` (/32), hextets without leading zeros. */
+  /** A city-only database: latitude, longitude, radius, country and city, no hosting, mobile or ASN. */
+  stripFlags = false;
+
   register(prefix: string, record: GeoRecord | undefined): void {
-    if (record) this.#blocks.set(prefix, Object.freeze(record));
+    if (!record) return;
+    if (this.stripFlags) {
+      const { hosting: _h, mobile: _m, asn: _a, ...rest } = record;
+      record = rest;
+    }
+    this.#blocks.set(prefix, Object.freeze(record));
+  }
+
+  /** Forget the memoised answers (so the lab's heap figures are the core's). */
+  forget(): void {
+    this.#answers.clear();
   }
 
   get size(): number {

@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { createCore } from './core.js';
 import { buildPopulation } from './population.js';
 import { simulate } from './simulate.js';
+import { variant } from './variants.js';
 import { World } from './world.js';
 import type { AccountProfile } from '../../src/signals/households.js';
 
 /**
  * One account's month, request by request: where each device really was, what address and geolocation
  * the core saw, and the verdict. For tuning signals against a case the scorer flags.
- * `node dist/bench/detection/inspect.js --account acct-00042 [--accounts 2000] [--seed 1] [--preset default] [--all]`
+ * `node dist/bench/detection/inspect.js --account acct-00042 [--accounts 2000] [--seed 1] [--variant lab] [--preset default] [--all]`
  * (`--all` prints every request, otherwise only session starts and verdicts other than allow;
  * `--places` prints the account's places after each challenge and at the end).
  */
@@ -20,10 +21,11 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'default' },
     all: { type: 'boolean', default: false },
     places: { type: 'boolean', default: false },
+    variant: { type: 'string', default: 'lab' },
   },
 });
 const seed = Number(values.seed);
-const world = new World(seed);
+const world = new World(seed, variant(values.variant!));
 const plans = buildPopulation(world, seed, Number(values.accounts));
 const plan = plans.find((p) => p.id === values.account) ?? plans[0]!;
 console.log(`${plan.id}: ${plan.archetype}${plan.sharing ? ` (sharing from local day ${plan.shareDay})` : ''}, plan ${plan.identity.plan}`);

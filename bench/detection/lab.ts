@@ -1,8 +1,9 @@
 import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
 import { createCore, PRESETS, type Preset } from './core.js';
 import { buildPopulation } from './population.js';
-import { score, type Figures } from './score.js';
-import { simulate } from './simulate.js';
+import { score, type CostFigures, type Figures } from './score.js';
+import { simulate, type DecisionCost } from './simulate.js';
+import { variant } from './variants.js';
 import { World } from './world.js';
 
 export interface LabOptions {
@@ -12,6 +13,13 @@ export interface LabOptions {
   presets: readonly Preset[];
   /** The plan's device limit (`limits.devices`). Default: sharelock's, 10. */
   devices?: number;
+  /** The world variant (`variants.ts`). Default: `lab`. */
+  variant?: string;
+  /**
+   * Every policy only records (`monitor: true`): nobody is challenged, the traffic is the same for
+   * every check, and each check's verdicts are scored on their own (`Figures.checks`).
+   */
+  monitor?: boolean;
 }
 
 /** Draw the population for the seed and play the month through a fresh core for each preset. */
@@ -20,19 +28,23 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
   for (const preset of options.presets) {
     const started = performance.now();
     // A fresh world and population per run: devices carry state (cookies, patience) from their last run.
-    const world = new World(options.seed);
+    const world = new World(options.seed, variant(options.variant ?? 'lab'));
     const plans = buildPopulation(world, options.seed, options.accounts);
     const clock = { at: 0 };
+    const heapBefore = heapUsed();
     const devices = options.devices ?? DEFAULT_DEVICE_LIMIT;
-    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices);
+    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices, options.monitor === true);
     // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {
       await guard.close();
       break;
     }
     try {
-      const outcomes = await simulate(plans, guard, support, clock);
-      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, devices, support, seconds: (performance.now() - started) / 1000 }));
+      const cost: DecisionCost = { uncachedMs: [], cachedMs: 0, cached: 0, devices: 0 };
+      const outcomes = await simulate(plans, guard, support, clock, undefined, { cost });
+      world.geo.forget();
+      const heapAfter = heapUsed();
+      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter) }));
     } finally {
       await guard.close();
     }
@@ -41,3 +53,27 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
 }
 
 export { PRESETS, type Preset };
+
+/** Heap in use after a full collection, when the lab runs with `node --expose-gc`. */
+function heapUsed(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function costFigures(cost: DecisionCost, before: number | undefined, after: number | undefined): CostFigures {
+  const q = (p: number) => cost.uncachedMs[Math.min(cost.uncachedMs.length - 1, Math.floor(p * cost.uncachedMs.length))] ?? 0;
+  const mean = cost.uncachedMs.reduce((a, b) => a + b, 0) / Math.max(1, cost.uncachedMs.length);
+  return {
+    uncached: cost.uncachedMs.length,
+    uncachedMeanUs: Math.round(mean * 1000),
+    uncachedP50Us: Math.round(q(0.5) * 1000),
+    uncachedP99Us: Math.round(q(0.99) * 1000),
+    cached: cost.cached,
+    cachedMeanUs: Math.round((1000 * cost.cachedMs) / Math.max(1, cost.cached)),
+    devices: cost.devices,
+    ...(before !== undefined && after !== undefined ? { heapBytesPerDevice: Math.round((after - before) / Math.max(1, cost.devices)) } : {}),
+  };
+}

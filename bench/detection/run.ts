@@ -6,10 +6,11 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { createCore } from './core.js';
 import { PRESETS, runLab, type LabOptions, type Preset } from './lab.js';
 import { markdown, type Figures } from './score.js';
+import { variant } from './variants.js';
 
 /**
  * The detection lab: a month of a simulated population played through the real core, scored.
- * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json] [--list]`
+ * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--variant lab|city-only|harsh|city-only-harsh|city-only-v4] [--monitor] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json] [--list]`
  * (`--list` also prints, on stderr, the accounts behind the misses, to look at with `inspect.js --account`).
  * Prints markdown (for BENCHMARKS.md) on stdout, timing on stderr. Presets run in parallel worker
  * threads (`--jobs`, default: one per core); each builds the same population from the seed.
@@ -26,6 +27,8 @@ if (!isMainThread) {
       jobs: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'string' },
       list: { type: 'boolean', default: false },
+      variant: { type: 'string', default: 'lab' },
+      monitor: { type: 'boolean', default: false },
     },
   });
   const accounts = Number(values.accounts);
@@ -46,11 +49,11 @@ if (!isMainThread) {
   presets.sort((a, b) => PRESETS.indexOf(a) - PRESETS.indexOf(b));
 
   const started = performance.now();
-  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, devices, presets: [preset] })), jobs);
+  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, devices, presets: [preset], variant: variant(values.variant!).name, monitor: values.monitor! })), jobs);
   // The target preset first.
   figures.sort((a, b) => (a.preset === 'default' ? -1 : b.preset === 'default' ? 1 : PRESETS.indexOf(a.preset) - PRESETS.indexOf(b.preset)));
   process.stdout.write(markdown(figures));
-  process.stderr.write(`detection lab: ${figures.length} preset(s), ${accounts} accounts, seed ${seed}, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`detection lab: ${figures.length} preset(s), ${accounts} accounts, seed ${seed}, world ${values.variant}${values.monitor ? ', monitor mode' : ''}, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   if (values.list) {
     for (const f of figures) {
       for (const m of f.misses.honest) process.stderr.write(`${f.preset} honest challenged: ${m.id} ${m.archetype} [${m.checks.join(', ')}]\n`);

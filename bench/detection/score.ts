@@ -27,9 +27,37 @@ export interface ArchetypeFigures {
   requests: number;
 }
 
+export interface CheckFigures {
+  check: string;
+  /** Honest accounts a policy named this check for, at any time in the month. */
+  honest: number;
+  /** Judged sharing accounts it was named for within 7 days of their first sharing access. */
+  sharers: number;
+}
+
+/** What the month cost the core (wall time around `decide()`, on a shared machine: an upper bound). */
+export interface CostFigures {
+  uncached: number;
+  uncachedMeanUs: number;
+  uncachedP50Us: number;
+  uncachedP99Us: number;
+  cached: number;
+  cachedMeanUs: number;
+  devices: number;
+  /** Heap the core holds after the month (store, histories, profiles, caches, network knowledge) per device; with `--expose-gc` only. */
+  heapBytesPerDevice?: number;
+}
+
 export interface Figures {
   preset: Preset;
   seed: number;
+  /** The world variant (`variants.ts`). */
+  variant: string;
+  /** Every policy only recorded: `checks` is each check judged on its own, on the same traffic. */
+  monitor: boolean;
+  /** Per check: honest accounts and sharers it was named for (enforcing or monitoring). */
+  checks: CheckFigures[];
+  cost?: CostFigures;
   /** The plan's device limit the core was given. */
   devices: number;
   support: CoreSupport;
@@ -54,7 +82,7 @@ export interface Miss {
   checks: string[];
 }
 
-export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; devices: number; support: CoreSupport; seconds: number }): Figures {
+export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; variant: string; monitor: boolean; devices: number; support: CoreSupport; seconds: number; cost?: CostFigures }): Figures {
   const archetypes = ARCHETYPES.map((a) => archetypeFigures(a.name, a.sharing, outcomes.filter((o) => o.archetype === a.name))).filter((f) => f.accounts > 0);
   const honest = outcomes.filter((o) => !o.sharing);
   const sharing = outcomes.filter((o) => o.sharing);
@@ -72,6 +100,7 @@ export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: 
       notSharing: sharing.filter((o) => o.firstShareAt === undefined).length,
     },
     honestReasons,
+    checks: checkFigures(outcomes),
     archetypes,
     failedVerifications: sum(outcomes.map((o) => o.failedVerifications)),
     misses: {
@@ -114,6 +143,18 @@ function archetypeFigures(archetype: string, sharing: boolean, outcomes: Account
   };
 }
 
+function checkFigures(outcomes: AccountOutcome[]): CheckFigures[] {
+  const names = [...new Set(outcomes.flatMap((o) => [...o.flagged.keys()]))].sort();
+  return names.map((check) => ({
+    check,
+    honest: outcomes.filter((o) => !o.sharing && o.flagged.has(check)).length,
+    sharers: outcomes.filter((o) => {
+      const at = o.flagged.get(check)?.afterShare;
+      return o.sharing && judgedOn7Days(o) && at !== undefined && at < o.firstShareAt! + WINDOW_MS;
+    }).length,
+  }));
+}
+
 /** Accounts per check name (an account counts once per check). */
 function tally(challengesPerAccount: Array<AccountOutcome['challenges']>): Array<[string, number]> {
   const counts = new Map<string, number>();
@@ -140,9 +181,9 @@ export function markdown(all: Figures[]): string {
   const lines: string[] = [];
   for (const f of all) {
     const s = f.support;
-    lines.push(`### Detection lab — preset \`${s.tolerance ? f.preset : 'core defaults'}\``, '');
+    lines.push(`### Detection lab — preset \`${s.tolerance ? f.preset : 'core defaults'}\`, world \`${f.variant}\`${f.monitor ? ' (monitor mode)' : ''}`, '');
     lines.push(
-      `Seed ${f.seed}, ${f.accounts} accounts (${f.honest.accounts} honest, ${f.sharing.accounts} sharing), 30 days, ${f.requests.toLocaleString('en')} protected requests, ${f.seconds.toFixed(0)} s. ` +
+      `Seed ${f.seed}, world variant \`${f.variant}\`, ${f.accounts} accounts (${f.honest.accounts} honest, ${f.sharing.accounts} sharing), 30 days, ${f.requests.toLocaleString('en')} protected requests, ${f.seconds.toFixed(0)} s. ` +
         `Device limit ${f.devices} (family plan 15 devices, 5 people). ` +
         `Core: geolocation ${s.geo ? 'supplied' : 'not supported yet'}, tolerance presets ${s.tolerance ? 'supported' : 'not supported yet (ran the defaults)'}, people limit ${s.peopleLimit ? 'supported' : 'not supported yet'}.`,
       '',
@@ -163,6 +204,20 @@ export function markdown(all: Figures[]): string {
       '',
     );
     lines.push(`Top reasons of honest challenges (accounts): ${f.honestReasons.map(([c, n]) => `\`${c}\` ${n}`).join(', ') || 'none'}.`);
+    if (f.checks.length > 0) {
+      lines.push('', f.monitor ? 'Per check, every policy monitoring (each check on the same, unchallenged traffic):' : 'Per check (named by an enforcing or monitoring policy):', '');
+      lines.push('| check | honest accounts | sharers ≤ 7 d |', '| --- | ---: | ---: |');
+      for (const c of f.checks) lines.push(`| \`${c.check}\` | ${c.honest} (${pct(c.honest, f.honest.accounts)}) | ${c.sharers} (${pct(c.sharers, f.sharing.judged)}) |`);
+      lines.push('');
+    }
+    if (f.cost) {
+      const c = f.cost;
+      lines.push(
+        `Cost: ${c.uncached.toLocaleString('en')} uncached decisions, mean ${c.uncachedMeanUs} µs, median ${c.uncachedP50Us} µs, p99 ${c.uncachedP99Us} µs; ` +
+          `${c.cached.toLocaleString('en')} cached, mean ${c.cachedMeanUs} µs; ${c.devices.toLocaleString('en')} devices` +
+          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month.` : ' (heap not measured: run with `node --expose-gc`).'),
+      );
+    }
     const unjudged = f.sharing.accounts - f.sharing.judged;
     if (unjudged > 0) lines.push(`${unjudged} sharing accounts not judged on 7 days (first sharing access less than 7 days before the month ends${f.sharing.notSharing ? `, or ${f.sharing.notSharing} with no sharing access at all` : ''}).`);
     if (f.failedVerifications > 0) lines.push(`${f.failedVerifications} owner verifications could not be completed through the challenge API.`);

@@ -32,6 +32,8 @@ export interface AccountOutcome {
   logouts: number;
   /** Owner verifications that could not be completed. */
   failedVerifications: number;
+  /** Per check, when a policy (enforcing or monitoring) first named it, and first from a sharer's first sharing access on. */
+  flagged: Map<string, { first: number; afterShare?: number }>;
 }
 
 /** How long a challenged sharer keeps coming back before giving up (or buying their own plan). */
@@ -59,6 +61,16 @@ export interface RequestTrace {
   decision: Decision;
 }
 
+/** What the core's decisions cost over the month, measured around `decide()`. */
+export interface DecisionCost {
+  /** Decisions the verdict cache could not answer, and their wall time in ms each (sorted). */
+  uncachedMs: number[];
+  cachedMs: number;
+  cached: number;
+  /** Distinct device ids the core handed out. */
+  devices: number;
+}
+
 export interface SimulateOptions {
   /**
    * Nobody answers a challenge: every device carries on as if enforcement were off (what an
@@ -66,6 +78,8 @@ export interface SimulateOptions {
    * answering settles before the next request, as `sharelock replay` does, so both see the same.
    */
   passive?: boolean;
+  /** Filled with the cost of each decision. */
+  cost?: DecisionCost;
 }
 
 /**
@@ -76,10 +90,11 @@ export interface SimulateOptions {
  * (a sharer who dodges clears cookies and retries once per session), and gives up after a few sessions.
  */
 export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>, support: CoreSupport, clock: { at: number }, trace?: (event: RequestTrace) => void, options: SimulateOptions = {}): Promise<AccountOutcome[]> {
-  const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0 }));
+  const outcomes: AccountOutcome[] = plans.map((p) => ({ id: p.id, archetype: p.archetype, sharing: p.sharing, requests: 0, challenges: [], kicked: 0, logouts: 0, failedVerifications: 0, flagged: new Map() }));
   const identities = plans.map((p) => identityOf(p, support));
   const seen = plans.map(() => new Set<string>());
   const queue = new EventQueue<Running>();
+  const deviceIds = new Set<string>();
   plans.forEach((plan, account) => {
     for (const session of plan.sessions) queue.push(session.start, { session, account, request: 0, random: new Random(session.key), dodged: false, challenged: false });
   });
@@ -95,13 +110,28 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
 
     device.clearIfDue(at, session.key);
     const req = request(device, session, at, run.request);
+    const misses = options.cost ? guard.stats().cacheMisses : 0;
+    const started = options.cost ? performance.now() : 0;
     const decision = await guard.decide(req, identity);
+    if (options.cost) {
+      const ms = performance.now() - started;
+      if (guard.stats().cacheMisses > misses) options.cost.uncachedMs.push(ms);
+      else [options.cost.cachedMs, options.cost.cached] = [options.cost.cachedMs + ms, options.cost.cached + 1];
+      if (decision.deviceId) deviceIds.add(decision.deviceId);
+    }
     if (options.passive) await new Promise<void>((resolve) => setImmediate(resolve));
     trace?.({ at, session, ip: req.headers['x-forwarded-for'] as string, verdict: decision.verdict.kind, checks: decision.verdict.reasons.map((r) => r.check), request: req, identity, decision });
     if (decision.setCookie) device.cookie = decision.setCookie.split(';', 1)[0];
     outcome.requests++;
     outcome.firstAccessAt ??= at;
     if (device.role === 'sharer') outcome.firstShareAt ??= at;
+
+    for (const reason of decision.verdict.reasons) {
+      if (reason.policy === undefined) continue;
+      const flag = outcome.flagged.get(reason.check) ?? { first: at };
+      if (outcome.firstShareAt !== undefined) flag.afterShare ??= at;
+      outcome.flagged.set(reason.check, flag);
+    }
 
     let next = true;
     switch (decision.verdict.kind) {
@@ -146,6 +176,10 @@ export async function simulate(plans: AccountPlan[], guard: Sharelock<Identity>,
       ? run.random.uniform(2, 20) * 1000 // the page's own API calls right after it loads
       : Math.min(25 * MINUTE, Math.max(30_000, run.random.exponential(session.gapMs)));
     if (at + gap < session.end) queue.push(at + gap, { ...run, request: run.request + 1 });
+  }
+  if (options.cost) {
+    options.cost.devices = deviceIds.size;
+    options.cost.uncachedMs.sort((a, b) => a - b);
   }
   return outcomes;
 }

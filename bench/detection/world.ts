@@ -3,6 +3,7 @@ import { GeoDb, type GeoRecord } from './geo.js';
 import { IpSpace, v4Blocks24, v4Host } from './ip-space.js';
 import { Carrier, CorporateEgress, Home, Inflight, SharedNat, VpnExit, type HomeIspProfile } from './networks.js';
 import { Random } from './random.js';
+import { VARIANTS, type WorldVariant } from './variants.js';
 
 // Share of homes with working IPv6, per country (order of magnitude of Google's IPv6 statistics).
 const V6_SHARE: Record<string, number> = { FR: 0.8, DE: 0.72, IN: 0.75, US: 0.55, GB: 0.5, JP: 0.55, BR: 0.5, MX: 0.45, BE: 0.65, NL: 0.5, CH: 0.5, MY: 0.6, GR: 0.5, AU: 0.35 };
@@ -40,8 +41,13 @@ export class World {
   readonly #random: Random;
   #asn = 3000;
 
-  constructor(seed: number) {
-    this.#random = new Random(seed).fork('world');
+  constructor(
+    seed: number,
+    readonly variant: WorldVariant = VARIANTS.lab!,
+  ) {
+    // The lab variant keeps its historical streams; others draw theirs apart.
+    this.#random = new Random(seed).fork(variant.name === 'lab' ? 'world' : `world-${variant.name}`);
+    if (variant.flags === 'none') this.geo.stripFlags = true;
     this.#space = new IpSpace(this.#random.fork('ip-space'));
     for (const code of Object.keys(COUNTRIES)) {
       this.#isps(code);
@@ -97,7 +103,7 @@ export class World {
 
   #isps(code: string): void {
     const r = this.#random.fork(`isp-${code}`);
-    const base = V6_SHARE[code] ?? 0.3;
+    const base = Math.min(0.98, (V6_SHARE[code] ?? 0.3) * this.variant.v6Scale);
     const profiles: HomeIspProfile[] = [];
     for (let i = 0; i < 3; i++) {
       const asn = this.#nextAsn();
@@ -130,10 +136,11 @@ export class World {
 
   /** Mostly right to within tens of km; sometimes another city of the country, the country only, or nothing. */
   #homeRecord(city: City, asn: number, r: Random, family: 'v4' | 'v6'): GeoRecord | undefined {
+    const harsh = this.variant.geoError === 'harsh';
     const mode = r.weighted<'city' | 'other-city' | 'country' | 'none'>(
       family === 'v4'
-        ? [['city', 74], ['other-city', 14], ['country', 8], ['none', 4]]
-        : [['city', 60], ['other-city', 20], ['country', 15], ['none', 5]],
+        ? harsh ? [['city', 62], ['other-city', 22], ['country', 11], ['none', 5]] : [['city', 74], ['other-city', 14], ['country', 8], ['none', 4]]
+        : harsh ? [['city', 45], ['other-city', 30], ['country', 20], ['none', 5]] : [['city', 60], ['other-city', 20], ['country', 15], ['none', 5]],
     );
     const base = { country: city.country, asn, hosting: false, mobile: false };
     switch (mode) {
@@ -163,12 +170,17 @@ export class World {
       const asn = this.#nextAsn();
       const v4 = [...v4Blocks24(this.#space.v4Block16(), 32, r), ...v4Blocks24(this.#space.v4Block16(), 32, r)];
       const record = (): GeoRecord | undefined => {
-        const mode = r.weighted<'centre' | 'hub-coarse' | 'hub-200' | 'hub-50' | 'country-only' | 'none'>([['centre', 35], ['hub-coarse', 25], ['hub-200', 12], ['hub-50', 8], ['country-only', 12], ['none', 8]]);
+        const mode = r.weighted<'centre' | 'hub-coarse' | 'hub-200' | 'hub-50' | 'country-only' | 'none'>(
+          this.variant.geoError === 'harsh'
+            ? [['centre', 20], ['hub-coarse', 15], ['hub-200', 20], ['hub-50', 25], ['country-only', 10], ['none', 10]]
+            : [['centre', 35], ['hub-coarse', 25], ['hub-200', 12], ['hub-50', 8], ['country-only', 12], ['none', 8]],
+        );
         const base = { country: code, asn, hosting: false, mobile: r.chance(0.85) };
         const hub = r.pick(hubs);
         switch (mode) {
           case 'centre':
-            return { ...base, lat: centre.lat, lon: centre.lon, accuracyKm: 1000 };
+            // The harsh database understates a country centre's radius too.
+            return { ...base, lat: centre.lat, lon: centre.lon, accuracyKm: this.variant.geoError === 'harsh' ? r.pick([300, 500, 1000]) : 1000 };
           case 'hub-coarse':
             return { ...base, lat: hub.lat, lon: hub.lon, accuracyKm: 1000, city: hub.name };
           case 'hub-200':
@@ -184,7 +196,7 @@ export class World {
       };
       for (const block of v4) this.geo.register(block, record());
       let v6: string | undefined;
-      if (r.chance(CARRIER_V6[code] ?? 0.3)) {
+      if (r.chance(Math.min(0.98, (CARRIER_V6[code] ?? 0.3) * this.variant.v6Scale))) {
         v6 = this.#space.v6Block32();
         this.geo.register(v6, record());
       }
@@ -233,7 +245,7 @@ export class World {
       for (const [code, place] of exitsAt) {
         const block = `${block16}.${r.int(0, 255)}`;
         // Commercial VPN ranges are mostly flagged by anonymous-IP databases; fresh ones are not yet.
-        this.geo.register(block, { ...jitter(place, r, 10), accuracyKm: r.pick([10, 20, 50, 100]), country: code, city: place.name, asn, hosting: r.chance(0.88), mobile: false });
+        this.geo.register(block, { ...jitter(place, r, 10), accuracyKm: r.pick([10, 20, 50, 100]), country: code, city: place.name, asn, hosting: r.chance(this.variant.geoError === 'harsh' ? 0.6 : 0.88), mobile: false });
         this.vpnExits.push({ exit: new VpnExit(`${provider} ${place.name}`, block), country: code, place });
       }
     }

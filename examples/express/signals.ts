@@ -192,11 +192,15 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     signal: 'impossible_travel',
     account: 'sig-travel',
-    summary: 'a laptop in Paris, then another computer in New York a minute later',
+    summary: 'a laptop in Paris, then another computer in New York a minute later, two days running',
     expect: { status: 403, verdict: 'challenge', challenge: 'verify', check: 'impossible_travel' },
     async play(p) {
       const laptop = await p.screen('laptop', AGENTS.windows);
       const desktop = await p.screen('desktop', AGENTS.mac);
+      await p.open(laptop, PARIS_HOME);
+      await p.wait(MINUTE);
+      await p.open(desktop, NEW_YORK); // one hop alone could be a misplaced network
+      await p.wait(DAY - MINUTE);
       await p.open(laptop, PARIS_HOME);
       await p.wait(MINUTE);
       p.key = await p.open(desktop, NEW_YORK);
@@ -211,6 +215,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const laptop = await p.screen('laptop', AGENTS.windows);
       await p.open(laptop, PARIS_HOME);
       const copy: Screen = { label: 'the copied cookie', device: laptop.device.copy({ 'user-agent': AGENTS.mac }) };
+      // Both places in use the day before: a copied cookie jumps between homes, not misplaced networks.
+      await p.wait(2 * MINUTE);
+      await p.open(copy, NEW_YORK);
+      await p.wait(DAY);
+      await p.open(laptop, PARIS_HOME);
       await p.wait(2 * MINUTE);
       await p.open(copy, NEW_YORK); // one jump alone could be a misplaced network
       await p.wait(2 * MINUTE);

@@ -22,7 +22,7 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
     activeWindowMs: minutes(5),
     dualStackLinkMs: minutes(30),
     cloneWindowMs: hours(2),
-    travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 1000, minPlaceDays: 0 },
+    travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 1000, minPlaceDays: 2 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },
     people: { minDays: 3, minOverlapDays: 1, overlapWindowMs: minutes(10) },
   },

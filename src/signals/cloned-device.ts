@@ -1,7 +1,7 @@
 import type { Access } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { isEgress, maybeDualStack, samePlace } from './households.js';
+import { isEgress, isStablePlace, maybeDualStack, placeOf, samePlace } from './households.js';
 
 const CLONE_MAX_ACCURACY_KM = 250;
 
@@ -20,7 +20,8 @@ export function clonedDevice(context: SignalContext): SignalResult {
   // A copied cookie shows between precisely placed networks; coarse ones jump by themselves.
   const maxAccuracyKm = Math.min(settings.travel.maxAccuracyKm, CLONE_MAX_ACCURACY_KM);
   // A shared egress (a VPN toggled on and off) is no place to jump to.
-  const placed = (a: Access) => isPrecise(a.location, maxAccuracyKm) && !isEgress(context.profile, a.network);
+  // As for travel: a network in use on fewer than `travel.minPlaceDays` days, or handing out several addresses (an unflagged carrier pool), is no place either.
+  const placed = (a: Access) => isPrecise(a.location, maxAccuracyKm) && !isEgress(context.profile, a.network) && (settings.travel.minPlaceDays === 0 || isStablePlace(placeOf(context.profile, a.network), settings.travel.minPlaceDays));
   const located = context.accesses.filter((a) => a.deviceId === access.deviceId && access.at - a.at <= settings.cloneWindowMs && a.at <= access.at && placed(a));
   if (placed(access) && !located.some((a) => a.at === access.at && a.network === access.network)) located.push(access);
   const jumps: Array<{ from: Access; to: Access }> = [];

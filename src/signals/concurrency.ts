@@ -16,7 +16,7 @@ export function concurrentSessions(context: SignalContext): SignalResult {
   if (mine) {
     for (const device of context.devices) {
       if (!isConcurrent(device, context)) continue;
-      const place = device.lastLocation?.mobile || device.lastLocation?.hosting ? undefined : placeOf(profile, device.lastNetwork);
+      const place = device.lastLocation?.mobile || device.lastLocation?.hosting || device.lastLocation?.pooled ? undefined : placeOf(profile, device.lastNetwork);
       const theirs = place && households.get(place);
       if (theirs && theirs !== mine && !mayBeOneHome(mine, theirs, context.settings.travel.minDistanceKm)) elsewhere.add(theirs);
     }

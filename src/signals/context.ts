@@ -21,8 +21,9 @@ export interface SignalSettings {
      */
     maxAccuracyKm: number;
     /**
-     * Both places must have been in use on this many days: one odd access from a network a
-     * database misplaces (an unflagged VPN or carrier) is not travel. 0 counts any access.
+     * Both places must have been in use on this many days, each with one address (see
+     * `isStablePlace`): one odd access from a network a database misplaces (an unflagged VPN or
+     * carrier) is not travel. 0 counts any access.
      */
     minPlaceDays: number;
   };

@@ -19,6 +19,7 @@ export function isPrecise(location: Location | undefined, maxAccuracyKm: number)
     typeof location.lon === 'number' &&
     !location.hosting &&
     !location.mobile &&
+    !location.pooled &&
     (location.accuracyKm ?? 0) <= maxAccuracyKm
   );
 }

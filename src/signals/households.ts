@@ -1,6 +1,6 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
-import { days } from '../time.js';
+import { days, hours } from '../time.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
 
 /**
@@ -59,6 +59,8 @@ const PRECISE_KM = 250;
  */
 const EGRESS_ADDRESSES = 3;
 const EGRESS_WINDOW_MS = days(3);
+/** Two addresses within this window are enough: a lease renewed twice a day is no home's. */
+const EGRESS_PAIR_WINDOW_MS = hours(12);
 
 export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
@@ -73,7 +75,7 @@ export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
 
 /** Whether an access is from a fixed network that can stand for a place. */
 export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
-  return access.network !== undefined && !access.location?.hosting && !access.location?.mobile;
+  return access.network !== undefined && !access.location?.hosting && !access.location?.mobile && !access.location?.pooled;
 }
 
 /**
@@ -101,6 +103,14 @@ export function recordAccess(
       next.places.push(place);
     }
     changed = true;
+  } else {
+    // Both networks of a dual-stack home may have become places before a device moved between them.
+    const partner = dualStackPartner(next, access, recent, settings);
+    if (partner && partner !== place) {
+      mergeInto(place, partner);
+      next.places = next.places.filter((p) => p !== partner);
+      changed = true;
+    }
   }
   changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
   changed = addTo(place.days, day, MAX_DAYS) || changed;
@@ -134,7 +144,7 @@ export function recordAccess(
   const mine = clusters.get(place)!;
   for (const other of devices) {
     if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
-    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting ? undefined : other.lastNetwork;
+    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
@@ -143,6 +153,23 @@ export function recordAccess(
 
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
+}
+
+/** One place from two: the IPv4 and IPv6 networks of one home. */
+function mergeInto(place: Place, other: Place): void {
+  place.networks = [...new Set([...other.networks, ...place.networks])].slice(-MAX_NETWORKS);
+  place.devices = [...new Set([...other.devices, ...place.devices])].slice(-MAX_DEVICES);
+  place.days = [...new Set([...other.days, ...place.days])].sort((a, b) => a - b).slice(-MAX_DAYS);
+  place.overlapDays = [...new Set([...other.overlapDays, ...place.overlapDays])].sort((a, b) => a - b).slice(-MAX_DAYS);
+  place.lastSeen = Math.max(place.lastSeen, other.lastSeen);
+  if (place.lat === undefined && other.lat !== undefined) {
+    place.lat = other.lat;
+    place.lon = other.lon!;
+    if (other.accuracyKm !== undefined) place.accuracyKm = other.accuracyKm;
+  }
+  if (place.asn === undefined && other.asn !== undefined) place.asn = other.asn;
+  if (place.country === undefined && other.country !== undefined) place.country = other.country;
+  if (other.addresses) place.addresses = [...other.addresses, ...(place.addresses ?? [])].sort((a, b) => a[1] - b[1]).slice(-EGRESS_ADDRESSES);
 }
 
 function noteAddress(place: Place, ip: string, at: number): boolean {
@@ -155,7 +182,20 @@ function noteAddress(place: Place, ip: string, at: number): boolean {
 
 function showsEgress(place: Place, network: string): boolean {
   const recent = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+  if (recent.length >= 2 && recent.at(-1)![1] - recent.at(-2)![1] <= EGRESS_PAIR_WINDOW_MS) return true;
   return recent.length >= EGRESS_ADDRESSES && recent.at(-1)![1] - recent[0]![1] <= EGRESS_WINDOW_MS;
+}
+
+/**
+ * A place that stands for somewhere a person is: in use on at least `minDays` days, and (for an
+ * IPv4 network, when addresses are recorded) one address there: a network that handed this account
+ * several addresses (a VPN exit per session, a proxy, a carrier pool a database does not flag) is
+ * not where anyone lives, even before it shows enough to be called an egress.
+ */
+export function isStablePlace(place: Place | undefined, minDays: number): boolean {
+  if (!place || place.days.length < minDays) return false;
+  const addresses = place.addresses ?? [];
+  return !place.networks.some((network) => !network.includes(':') && addresses.filter(([ip]) => networkOf(ip) === network).length >= 2);
 }
 
 /** The network leaves its place (the place goes when it has no other network) and joins the egress list. */
@@ -226,8 +266,10 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boo
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
-    const [p, q] = [main(six, true), main(four, false)];
-    if (p && q && family(p) === 'v6' && family(q) === 'v4' && mayBeTogether(p, q, apartKm)) return true;
+    const q = main(four, false);
+    if (!q || family(q) !== 'v4') continue;
+    // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
+    if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }
@@ -264,6 +306,20 @@ export function sameHousehold(profile: AccountProfile, a: string | undefined, b:
   const households = householdsOf(profile);
   const [pa, pb] = [placeOf(profile, a), placeOf(profile, b)];
   return pa !== undefined && pb !== undefined && households.get(pa) === households.get(pb);
+}
+
+/**
+ * Whether an access from `network` may be a device that replaced `device` in the same home: the
+ * same network, the other IP family of the same place, or a place of the household the old device
+ * was used in (its last network may be a carrier's, or the home's IPv4 while the new one shows on
+ * its IPv6 prefix).
+ */
+export function sameHomeAs(profile: AccountProfile, network: string, device: { id: string; lastNetwork?: string }): boolean {
+  if (network === device.lastNetwork || samePlace(profile, network, device.lastNetwork)) return true;
+  const here = placeOf(profile, network);
+  if (!here) return false;
+  for (const place of householdsOf(profile).get(here) ?? []) if (place.devices.includes(device.id)) return true;
+  return false;
 }
 
 export function placeOf(profile: AccountProfile, network: string | undefined): Place | undefined {

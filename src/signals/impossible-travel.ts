@@ -1,7 +1,7 @@
 import type { Location } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { isEgress, maybeDualStack, placeOf, sameHousehold } from './households.js';
+import { isEgress, isStablePlace, maybeDualStack, placeOf, sameHousehold } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
@@ -19,7 +19,8 @@ export function impossibleTravel(context: SignalContext): SignalResult {
   const { windowMs, minDistanceKm, minSpeedKmh, maxAccuracyKm, minPlaceDays } = settings.travel;
   let fastest = 0;
   let distance = 0;
-  const established = (network: string | undefined) => minPlaceDays === 0 || (placeOf(context.profile, network)?.days.length ?? 0) >= minPlaceDays;
+  // One hop is no evidence: both ends must be places in use on `minPlaceDays` days, each with one address.
+  const established = (network: string | undefined) => minPlaceDays === 0 || isStablePlace(placeOf(context.profile, network), minPlaceDays);
   const located = (network: string | undefined, location: Location | undefined): location is Location & { lat: number; lon: number } =>
     isPrecise(location, maxAccuracyKm) && established(network) && !isEgress(context.profile, network);
   if (located(access.network, access.location)) {

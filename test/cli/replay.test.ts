@@ -73,16 +73,16 @@ describe('sharelock replay', function () {
       const run = await sharelock(['replay', 'examples/access-log.jsonl', '--json']);
       expect(run.code).to.equal(0);
       const report = JSON.parse(run.stdout) as ReplayReport;
-      expect(report.requests).to.equal(11);
-      expect(report.verdicts).to.deep.include({ allow: 8, challenge: 3 });
-      expect(report.challenged.map((a) => [a.account, a.checks])).to.deep.equal([['acct_bob', ['impossible_travel']], ['acct_carol', ['device_count']]]);
+      expect(report.requests).to.equal(15);
+      expect(report.verdicts).to.deep.include({ allow: 12, challenge: 3 });
+      expect(report.challenged.map((a) => [a.account, a.checks])).to.deep.equal([['acct_carol', ['device_count']], ['acct_bob', ['impossible_travel']]]);
       expect(report.challenges).to.deep.equal({ opened: 2, byKind: { device_limit: 1, verify: 1 } });
     });
 
     it('prints a summary for people', async () => {
       const run = await sharelock(['replay', 'examples/access-log.jsonl']);
       expect(run.code).to.equal(0);
-      expect(run.stdout).to.match(/Replayed 11 requests .*preset default/);
+      expect(run.stdout).to.match(/Replayed 15 requests .*preset default/);
       expect(run.stdout).to.match(/accounts\s+3 seen, 2 would be challenged \(66\.7 %\)/);
       expect(run.stdout).to.match(/impossible_travel\s+1/);
       expect(run.stderr, 'no progress bar off a terminal').to.equal('');

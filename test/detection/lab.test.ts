@@ -3,19 +3,22 @@ import { ARCHETYPES } from '../../bench/detection/archetypes.js';
 import { runLab } from '../../bench/detection/lab.js';
 import { buildPopulation } from '../../bench/detection/population.js';
 import type { Figures } from '../../bench/detection/score.js';
+import { HELD_OUT } from '../../bench/detection/variants.js';
 import { World } from '../../bench/detection/world.js';
 
-// A smaller form of `npm run bench:detection` (2,000 accounts): one seeded month of 1,000 accounts
-// under the default preset, the population BENCHMARKS.md reports. 1,000 because the 0.5 % target
-// needs a few hundred honest accounts to mean anything (with 190, one challenged account is 0.53 %).
-// The targets hold on this seed (0.3 % / 92.7 %) and at the benchmark's 2,000 accounts; on others the
-// catch side does not everywhere yet (BENCHMARKS.md: seed 2 0.5 % / 90.2 %, seed 7 with 800 accounts
-// 0.3 % / 88.4 %), so a failure here after a change is a real regression.
-const ACCOUNTS = 1000;
-const SEED = 1;
+// A small form of `npm run bench:detection`, on a world and seed the rules were NOT tuned on
+// (`HELD_OUT` in bench/detection/variants.ts: a city-only database without hosting/mobile/ASN flags,
+// the harsh geolocation error model, three times the VPN users; seed 12). 300 accounts keep it near a
+// minute; at that size one honest account is 0.4 %, so the bounds below are regression bounds measured
+// on this held-out month (BENCHMARKS.md, detection), not the issue's targets, which it does not meet yet.
+const ACCOUNTS = 300;
+const SEED = HELD_OUT.seeds[1];
+const VARIANT = HELD_OUT.variants[0];
+const HONEST_BOUND = 0.02;
+const CAUGHT_BOUND = 0.8;
 
 /** Everything but the wall-clock time. */
-const stable = ({ seconds: _, ...figures }: Figures) => figures;
+const stable = ({ seconds: _, cost: _cost, ...figures }: Figures) => figures;
 
 describe('detection lab', function () {
   // The month is played through the real core; its cost per request sets the pace.
@@ -23,7 +26,7 @@ describe('detection lab', function () {
   let figures: Figures;
 
   before(async () => {
-    [figures] = (await runLab({ accounts: ACCOUNTS, seed: SEED, presets: ['default'] })) as [Figures];
+    [figures] = (await runLab({ accounts: ACCOUNTS, seed: SEED, variant: VARIANT, presets: ['default'] })) as [Figures];
   });
 
   it('plays every honest archetype and sharer kind', () => {
@@ -41,18 +44,16 @@ describe('detection lab', function () {
     expect(sessions(SEED + 1)).to.not.deep.equal(sessions(SEED));
   });
 
-  // Regression bounds on this seed: the signals must not slide back towards the textbook rules
-  // (26 % of honest accounts challenged, 67 % of sharers caught). The issue's targets are below.
-  it('challenges few honest accounts and catches most sharers', () => {
-    expect(figures.honest.challenged / figures.honest.accounts, 'honest accounts challenged').to.be.at.most(0.04);
-    expect(figures.sharing.caught / figures.sharing.judged, 'sharers caught within 7 days').to.be.at.least(0.8);
+  it('reports every check it named, and what the decisions cost', () => {
+    expect(figures.variant).to.equal(VARIANT);
+    expect(figures.checks.map((c) => c.check)).to.include.members(['people_count', 'impossible_travel']);
+    expect(figures.cost?.uncached, 'uncached decisions').to.be.greaterThan(0);
   });
 
-  it('challenges at most 0.5 % of honest accounts under the default preset', () => {
-    expect(figures.honest.challenged / figures.honest.accounts).to.be.at.most(0.005);
-  });
-
-  it('catches at least 90 % of sharing accounts within 7 days of their first sharing access', () => {
-    expect(figures.sharing.caught / figures.sharing.judged).to.be.at.least(0.9);
+  // Regression bounds on this held-out month (measured: see BENCHMARKS.md). Before issue 21's changes
+  // the same kind of world gave 5–7 % honest challenged.
+  it('challenges few honest accounts and catches most sharers on a world it was not tuned on', () => {
+    expect(figures.honest.challenged / figures.honest.accounts, 'honest accounts challenged').to.be.at.most(HONEST_BOUND);
+    expect(figures.sharing.caught / figures.sharing.judged, 'sharers caught within 7 days').to.be.at.least(CAUGHT_BOUND);
   });
 });

@@ -47,8 +47,9 @@ describe('npm run demo:signals against the example', () => {
     expect(reasons(key)).to.deep.equal(['device_limit:mobile_device_count']);
   });
 
-  it('asks the owner to prove it when a computer opens in New York a minute after Paris (impossible_travel)', () => {
-    const { key } = scenario('impossible_travel');
+  it('asks the owner to prove it when a computer opens in New York a minute after Paris, on the second day (impossible_travel)', () => {
+    const { key, steps } = scenario('impossible_travel');
+    expect(steps.map((s) => s.status), 'one hop alone is no evidence').to.deep.equal([200, 200, 200, 403]);
     expect(key).to.deep.include({ status: 403, verdict: 'challenge', challenge: 'verify' });
     expect(reasons(key)).to.include('impossible_travel:impossible_travel');
     expect(key!.reasons.find((r) => r.check === 'impossible_travel')!.threshold).to.equal(PRESETS.default.travel.minSpeedKmh);
@@ -56,7 +57,7 @@ describe('npm run demo:signals against the example', () => {
 
   it('lets a copied device cookie jump there and back once, then asks for the owner when it goes back and forth again (cloned_device)', () => {
     const { key, steps } = scenario('cloned_device');
-    expect(steps.map((s) => s.status)).to.deep.equal([200, 200, 200, 403]);
+    expect(steps.map((s) => s.status)).to.deep.equal([200, 200, 200, 200, 200, 403]);
     expect(key).to.deep.include({ verdict: 'challenge', challenge: 'verify' });
     expect(reasons(key)).to.include('cloned_device:cloned_device');
   });
@@ -99,7 +100,7 @@ describe('npm run demo:signals against the example', () => {
   it('prints each scenario with its statuses, verdicts and reasons', () => {
     const text = printed.join('\n');
     expect(results.every((r) => r.ok)).to.equal(true);
-    expect(text).to.match(/✓ impossible_travel \(sig-travel-\w+\): .+\n\s+day 1 19:00\s+laptop · Paris\s+200 allow\n\s+day 1 19:01\s+desktop · New York\s+403 challenge \(verify\)\n\s+↳ impossible_travel: observed [\d,]+, threshold 1000, policy impossible_travel/);
+    expect(text).to.match(/✓ impossible_travel \(sig-travel-\w+\): .+\n\s+day 1 19:00\s+laptop · Paris\s+200 allow\n\s+day 1 19:01\s+desktop · New York\s+200 allow\n(?:\s+↳ concurrent_sessions.+\n)?\s+day 2 19:00\s+laptop · Paris\s+200 allow\n\s+day 2 19:01\s+desktop · New York\s+403 challenge \(verify\)\n\s+↳ impossible_travel: observed [\d,]+, threshold 1000, policy impossible_travel/);
     expect(text).to.match(/↳ networks_per_hour: observed \d+, threshold \d+, policy high_velocity, monitor/);
     expect(text).to.include(`All ${results.length} scenarios as expected.`);
   });

@@ -27,6 +27,8 @@ function setup(options: Partial<Options<Identity | null>> = {}) {
 const kind = (d: Decision) => d.verdict.kind;
 const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
 const carol: Identity = { id: 'carol', email: 'carol@example.com' };
+/** Judge one hop on its own (`travel.minPlaceDays: 0`), as the tests of travel geometry need; the default asks for two days at each end. */
+const ONE_HOP = { signals: { travel: { minPlaceDays: 0 } } } as const;
 
 /**
  * Evenings at two homes: each day the owner's devices, then `gapMs` later a friend's device at
@@ -44,8 +46,23 @@ async function eveningsAlongside(clock: FakeClock, owner: CoreDevice[], friend: 
 }
 
 describe('sharing signals, end to end through decide()', () => {
-  it("challenges carol's second desktop in New York a minute after her first in Paris", async () => {
+  it("does not challenge one hop to New York, but challenges carol's desktop there once both homes have been in use on two days", async () => {
     const { device, clock } = setup();
+    const paris = device(carol).at(PLACES.parisHome.ip);
+    const newYorker = device(carol).at(PLACES.newYork.ip);
+    expect(kind(await paris.open())).to.equal('allow');
+    clock.advance(minutes(1));
+    expect(kind(await newYorker.open()), 'one hop: a misplaced network as likely as a second person').to.equal('allow');
+    clock.advance(hours(24));
+    expect(kind(await paris.open())).to.equal('allow');
+    clock.advance(minutes(1));
+    const again = await newYorker.open();
+    expect(again.verdict).to.deep.include({ kind: 'challenge' });
+    expect(checks(again)).to.include('impossible_travel');
+  });
+
+  it("challenges carol's second desktop in New York a minute after her first in Paris when one hop is enough (travel.minPlaceDays: 0)", async () => {
+    const { device, clock } = setup(ONE_HOP);
     expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
     clock.advance(minutes(1));
     const newYork = await device(carol).at(PLACES.newYork.ip).open();
@@ -151,7 +168,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('lets a family plan be used from two cities at once, where a one-person plan is challenged', async () => {
-    const { device, clock } = setup();
+    const { device, clock } = setup(ONE_HOP);
     const family: Identity = { id: 'family', limits: { devices: 10, people: 4 } };
     expect(kind(await device(family).at(PLACES.parisHome.ip).open())).to.equal('allow');
     clock.advance(minutes(1));
@@ -187,7 +204,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('counts a country-level location by its certain distance: India against Paris fires, France against Paris does not', async () => {
-    const { device, clock } = setup();
+    const { device, clock } = setup(ONE_HOP);
     expect(kind(await device(carol).at(PLACES.indiaCoarse.ip).open())).to.equal('allow');
     clock.advance(minutes(30));
     expect(checks(await device(carol).at(PLACES.parisHome.ip).open())).to.include('impossible_travel');
@@ -200,7 +217,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('counts a country-level location as "somewhere in this country": no travel within the country, travel abroad', async () => {
-    const { device, clock } = setup();
+    const { device, clock } = setup(ONE_HOP);
     const phone = device({ id: 'us' }, IPHONE).at(PLACES.usCountryLevel.ip);
     expect(kind(await phone.open())).to.equal('allow');
     clock.advance(minutes(1));
@@ -268,7 +285,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('still sees travel from a network with one address (a home) far from another', async () => {
-    const { device, clock } = setup();
+    const { device, clock } = setup(ONE_HOP);
     const laptop = device({ id: 'employee' }).at(PLACES.mumbaiProxy.ip);
     for (let i = 0; i < 3; i++) {
       expect(kind(await laptop.open())).to.equal('allow');
@@ -309,7 +326,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('challenges a device cookie copied to a browser on another continent once both are in use', async () => {
-    const { device, clock } = setup();
+    const { device, clock } = setup(ONE_HOP);
     const original = device({ id: 'cloned' }).at(PLACES.parisHome.ip);
     expect(kind(await original.open())).to.equal('allow');
     clock.advance(minutes(2));
@@ -320,6 +337,24 @@ describe('sharing signals, end to end through decide()', () => {
     clock.advance(minutes(2));
     const decision = await copy.open();
     expect(kind(decision)).to.equal('challenge');
+    expect(checks(decision)).to.include('cloned_device');
+  });
+
+  it('challenges a copied device cookie going back and forth between two homes in use the day before', async () => {
+    const { device, clock } = setup();
+    const original = device({ id: 'cloned2' }).at(PLACES.parisHome.ip);
+    expect(kind(await original.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    expect(kind(await original.at(PLACES.newYork.ip).open()), 'one jump').to.equal('allow');
+    clock.advance(hours(24));
+    expect(kind(await original.at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(2));
+    const copy = original.clone().at(PLACES.newYork.ip);
+    expect(kind(await copy.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    expect(kind(await original.open())).to.equal('allow');
+    clock.advance(minutes(2));
+    const decision = await copy.open();
     expect(checks(decision)).to.include('cloned_device');
   });
 
@@ -346,8 +381,23 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await friend.open()), 'another network: no slot to take').to.equal('challenge');
   });
 
+  it("lets a new phone take the old one's slot when it first shows on the home's IPv6 and the old one was last seen on its IPv4", async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    expect(kind(await device({ id: 'swapper' }, TV).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    const old = device({ id: 'swapper' }, IPHONE).at(PLACES.parisHome.ip);
+    expect(kind(await old.open())).to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await old.at(PLACES.parisHomeV6a.ip).open()), 'the same phone on the home IPv6: one place').to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await old.at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(hours(3));
+    const replacement = device({ id: 'swapper' }, IPHONE).at(PLACES.parisHomeV6b.ip);
+    expect(kind(await replacement.open()), 'the new phone, on the home IPv6').to.equal('allow');
+    expect((await guard.devices('swapper')).filter((d) => d.status === 'attached')).to.have.length(2);
+  });
+
   it('in monitor mode records what it would do and challenges no one', async () => {
-    const { guard, device, clock } = setup({ monitor: true, limits: { devices: 1 } });
+    const { guard, device, clock } = setup({ ...ONE_HOP, monitor: true, limits: { devices: 1 } });
     expect(kind(await device(carol).at(PLACES.parisHome.ip).open())).to.equal('allow');
     clock.advance(minutes(1));
     const decision = await device(carol).at(PLACES.newYork.ip).open();
@@ -358,7 +408,7 @@ describe('sharing signals, end to end through decide()', () => {
   });
 
   it('spares a device whose owner just proved it is theirs', async () => {
-    const { guard, device, clock } = setup();
+    const { guard, device, clock } = setup(ONE_HOP);
     await device(carol).at(PLACES.parisHome.ip).open();
     clock.advance(minutes(1));
     const traveller = device(carol).at(PLACES.newYork.ip);

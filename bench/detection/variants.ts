@@ -1,0 +1,42 @@
+/**
+ * Worlds the lab can build, varied independently of the rules they test: how the geolocation
+ * database errs, whether it has hosting/mobile/ASN flags at all (a city-only database has latitude,
+ * longitude, radius and country only), how much of the world has IPv6, how many people use a VPN.
+ *
+ * Tuning and held-out are marked here, once: rules are tuned on the `tuning` variants and seeds,
+ * and BENCHMARKS.md reports the `heldOut` ones as they come, without tuning on them.
+ */
+export interface WorldVariant {
+  name: string;
+  /** `full`: hosting, mobile and ASN as a MaxMind-like database gives them; `none`: a city-only database. */
+  flags: 'full' | 'none';
+  /** `lab`: the error model the rules were first built on; `harsh`: more homes in the wrong city, carriers confidently at a hub, fewer VPN blocks flagged. */
+  geoError: 'lab' | 'harsh';
+  /** Multiplies every IPv6 share (homes and carriers), capped at 0.98. */
+  v6Scale: number;
+  /** Multiplies the population weight of the named archetypes (e.g. more VPN users). */
+  weights?: Readonly<Record<string, number>>;
+}
+
+export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
+  // The world the rules were shaped on in earlier sessions.
+  lab: { name: 'lab', flags: 'full', geoError: 'lab', v6Scale: 1 },
+  // The same world seen through a city-only database.
+  'city-only': { name: 'city-only', flags: 'none', geoError: 'lab', v6Scale: 1 },
+  // A worse database, still with flags, and more IPv6.
+  harsh: { name: 'harsh', flags: 'full', geoError: 'harsh', v6Scale: 1.25 },
+  // Held out: city-only and the harsh error model, three times the VPN users, more IPv6.
+  'city-only-harsh': { name: 'city-only-harsh', flags: 'none', geoError: 'harsh', v6Scale: 1.25, weights: { 'vpn-user': 3, traveller: 1.5 } },
+  // Held out: city-only, little IPv6 (mostly IPv4 homes and carriers), more travellers and corporate users.
+  'city-only-v4': { name: 'city-only-v4', flags: 'none', geoError: 'lab', v6Scale: 0.4, weights: { traveller: 2, corporate: 2, 'vpn-user': 2 } },
+};
+
+/** What rules may be tuned on, and what is kept for reporting. */
+export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
+export const HELD_OUT = { variants: ['city-only-harsh', 'city-only-v4'], seeds: [11, 12] } as const;
+
+export function variant(name: string): WorldVariant {
+  const found = VARIANTS[name];
+  if (!found) throw new Error(`--variant must be one of ${Object.keys(VARIANTS).join(', ')}; got ${name}`);
+  return found;
+}
