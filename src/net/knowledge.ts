@@ -38,9 +38,9 @@ const MAX_OBSERVERS = 8;
  * accounts are each handed new addresses within hours or days is a pool (carrier, VPN, proxy). Not
  * a household, never a place, never a location to travel from.
  *
- * In process memory, bounded (`capacity` blocks per rule, 8 observers each, at most a few hundred
- * bytes a block), keyed by 32-bit hashes: no account id or address is kept. Each instance of a
- * deployment learns on its own traffic.
+ * In process memory, bounded (`capacity` blocks per rule, 8 observers each, a few hundred bytes a
+ * block: about 3 MB at the default 2,048), keyed by the address or block; accounts are kept only
+ * as 32-bit hashes. Each instance of a deployment learns on its own traffic.
  */
 export class NetworkKnowledge {
   // Allocated on the first access (an LRU cache preallocates its capacity): an instance that never judges costs nothing.
@@ -48,7 +48,7 @@ export class NetworkKnowledge {
   /** Blocks shown to be shared egress, kept apart so that busy observation tables do not push conclusions out. */
   #sharedBlocks: LRUCache<string, true> | undefined;
 
-  constructor(readonly capacity = 8_192) {}
+  constructor(readonly capacity = 2_048) {}
 
   get #shared(): LRUCache<string, true> {
     return (this.#sharedBlocks ??= new LRUCache<string, true>({ max: this.capacity }));
