@@ -63,14 +63,19 @@ export function describeExampleSite(name: string, script: string): void {
       }
     });
 
-    it("challenges carol's desktop in New York a minute after Paris, not alice's two desktops behind one Paris IP", async () => {
+    it("challenges carol's desktop in New York a minute after Paris on the second day (one hop is no evidence), not alice's two desktops behind one Paris IP", async () => {
       const paris = { 'x-forwarded-for': '81.2.69.160', 'cf-iplatitude': '48.8566', 'cf-iplongitude': '2.3522', 'cf-ipcountry': 'FR' };
       const newYork = { 'x-forwarded-for': '96.224.10.20', 'cf-iplatitude': '40.7128', 'cf-iplongitude': '-74.0060', 'cf-ipcountry': 'US' };
       const one = new Device(base, paris);
       await one.login('carol-signals');
-      expect((await one.request('/watch/1')).status).to.equal(200);
       const two = new Device(base, newYork);
       await two.login('carol-signals');
+      expect((await one.request('/watch/1')).status).to.equal(200);
+      expect((await two.request('/watch/1')).status, 'one hop alone could be a misplaced network').to.equal(200);
+      // The next day, the same again: both places are in use day after day.
+      const advanced = await fetch(new URL('/dev/clock', base), { method: 'POST', body: new URLSearchParams({ advance: '1d' }) });
+      expect(advanced.ok).to.equal(true);
+      expect((await one.request('/watch/1')).status).to.equal(200);
       const challenged = await two.request('/watch/1', { headers: { accept: 'application/json' } });
       expect(challenged.status).to.equal(403);
       const body = (await challenged.json()) as { reasons: Array<{ check: string }> };
