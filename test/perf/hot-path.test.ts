@@ -6,6 +6,7 @@ import { appMiddleware } from '../../src/http/node.js';
 import { createSharelock, MemoryStore, type AttachInput, type Options } from '../../src/index.js';
 import type { RequestLike } from '../../src/http/request.js';
 import { FakeClock } from '../support/clock.js';
+import { requestLike } from '../fuzz/support.js';
 
 /**
  * What a request costs, counted rather than timed: promises created, store calls, and which parts
@@ -38,14 +39,8 @@ function setup(options: Partial<Options<any>> = {}) {
   return { guard, store, clock };
 }
 
-const neutral = (cookie?: string): RequestLike => ({
-  method: 'GET',
-  path: '/watch/1',
-  url: '/watch/1',
-  headers: { host: 'localhost', 'user-agent': CHROME, ...(cookie ? { cookie } : {}) },
-  remoteAddress: '203.0.113.7',
-  https: false,
-});
+/** The neutral request a protected `GET /watch/1` maps to, with this device cookie. */
+const neutral = (cookie?: string): RequestLike => requestLike(cookie ? { cookie } : {});
 
 /** Promises created while `run` runs synchronously (and whatever it returns). */
 function promisesDuring<T>(run: () => T): { value: T; promises: number } {
