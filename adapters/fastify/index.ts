@@ -79,17 +79,11 @@ export const sharelock = fp(
     await app.register(async (pages) => {
       pages.removeAllContentTypeParsers();
       pages.addContentTypeParser('*', (request: FastifyRequest) => readForm(request.raw));
-      pages.route({
-        method: ['GET', 'HEAD', 'POST'],
-        url: `${guard.config.challenge.basePath}/challenge/*`,
-        handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))),
-      });
-      // The dashboard, when `guard.dashboard()` was called before the plugin was registered.
+      // The challenge pages, and the dashboard when `guard.dashboard()` was called before the plugin was registered.
       const dashboard = handler.dashboardPath;
-      if (dashboard) {
-        for (const url of [dashboard, `${dashboard}/*`]) {
-          pages.route({ method: ['GET', 'HEAD', 'POST'], url, handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))) });
-        }
+      const urls = [`${guard.config.challenge.basePath}/challenge/*`, ...(dashboard ? [dashboard, `${dashboard}/*`] : [])];
+      for (const url of urls) {
+        pages.route({ method: ['GET', 'HEAD', 'POST'], url, handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))) });
       }
     });
     // The ingest endpoint reads its bodies itself (size limit, gzip, JSON), in a scope of its own:
