@@ -12,7 +12,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
  * Decisions on one Redis (loopback), from one and from two app processes, each keeping 50
  * decisions in flight with the verdict cache off (every decision is a miss: a known device of one
  * of 1 000 accounts), then 50 paced clients below saturation (2 000 decisions/s). Reports
- * decisions/s, p50/p99 decision time, Redis round trips and commands per decision, and what a tail is made
+ * decisions/s, p50/p99 decision time, and Redis commands per decision, and what a tail is made
  * of: the longest garbage collection and the longest stall of the event loop (time the process
  * was not running its callbacks: GC, or another job on a shared machine holding the core).
  * `node dist/bench/redis.js` (part of `npm run bench`). BENCH_REDIS_SECONDS (default 5).
@@ -47,19 +47,9 @@ async function worker(url: string, start: number, id: number, perSecond: number)
   // Each account's device, known before the clock starts.
   const cookies: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) cookies.push((await guard.decide(request(), { id: `p${id}-${i}` })).setCookie!.split(';')[0]!);
-  // A transaction (MULTI … EXEC, sent at once by ioredis in one synchronous loop) is one round trip.
   let commands = 0;
-  let roundTrips = 0;
-  let inTransaction = false;
   const sendCommand = client.sendCommand.bind(client);
-  client.sendCommand = (...args: Parameters<typeof sendCommand>) => {
-    commands++;
-    const name = args[0].name.toLowerCase();
-    if (name === 'multi') (roundTrips++, (inTransaction = true));
-    else if (name === 'exec') inTransaction = false;
-    else if (!inTransaction) roundTrips++;
-    return sendCommand(...args);
-  };
+  client.sendCommand = (...args: Parameters<typeof sendCommand>) => (commands++, sendCommand(...args));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, start - Date.now())));
   let longestGc = 0;
   const gcs = new PerformanceObserver((list) => {
@@ -99,7 +89,6 @@ async function worker(url: string, start: number, id: number, perSecond: number)
     p50: times[Math.floor(times.length * 0.5)],
     p99: times[Math.floor(times.length * 0.99)],
     commands,
-    roundTrips,
     longestGc,
     longestStall: stalls.max / 1e6,
     appCpuMs: (cpu.user + cpu.system) / 1000,
@@ -114,7 +103,6 @@ interface Report {
   p50: number;
   p99: number;
   commands: number;
-  roundTrips: number;
   longestGc: number;
   longestStall: number;
   /** CPU the app process used in its timed window. */
@@ -138,7 +126,7 @@ function row(label: string, reports: Report[], one: number): string {
   const perDecision = (ms: number) => ((ms * 1000) / decisions).toFixed(0);
   const appCpu = reports.reduce((sum, r) => sum + r.appCpuMs, 0);
   const redisCpu = Math.max(...reports.map((r) => r.redisCpuMs));
-  return `| ${label} | ${Math.round(rate)} | ${one ? (rate / one).toFixed(2) : ''} | ${worst('p50')} | ${worst('p99')} | ${(reports.reduce((s, r) => s + r.roundTrips, 0) / decisions).toFixed(2)} (${(reports.reduce((s, r) => s + r.commands, 0) / decisions).toFixed(2)}) | ${worst('longestGc')} | ${worst('longestStall')} | ${perDecision(appCpu)} | ${perDecision(redisCpu)} |`;
+  return `| ${label} | ${Math.round(rate)} | ${one ? (rate / one).toFixed(2) : ''} | ${worst('p50')} | ${worst('p99')} | ${(reports.reduce((s, r) => s + r.commands, 0) / decisions).toFixed(2)} | ${worst('longestGc')} | ${worst('longestStall')} | ${perDecision(appCpu)} | ${perDecision(redisCpu)} |`;
 }
 
 async function run(url: string, processes: number, perSecond = 0): Promise<Report[]> {
@@ -161,7 +149,7 @@ if (process.argv[2] === 'worker') {
   const server = await startRedisServer();
   try {
     console.log(`\nRedis on loopback; load average ${loadavg()[0]!.toFixed(2)}; ${seconds} s, ${IN_FLIGHT} decisions in flight per process, verdict cache off (every decision a miss)\n`);
-    console.log('| app processes | decisions/s | vs one process | p50 ms | p99 ms | Redis round trips (commands) per decision | longest GC ms | longest stall ms | app CPU µs per decision | Redis CPU µs per decision |');
+    console.log('| app processes | decisions/s | vs one process | p50 ms | p99 ms | Redis commands per decision | longest GC ms | longest stall ms | app CPU µs per decision | Redis CPU µs per decision |');
     console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const single = await run(server.url, 1);
     const one = single.reduce((sum, r) => sum + r.decisions, 0) / seconds;

@@ -52,8 +52,7 @@ const MAX_TTL_MS = 3650 * DAY_MS;
 /**
  * A store shared by many processes, over ioredis: a single server, Sentinel or Cluster. Each
  * primitive is one Lua script (EVALSHA, reloaded on NOSCRIPT), so two devices racing for the last
- * slot can never both get it, and `attach` costs one round trip (its script and the LRANGE of the
- * history in one MULTI/EXEC).
+ * slot can never both get it, and `attach` costs one round trip.
  *
  * Key layout (`P` is `prefix`, `A` the account id and `C` a challenge id, with `%`, `{` and `}`
  * percent-escaped; an empty id is written `%`):
@@ -175,9 +174,7 @@ export class RedisStore implements Store {
     const window = input.access.at - input.inactiveBefore;
     const ttlMs = clampTtl(Math.max(Number.isNaN(window) ? 0 : window, this.#retentionMs));
     const typeLimit = input.limits[input.type];
-    // The history is read by LRANGE after the script, in the same transaction: through Lua it
-    // would cost Redis several times the CPU of the whole script.
-    const [reply, accesses] = (await ATTACH.runThen(
+    const reply = (await ATTACH.run(
       this.#client,
       [keys.devices, keys.history, keys.status, keys.profile, keys.forced],
       [
@@ -200,9 +197,8 @@ export class RedisStore implements Store {
         input.verified ? '1' : '0',
         groupsArg(input.groups),
       ],
-      (transaction) => transaction.lrange(keys.history, 0, -1),
-    )) as [[string, string | string[], string, string[], string | null, string[], string[]], string[]];
-    const [kind, detail, status, devices, profile, inactive, forced] = reply;
+    )) as [string, string | string[], string, string[], string[], string | null, string[], string[]];
+    const [kind, detail, status, devices, accesses, profile, inactive, forced] = reply;
     const snapshot: AccountSnapshot = {
       status: status === 'suspended' ? 'suspended' : 'active',
       devices: decodeDevices(input.accountId, devices),
@@ -578,7 +574,7 @@ end
 -- Devices detached below as unused, reported with every outcome.
 local inactive = {}
 local function snapshot(kind, detail)
-  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('GET', profile_key) or false, inactive, redis.call('HGETALL', KEYS[5]) }
+  return { kind, detail, redis.call('GET', status_key) or '', redis.call('HGETALL', devices_key), redis.call('LRANGE', history_key, 0, -1), redis.call('GET', profile_key) or false, inactive, redis.call('HGETALL', KEYS[5]) }
 end
 -- '+value' sets, '-' means the access did not say: the field is unknown now, not unchanged.
 local function given(arg)
