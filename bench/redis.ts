@@ -15,7 +15,8 @@ import { startRedisServer } from '../test/support/redis-server.js';
  * decisions/s, p50/p99 decision time, and Redis commands per decision, and what a tail is made
  * of: the longest garbage collection and the longest stall of the event loop (time the process
  * was not running its callbacks: GC, or another job on a shared machine holding the core).
- * `node dist/bench/redis.js` (part of `npm run bench`). BENCH_REDIS_SECONDS (default 5).
+ * `node dist/bench/redis.js` (part of `npm run bench`). BENCH_REDIS_SECONDS (default 5);
+ * BENCH_MIRROR sets the store's `mirroredAccesses` (0: every miss reads the whole history).
  * On a shared machine, `nice -n -20 node dist/bench/redis.js` (as root) shows the tail without
  * the other jobs' share of the cores.
  */
@@ -40,7 +41,7 @@ async function worker(url: string, start: number, id: number, perSecond: number)
     secret: 'bench-secret-bench-secret-bench-secret-0000',
     identify: (req: { id: string }) => ({ id: req.id }),
     protect: ['/watch/*'],
-    store: new RedisStore({ client, prefix: 'bench:' }),
+    store: new RedisStore({ client, prefix: 'bench:', mirroredAccesses: Number(process.env.BENCH_MIRROR ?? 50_000) }),
     cache: { allowTtlMs: 0 },
     logger: { warn: () => {}, error: console.error },
   });

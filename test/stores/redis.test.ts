@@ -211,6 +211,66 @@ describe('RedisStore', () => {
     });
   });
 
+  describe('the history on a miss', () => {
+    /** Each attach reply's history part, [length or -1 for all of it, entries], as Redis sent it. */
+    function recordingHistories(target: Redis): { client: Redis; histories: Array<[number, string[]]> } {
+      const histories: Array<[number, string[]]> = [];
+      const recording = new Proxy(target, {
+        get(object, property, receiver) {
+          const value: unknown = Reflect.get(object, property, receiver);
+          if ((property !== 'evalsha' && property !== 'eval') || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const reply = (await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args)) as unknown[];
+            if (Array.isArray(reply) && Array.isArray(reply[4])) histories.push(reply[4] as [number, string[]]);
+            return reply;
+          };
+        },
+      });
+      return { client: recording, histories };
+    }
+    const visit = (store: RedisStore, accountId: string, i: number, historySize = 50) =>
+      store.attach(attach(accountId, 'dev', { historySize, access: { at: T0 + i, deviceId: 'dev', page: `/lesson/${i}` } }));
+
+    it('brings only the accesses added since this process last judged the account, and hands out the whole history', async () => {
+      const { client: recording, histories } = recordingHistories(client);
+      const store = new RedisStore({ client: recording, prefix: freshPrefix() });
+      for (let i = 0; i < 5; i++) await visit(store, 'acct', i);
+      const { snapshot } = await visit(store, 'acct', 5);
+      expect(snapshot.accesses.map((a) => a.page)).to.deep.equal(['/lesson/0', '/lesson/1', '/lesson/2', '/lesson/3', '/lesson/4', '/lesson/5']);
+      expect(histories.map(([length, entries]) => [length, entries.length])).to.deep.equal([[-1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6, 1]]);
+      expect(Object.isFrozen(snapshot.accesses[0])).to.equal(true);
+    });
+
+    it('keeps the whole history, trimmed to historySize, while two app servers append to one account', async () => {
+      const second = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      try {
+        const prefix = freshPrefix();
+        const servers = [new RedisStore({ client, prefix }), new RedisStore({ client: second, prefix })];
+        for (let i = 0; i < 40; i++) {
+          const { snapshot } = await visit(servers[(i * 7) % 3 === 0 ? 1 : 0]!, 'shared', i, 10);
+          const expected = Array.from({ length: Math.min(i + 1, 10) }, (_, k) => T0 + i - Math.min(i, 9) + k);
+          expect(snapshot.accesses.map((a) => a.at), `visit ${i}`).to.deep.equal(expected);
+        }
+      } finally {
+        second.disconnect();
+      }
+    });
+
+    it('reads the whole history again after the account is erased, or once the mirror has let the account go', async () => {
+      const { client: recording, histories } = recordingHistories(client);
+      const store = new RedisStore({ client: recording, prefix: freshPrefix(), mirroredAccesses: 15 });
+      for (let i = 0; i < 3; i++) await visit(store, 'erased', i);
+      await store.eraseAccount('erased');
+      expect((await visit(store, 'erased', 3)).snapshot.accesses.map((a) => a.at)).to.deep.equal([T0 + 3]);
+      // Two accounts of 10 accesses each do not fit in 15: each visit finds the other evicted.
+      for (let i = 0; i < 10; i++) (await visit(store, 'a', i), await visit(store, 'b', i));
+      histories.length = 0;
+      const { snapshot } = await visit(store, 'a', 10);
+      expect(snapshot.accesses).to.have.length(11);
+      expect(histories[0]![0]).to.equal(-1);
+    });
+  });
+
   describe('several instances', () => {
     let second: Redis;
 
@@ -347,6 +407,7 @@ describe('RedisStore', () => {
       expect(code(() => new RedisStore({ client, maxDevicesPerAccount: 0 }))).to.match(/`maxDevicesPerAccount`.*got 0/);
       expect(code(() => new RedisStore({ client, retentionMs: 1.5 }))).to.match(/`retentionMs`/);
       expect(code(() => new RedisStore({ client, challengeGraceMs: -1 }))).to.match(/`challengeGraceMs`/);
+      expect(code(() => new RedisStore({ client, mirroredAccesses: -1 }))).to.match(/`mirroredAccesses`/);
     });
   });
 
