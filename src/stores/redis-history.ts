@@ -57,7 +57,11 @@ export class HistoryMirror {
   }
 }
 
-/** Entries are shared between decisions (the store contract allows it), so frozen. */
+/** Entries are shared between decisions (the store contract allows it), so frozen, nested objects too. */
 function parse(entry: string): Readonly<Access> {
-  return Object.freeze(JSON.parse(entry) as Access);
+  return JSON.parse(entry, freeze) as Access;
+}
+
+function freeze(_key: string, value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? Object.freeze(value) : value;
 }
