@@ -40,12 +40,12 @@ export class HistoryMirror {
 
   /** The account's history after an attach: what was `held` when the script ran, with the entries the reply adds. */
   merge(accountId: string, held: Mirrored | undefined, [length, entries]: HistoryReply): ReadonlyArray<Readonly<Access>> {
-    const arrived = entries.map(parse);
-    let accesses = arrived;
+    let accesses = entries.map(parse);
     if (length !== WHOLE && held !== undefined) {
-      const all = [...held.accesses, ...arrived];
+      const all = [...held.accesses, ...accesses];
       accesses = all.slice(Math.max(0, all.length - length));
     }
+    Object.freeze(accesses);
     const newest = entries.at(-1) ?? held?.newest;
     if (newest === undefined || accesses.length === 0) this.#accounts?.delete(accountId);
     else this.#accounts?.set(accountId, { newest, accesses });

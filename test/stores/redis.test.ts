@@ -240,6 +240,7 @@ describe('RedisStore', () => {
       expect(histories.map(([length, entries]) => [length, entries.length])).to.deep.equal([[-1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6, 1]]);
       expect(Object.isFrozen(snapshot.accesses[0])).to.equal(true);
       expect(Object.isFrozen(snapshot.accesses[0]!.location)).to.equal(true);
+      expect(Object.isFrozen(snapshot.accesses)).to.equal(true);
     });
 
     it('keeps the whole history, trimmed to historySize, while two app servers append to one account', async () => {
