@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import type { Request } from 'express';
 import type { Server } from 'node:http';
 import type { Sharelock } from '../src/index.js';
 import { SharelockGuard, SharelockModule } from '../adapters/nest/index.js';
@@ -16,11 +15,11 @@ class WatchController {
 
 /**
  * The benchmark's Nest app on platform-express: `GET /watch/:id`, bare or guarded by
- * `SharelockGuard` (as `APP_GUARD`) with the guard `makeGuard` builds.
+ * `SharelockGuard` (as `APP_GUARD`) with this `guard`.
  */
-export async function nestServer(makeGuard?: (header: (req: Request) => string | undefined) => Sharelock<any, any>): Promise<Server> {
-  const imports: DynamicModule[] = makeGuard ? [SharelockModule.forRoot(makeGuard((req) => req.get('x-account')))] : [];
-  @Module({ imports, controllers: [WatchController], providers: makeGuard ? [{ provide: APP_GUARD, useClass: SharelockGuard }] : [] })
+export async function nestServer(guard?: Sharelock<any, any>): Promise<Server> {
+  const imports: DynamicModule[] = guard ? [SharelockModule.forRoot(guard)] : [];
+  @Module({ imports, controllers: [WatchController], providers: guard ? [{ provide: APP_GUARD, useClass: SharelockGuard }] : [] })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: false });
   await app.init();
