@@ -105,6 +105,8 @@ const name = process.argv[2];
 if (name) {
   // The CPU time this server has used (µs): the parent reads it around each measurement.
   process.on('message', (message) => {
+    // A clean exit, so `--cpu-prof` writes its profile (bench/profile.ts).
+    if (message === 'exit') process.exit(0);
     if (message !== 'cpu') return;
     const { user, system } = process.cpuUsage();
     process.send?.({ cpu: user + system });
