@@ -3,12 +3,17 @@ import type { Clock } from './time.js';
 
 interface Entry {
   accountId: string;
+  /** The device the verified cookie names. */
+  deviceId: string;
   expiresAt: number;
   touchedAt: number;
 }
 
 /**
- * Remembers `allow` verdicts per account + device + route policy, so the hot path skips the store.
+ * Remembers `allow` verdicts per account + device cookie + route policy, so the hot path skips the
+ * store. The cookie is keyed as sent, signature and all: only a verified one is ever stored, so a
+ * cached allow needs neither the cookie's verification nor a second lookup, and a forged or altered
+ * cookie can only miss.
  * Expiry uses the injected clock (not lru-cache's own), and an index per account lets a kick or a
  * suspension drop every verdict of that account at once.
  */
@@ -29,8 +34,9 @@ export class VerdictCache {
     });
   }
 
-  static key(accountId: string, deviceId: string, policy: string): string {
-    return `${accountId}\0${deviceId}\0${policy}`;
+  /** `cookie`: the device cookie's signed value, as the browser sends it. */
+  static key(accountId: string, cookie: string, policy: string): string {
+    return `${accountId}\0${cookie}\0${policy}`;
   }
 
   /** A fresh `allow` for this key, or `undefined`. */
@@ -44,10 +50,11 @@ export class VerdictCache {
     return entry;
   }
 
-  allow(key: string, accountId: string): void {
+  /** Call only with a key whose cookie was verified. */
+  allow(key: string, accountId: string, deviceId: string): void {
     if (this.#ttlMs === 0) return;
     const now = this.#now();
-    this.#entries.set(key, { accountId, expiresAt: now + this.#ttlMs, touchedAt: now });
+    this.#entries.set(key, { accountId, deviceId, expiresAt: now + this.#ttlMs, touchedAt: now });
     let keys = this.#byAccount.get(accountId);
     if (!keys) this.#byAccount.set(accountId, (keys = new Set()));
     keys.add(key);
