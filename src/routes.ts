@@ -31,10 +31,11 @@ function matchForm(config: Pick<Config, 'rules' | 'exclude'>, method: string, pa
   // Express treats `/watch/1/` as `/watch/1`; so do the patterns.
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   if (config.exclude?.(trimmed)) return undefined;
-  const spellings = blanks ? new Set([trimmed, asSegments(trimmed), asSegments(path)]) : [trimmed];
+  // Built for unusual paths only: an ordinary one is matched as it is, with nothing allocated.
+  const segments = blanks ? [asSegments(trimmed), asSegments(path)] : undefined;
   for (const rule of config.rules) {
     if (rule.methods && !rule.methods.has(method)) continue;
-    for (const spelling of spellings) if (rule.match(spelling)) return rule.options;
+    if (rule.match(trimmed) || segments?.some(rule.match)) return rule.options;
   }
   return undefined;
 }
