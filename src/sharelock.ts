@@ -271,10 +271,10 @@ export class Sharelock<Req = any, Res = any> {
     const policy = hasKeys(identity.limits) ? `${route.key}|${JSON.stringify(limitsOf(route, identity))}` : route.key;
     // Keyed by the cookie as sent: only a verified cookie was ever stored, so a hit needs no verification.
     const sent = identity.suspended ? undefined : this.#devices.sent(header);
-    const cached = sent === undefined ? undefined : this.#cache.get(VerdictCache.key(identity.id, sent, policy));
+    const now = this.config.now();
+    const cached = sent === undefined ? undefined : this.#cache.get(sent, identity.id, policy, now);
     if (cached) {
       this.#stats.cacheHits++;
-      const now = this.config.now();
       if (now - cached.touchedAt >= this.config.touchIntervalMs) {
         cached.touchedAt = now;
         void this.#attachInput(request, identity, cached.deviceId, limitsOf(route, identity), true).then((input) => this.#touch(input));
@@ -285,11 +285,11 @@ export class Sharelock<Req = any, Res = any> {
     this.#warnInsecure(request, secure);
     const cookie = this.#devices.resolve(header, secure);
     if (identity.suspended) return this.#decided(identity, cookie.deviceId, cookie.setCookie, this.#suspended('identify'));
-    return this.#decideUncached(request, identity, cookie, route, VerdictCache.key(identity.id, cookie.value, policy));
+    return this.#decideUncached(request, identity, cookie, route, policy);
   }
 
   /** A decision the verdict cache could not answer: one store round trip, the signals, the policies. */
-  async #decideUncached(request: RequestLike, identity: PayingIdentity, cookie: DeviceCookie, route: ResolvedRouteOptions, cacheKey: string): Promise<Decision> {
+  async #decideUncached(request: RequestLike, identity: PayingIdentity, cookie: DeviceCookie, route: ResolvedRouteOptions, policy: string): Promise<Decision> {
     this.#stats.cacheMisses++;
 
     // Read by a challenge only, so not on the cached path; and only when the app vouches for what its
@@ -299,7 +299,7 @@ export class Sharelock<Req = any, Res = any> {
     const verdict = await this.#judge(request, identity, input, route);
     this.#judged(identity.id, input, verdict);
     // An allow is reused, unless it only let the request through because the store failed.
-    if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id, cookie.deviceId);
+    if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cookie.value, identity.id, policy, cookie.deviceId);
     return this.#decided(identity, cookie.deviceId, cookie.setCookie, verdict);
   }
 
