@@ -496,8 +496,11 @@ const GLOB: picomatch.PicomatchOptions = { dot: true, flags: 'is' };
 function matcher(list: string[]): (path: string) => boolean {
   const compiled = list.map((glob) => picomatch.makeRe(glob, GLOB));
   const regex = new RegExp(compiled.map((re) => `(?:${re.source})`).join('|'), compiled[0]!.flags);
-  const globs = new Set(list);
-  return (path) => path !== '' && (globs.has(path) || regex.test(path));
+  return (path) => {
+    if (path === '') return false;
+    for (const glob of list) if (path === glob) return true;
+    return regex.test(path);
+  };
 }
 
 const METHOD = /^[A-Z]+$/;
