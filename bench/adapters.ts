@@ -9,8 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * socket, no framework), as CPU nanoseconds per request. Resolves the fraction of a microsecond an
  * HTTP run on a shared machine cannot. Scenarios: a known device answered from the verdict cache,
  * a free user, a path no pattern covers; `noop` is the fake request's own cost (subtract it).
- * `node dist/bench/adapters.js`; BENCH_BEFORE_DIST=<another checkout>/dist measures that build too,
- * interleaved, each adapter and build in its own process. BENCH_ROUNDS (default 3), BENCH_OPS (default 300 000).
+ * `node dist/bench/adapters.js`; BENCH_BEFORE_DIST=<another checkout>/dist measures that build too
+ * (or several: `base=/a/dist,step1=/b/dist`), interleaved, each adapter and build in its own process. BENCH_ROUNDS (default 3), BENCH_OPS (default 300 000).
  */
 const ADAPTERS = ['express', 'koa', 'fastify', 'nest'] as const;
 const SCENARIOS = ['noop', 'cached', 'free user', 'unprotected'] as const;
@@ -120,7 +120,9 @@ if (childDist && childAdapter) {
 } else {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const here = fileURLToPath(new URL('..', import.meta.url));
-  const builds: Array<[string, string]> = [['this build', here], ...(process.env.BENCH_BEFORE_DIST ? [['before', process.env.BENCH_BEFORE_DIST] as [string, string]] : [])];
+  // BENCH_BEFORE_DIST: one directory (`before`), or several as `label=directory,label=directory`.
+  const others = (process.env.BENCH_BEFORE_DIST ?? '').split(',').filter(Boolean).map((entry): [string, string] => (entry.includes('=') ? (entry.split('=', 2) as [string, string]) : ['before', entry]));
+  const builds: Array<[string, string]> = [...others, ['this build', here]];
   const samples = new Map<string, number[]>();
   const startedAt = new Date();
   const loadBefore = loadavg();
