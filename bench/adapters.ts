@@ -8,22 +8,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * Koa middleware, the Fastify hook and the Nest guard, each called on a fresh fake request (no
  * socket, no framework), as CPU nanoseconds per request. Resolves the fraction of a microsecond an
  * HTTP run on a shared machine cannot. Scenarios: a known device answered from the verdict cache,
- * a free user, a path no pattern covers; `noop` is the fake request's own cost (subtract it).
+ * a free user, a path no pattern covers, a known device with the verdict cache off (a miss on the
+ * memory store, awaited); `noop` is the fake request's own cost (subtract it).
  * `node dist/bench/adapters.js`; BENCH_BEFORE_DIST=<another checkout>/dist measures that build too
  * (or several: `base=/a/dist,step1=/b/dist`), interleaved, each adapter and build in its own process. BENCH_ROUNDS (default 3), BENCH_OPS (default 300 000).
  */
 const ADAPTERS = ['express', 'koa', 'fastify', 'nest'] as const;
-const SCENARIOS = ['noop', 'cached', 'free user', 'unprotected'] as const;
+const SCENARIOS = ['noop', 'cached', 'free user', 'unprotected', 'no cache'] as const;
 type Adapter = (typeof ADAPTERS)[number];
 type Scenario = (typeof SCENARIOS)[number];
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
-const ops = Number(process.env.BENCH_OPS ?? 300_000);
+const OPS = Number(process.env.BENCH_OPS ?? 300_000);
 
 /** One request through the adapter; `next` is what the framework's next step would be. */
 type Call = (url: string, next: () => void) => unknown;
 
-async function build(dist: string, adapter: Adapter, free: boolean): Promise<Call> {
+async function build(dist: string, adapter: Adapter, free: boolean, uncached = false): Promise<Call> {
   const load = (path: string) => import(pathToFileURL(resolve(dist, path)).href);
   const { createSharelock } = await load('src/index.js');
   const headers: Record<string, string> = { host: 'localhost', 'user-agent': UA, accept: 'text/html', 'accept-language': 'en', 'x-account': 'bench' };
@@ -32,6 +33,7 @@ async function build(dist: string, adapter: Adapter, free: boolean): Promise<Cal
     identify: free ? () => null : () => ({ id: 'bench', email: 'bench@example.com' }),
     protect: ['/watch/*'],
     logger: { warn: () => {}, error: console.error },
+    ...(uncached ? { cache: { allowTtlMs: 0 } } : {}),
   });
   const first = await guard.decide({ method: 'GET', path: '/watch/1', url: '/watch/1', headers, remoteAddress: '127.0.0.1', https: false }, {});
   if (first.setCookie) headers.cookie = `theme=dark; ${first.setCookie.split(';')[0]}; _ga=GA1.2.3`;
@@ -74,6 +76,7 @@ async function build(dist: string, adapter: Adapter, free: boolean): Promise<Cal
         const http = { getRequest: () => req, getResponse: () => res };
         const allowed = nest.canActivate({ getType: () => 'http', getHandler: () => handler, getClass: () => WatchController, switchToHttp: () => http });
         if (allowed === true) next();
+        else if (allowed instanceof Promise) return allowed.then((ok) => ok && next());
       };
     }
   }
@@ -82,13 +85,18 @@ async function build(dist: string, adapter: Adapter, free: boolean): Promise<Cal
 /** CPU ns per request of `ops` requests, after as many to warm up. */
 async function measure(dist: string, adapter: Adapter, scenario: Scenario): Promise<number> {
   const url = scenario === 'unprotected' ? '/about' : '/watch/1';
-  const call: Call = scenario === 'noop' ? await noop(adapter) : await build(dist, adapter, scenario === 'free user');
+  const call: Call = scenario === 'noop' ? await noop(adapter) : await build(dist, adapter, scenario === 'free user', scenario === 'no cache');
+  // A miss is ~100 times a hit: fewer of them.
+  const ops = scenario === 'no cache' ? Math.ceil(OPS / 20) : OPS;
   let nexts = 0;
   const next = () => void nexts++;
-  for (let i = 0; i < ops; i++) await settle(call(url, next));
+  // A miss reaches `next` later, and Express's middleware and Fastify's hook return nothing to
+  // await: wait for `next` itself, one request at a time, as one client would.
+  const one = scenario === 'no cache' ? () => new Promise<void>((done) => void call(url, () => (next(), done()))) : () => call(url, next);
+  for (let i = 0; i < ops; i++) await settle(one());
   const before = process.cpuUsage();
   for (let i = 0; i < ops; i++) {
-    const result = call(url, next);
+    const result = one();
     // A cached allow is synchronous; anything else is awaited (and shows in the figure).
     if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') await result;
   }
@@ -144,7 +152,7 @@ if (childDist && childAdapter) {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const loads = (load: number[]) => load.map((l) => l.toFixed(2)).join(' ');
-  console.log(`\n${startedAt.toISOString().slice(0, 16)}–${new Date().toISOString().slice(11, 16)} UTC; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${rounds} rounds × ${ops} requests; load average ${loads(loadBefore)} before, ${loads(loadavg())} after\n`);
+  console.log(`\n${startedAt.toISOString().slice(0, 16)}–${new Date().toISOString().slice(11, 16)} UTC; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${rounds} rounds × ${OPS} requests (misses: a twentieth); load average ${loads(loadBefore)} before, ${loads(loadavg())} after\n`);
   console.log(`| adapter | scenario | ${builds.map(([label]) => `${label}: ns/request (sharelock's, minus noop)`).join(' | ')} |`);
   console.log(`| --- | --- | ${builds.map(() => '---:').join(' | ')} |`);
   for (const adapter of ADAPTERS) {
