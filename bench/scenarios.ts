@@ -11,7 +11,8 @@ export const EXPRESS_PEERS = ['express: express-session', 'express: express-rate
 export const SCENARIOS: readonly string[] = [
   ...['express', 'koa', 'fastify'].flatMap((framework) => VARIANTS.map((variant) => `${framework}: ${variant}`)),
   ...EXPRESS_PEERS,
-  ...['nest: bare', 'nest: sharelock (cached)', 'nest: sharelock (no cache)'],
+  // `a no-op guard`: what Nest's guard pipeline costs by itself (an `APP_GUARD` that returns true).
+  ...['nest: bare', 'nest: a no-op guard', 'nest: sharelock (cached)', 'nest: sharelock (no cache)'],
 ];
 
 /** What `npm run bench:quick` runs: the three fast-moving frameworks, without the peers and Nest. */

@@ -95,6 +95,7 @@ async function serve(name: string): Promise<Server> {
     app.get('/watch/:id', (_req, res) => res.send('ok'));
     return createServer(app);
   }
+  if (name === 'nest: a no-op guard') return (await import('./nest-server.js')).nestServer('noop');
   const [framework, variant] = name.split(': ') as [string, Variant];
   const start = FRAMEWORKS[framework];
   if (!start || !VARIANTS.includes(variant)) throw new Error(`Unknown scenario ${name}; use one of ${SCENARIOS.join(', ')}`);
