@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * a free user, a path no pattern covers, a known device with the verdict cache off (a miss on the
  * memory store, awaited); `noop` is the fake request's own cost (subtract it).
  * `node dist/bench/adapters.js`; BENCH_BEFORE_DIST=<another checkout>/dist measures that build too
- * (or several: `base=/a/dist,step1=/b/dist`), interleaved, each adapter and build in its own process. BENCH_ROUNDS (default 3), BENCH_OPS (default 300 000).
+ * (or several: `base=/a/dist,step1=/b/dist`), interleaved, each adapter and build in its own process. BENCH_ROUNDS
+ * (default 3), BENCH_OPS (default 300 000), BENCH_MISS_CONCURRENCY (misses in flight at once, default 1).
  */
 const ADAPTERS = ['express', 'koa', 'fastify', 'nest'] as const;
 const SCENARIOS = ['noop', 'cached', 'free user', 'unprotected', 'no cache'] as const;
@@ -93,16 +94,27 @@ async function measure(dist: string, adapter: Adapter, scenario: Scenario): Prom
   // A miss reaches `next` later, and Express's middleware and Fastify's hook return nothing to
   // await: wait for `next` itself, one request at a time, as one client would.
   const one = scenario === 'no cache' ? () => new Promise<void>((done) => void call(url, () => (next(), done()))) : () => call(url, next);
-  for (let i = 0; i < ops; i++) await settle(one());
+  // BENCH_MISS_CONCURRENCY (default 1): misses in flight at once, as several connections would have.
+  const inFlight = scenario === 'no cache' ? Number(process.env.BENCH_MISS_CONCURRENCY ?? 1) : 1;
+  const run = async () => {
+    for (let i = 0; i < ops; i += inFlight) {
+      if (inFlight > 1) {
+        await Promise.all(Array.from({ length: inFlight }, one));
+        continue;
+      }
+      const result = one();
+      // A cached allow is synchronous; anything else is awaited (and shows in the figure).
+      if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') await result;
+    }
+  };
+  await run();
+  nexts = 0;
   const before = process.cpuUsage();
-  for (let i = 0; i < ops; i++) {
-    const result = one();
-    // A cached allow is synchronous; anything else is awaited (and shows in the figure).
-    if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') await result;
-  }
+  await run();
   const used = process.cpuUsage(before);
-  if (nexts !== 2 * ops) throw new Error(`${adapter} ${scenario}: ${2 * ops - nexts} requests did not reach next()`);
-  return ((used.user + used.system) * 1000) / ops;
+  const done = Math.ceil(ops / inFlight) * inFlight;
+  if (nexts !== done) throw new Error(`${adapter} ${scenario}: ${done - nexts} requests did not reach next()`);
+  return ((used.user + used.system) * 1000) / done;
 }
 
 async function settle(value: unknown): Promise<void> {
