@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, type CanActivate, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import type { Request } from 'express';
 import type { Server } from 'node:http';
 import type { Sharelock } from '../src/index.js';
 import { SharelockGuard, SharelockModule } from '../adapters/nest/index.js';
@@ -14,13 +13,22 @@ class WatchController {
   }
 }
 
+/** A guard that lets everything through: Nest's own cost of running one. */
+@Injectable()
+class NoopGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
 /**
  * The benchmark's Nest app on platform-express: `GET /watch/:id`, bare or guarded by
- * `SharelockGuard` (as `APP_GUARD`) with the guard `makeGuard` builds.
+ * `SharelockGuard` (as `APP_GUARD`) with this `guard`, or by a guard that does nothing (`'noop'`).
  */
-export async function nestServer(makeGuard?: (header: (req: Request) => string | undefined) => Sharelock<any, any>): Promise<Server> {
-  const imports: DynamicModule[] = makeGuard ? [SharelockModule.forRoot(makeGuard((req) => req.get('x-account')))] : [];
-  @Module({ imports, controllers: [WatchController], providers: makeGuard ? [{ provide: APP_GUARD, useClass: SharelockGuard }] : [] })
+export async function nestServer(guard?: Sharelock<any, any> | 'noop'): Promise<Server> {
+  const imports: DynamicModule[] = guard && guard !== 'noop' ? [SharelockModule.forRoot(guard)] : [];
+  const providers = guard === 'noop' ? [{ provide: APP_GUARD, useClass: NoopGuard }] : guard ? [{ provide: APP_GUARD, useClass: SharelockGuard }] : [];
+  @Module({ imports, controllers: [WatchController], providers })
   class BenchModule {}
   const app = await NestFactory.create(BenchModule, { logger: false });
   await app.init();

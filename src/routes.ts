@@ -15,7 +15,7 @@ import type { Config, ResolvedRouteOptions } from './options.js';
 export function matchRoute(config: Pick<Config, 'rules' | 'exclude' | 'defaultRoute'>, method: string, path: string): ResolvedRouteOptions | undefined {
   if (method === 'OPTIONS' || config.rules.length === 0) return undefined;
   if (!path.startsWith('/')) return config.defaultRoute;
-  if (!UNUSUAL.test(path)) return matchForm(config, method, path);
+  if (!isUnusual(path)) return matchForm(config, method, path);
   for (const form of routingForms(path)) {
     const route = matchForm(config, method, form, true);
     if (route) return route;
@@ -31,10 +31,11 @@ function matchForm(config: Pick<Config, 'rules' | 'exclude'>, method: string, pa
   // Express treats `/watch/1/` as `/watch/1`; so do the patterns.
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   if (config.exclude?.(trimmed)) return undefined;
-  const spellings = blanks ? new Set([trimmed, asSegments(trimmed), asSegments(path)]) : [trimmed];
+  // Built for unusual paths only: an ordinary one is matched as it is, with nothing allocated.
+  const segments = blanks ? [asSegments(trimmed), asSegments(path)] : undefined;
   for (const rule of config.rules) {
     if (rule.methods && !rule.methods.has(method)) continue;
-    for (const spelling of spellings) if (rule.match(spelling)) return rule.options;
+    if (rule.match(trimmed) || segments?.some(rule.match)) return rule.options;
   }
   return undefined;
 }
@@ -49,9 +50,26 @@ const BLANK_SEGMENT = /(?<=[^/]\/)(?:\.\.?)?(?=\/|$)/g;
  */
 const asSegments = (path: string) => path.replace(BLANK_SEGMENT, (segment) => '_'.repeat(Math.max(1, segment.length)));
 
-// What can make two spellings of one path: percent-encoding, empty or dot segments (a trailing
-// slash ends in an empty one), `;` parameters.
-const UNUSUAL = /%|\/\/|\/\.|;|.\/$/;
+/**
+ * What can make two spellings of one path: percent-encoding, empty or dot segments (a trailing
+ * slash ends in an empty one), `;` parameters. The regular expression `/%|\/\/|\/\.|;|.\/$/`, as one
+ * pass over the characters: every request of every adapter asks.
+ */
+export function isUnusual(path: string): boolean {
+  const last = path.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const code = path.charCodeAt(i);
+    if (code === 0x25 || code === 0x3b) return true;
+    if (code === 0x2f && i < last) {
+      const next = path.charCodeAt(i + 1);
+      if (next === 0x2f || next === 0x2e) return true;
+    }
+  }
+  // A trailing slash after any character but a line terminator (what `.` leaves out).
+  return last >= 1 && path.charCodeAt(last) === 0x2f && !LINE_TERMINATOR.has(path.charCodeAt(last - 1));
+}
+
+const LINE_TERMINATOR: ReadonlySet<number> = new Set([0x0a, 0x0d, 0x2028, 0x2029]);
 
 /**
  * The spellings of a path that some router routes like the original: as sent; percent-decoded

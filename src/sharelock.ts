@@ -266,27 +266,30 @@ export class Sharelock<Req = any, Res = any> {
   }
 
   #decideFor(request: RequestLike, identity: PayingIdentity | undefined, route: ResolvedRouteOptions): MaybePromise<Decision> {
-    if (!identity) return this.#count({ verdict: { kind: 'allow', reasons: [] } });
-
+    if (!identity) return this.#count(FREE);
+    const header = firstValue(request.headers.cookie);
+    const policy = hasKeys(identity.limits) ? `${route.key}|${JSON.stringify(limitsOf(route, identity))}` : route.key;
+    // Keyed by the cookie as sent: only a verified cookie was ever stored, so a hit needs no verification.
+    const sent = identity.suspended ? undefined : this.#devices.sent(header);
+    const now = this.config.now();
+    const cached = sent === undefined ? undefined : this.#cache.get(sent, identity.id, policy, now);
+    if (cached) {
+      this.#stats.cacheHits++;
+      if (now - cached.touchedAt >= this.config.touchIntervalMs) {
+        cached.touchedAt = now;
+        void this.#attachInput(request, identity, cached.deviceId, limitsOf(route, identity), true).then((input) => this.#touch(input));
+      }
+      return this.#decided(identity, cached.deviceId, undefined, ALLOW);
+    }
     const secure = this.#devices.isSecure(request.https, firstValue(request.headers.host));
     this.#warnInsecure(request, secure);
-    const cookie = this.#devices.resolve(firstValue(request.headers.cookie), secure);
-    if (identity.suspended) return this.#decided(identity, cookie, this.#suspended('identify'));
-
-    const overridden = hasKeys(identity.limits);
-    const cacheKey = VerdictCache.key(identity.id, cookie.deviceId, overridden ? `${route.key}|${JSON.stringify(limitsOf(route, identity))}` : route.key);
-    const cached = this.#cache.get(cacheKey);
-    if (!cached) return this.#decideUncached(request, identity, cookie, route, cacheKey);
-    this.#stats.cacheHits++;
-    if (this.config.now() - cached.touchedAt >= this.config.touchIntervalMs) {
-      cached.touchedAt = this.config.now();
-      void this.#attachInput(request, identity, cookie.deviceId, limitsOf(route, identity), true).then((input) => this.#touch(input));
-    }
-    return this.#decided(identity, cookie, { kind: 'allow', reasons: [] });
+    const cookie = this.#devices.resolve(header, secure);
+    if (identity.suspended) return this.#decided(identity, cookie.deviceId, cookie.setCookie, this.#suspended('identify'));
+    return this.#decideUncached(request, identity, cookie, route, policy);
   }
 
   /** A decision the verdict cache could not answer: one store round trip, the signals, the policies. */
-  async #decideUncached(request: RequestLike, identity: PayingIdentity, cookie: DeviceCookie, route: ResolvedRouteOptions, cacheKey: string): Promise<Decision> {
+  async #decideUncached(request: RequestLike, identity: PayingIdentity, cookie: DeviceCookie, route: ResolvedRouteOptions, policy: string): Promise<Decision> {
     this.#stats.cacheMisses++;
 
     // Read by a challenge only, so not on the cached path; and only when the app vouches for what its
@@ -296,14 +299,14 @@ export class Sharelock<Req = any, Res = any> {
     const verdict = await this.#judge(request, identity, input, route);
     this.#judged(identity.id, input, verdict);
     // An allow is reused, unless it only let the request through because the store failed.
-    if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cacheKey, identity.id);
-    return this.#decided(identity, cookie, verdict);
+    if (verdict.kind === 'allow' && !verdict.reasons.some((r) => r.check === 'store_unavailable')) this.#cache.allow(cookie.value, identity.id, policy, cookie.deviceId);
+    return this.#decided(identity, cookie.deviceId, cookie.setCookie, verdict);
   }
 
   /** A protected request's decision: field by field, as object spreads take V8's slow path. */
-  #decided(identity: PayingIdentity, cookie: DeviceCookie, verdict: Verdict): Decision {
-    const decision: Decision = { verdict, accountId: identity.id, deviceId: cookie.deviceId };
-    if (cookie.setCookie) decision.setCookie = cookie.setCookie;
+  #decided(identity: PayingIdentity, deviceId: string, setCookie: string | undefined, verdict: Verdict): Decision {
+    const decision: Decision = { verdict, accountId: identity.id, deviceId };
+    if (setCookie) decision.setCookie = setCookie;
     return this.#count(decision);
   }
 
@@ -914,6 +917,13 @@ export class Sharelock<Req = any, Res = any> {
     log();
   }
 }
+
+/**
+ * The verdict of a cached allow, and the decision for a free user: one shared, frozen object each,
+ * not two new ones per request.
+ */
+const ALLOW: Verdict = Object.freeze({ kind: 'allow', reasons: Object.freeze([]) as unknown as Reason[] });
+const FREE: Decision = Object.freeze({ verdict: ALLOW });
 
 /** The route's limits under the account's own overrides. */
 function limitsOf(route: ResolvedRouteOptions, identity: PayingIdentity): AttachInput['limits'] {

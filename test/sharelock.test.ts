@@ -67,6 +67,94 @@ describe('sharelock core', () => {
     expect(record!.lastSeen).to.equal(clock.now());
   });
 
+  describe('the verdict cache, keyed by the device cookie as sent', () => {
+    /** A device with a cached allow: its `name=value` cookie, and a request sending any cookie header. */
+    async function cachedDevice(options: Partial<Options<Identity | null>> = {}) {
+      const { guard, store, clock } = setup(options);
+      const device = new CoreDevice(guard, alice);
+      await device.open();
+      await device.open();
+      expect(guard.stats().cacheHits).to.equal(1);
+      const request = (cookie: string | undefined) => ({ ...device.request(), headers: { ...device.request().headers, cookie } });
+      return { guard, store, clock, device, cookie: device.cookie!, request };
+    }
+
+    it('never answers a forged or altered cookie from the cache: it is verified, and a new device', async () => {
+      const { guard, store, cookie, device, request } = await cachedDevice();
+      const [name, value] = cookie.split('=') as [string, string];
+      const [id, mac] = value.split('.') as [string, string];
+      const flipped = (text: string) => (text.startsWith('A') ? `B${text.slice(1)}` : `A${text.slice(1)}`);
+      for (const forged of [`${name}=${id}.${flipped(mac)}`, `${name}=${flipped(id)}.${mac}`, `${name}=${id}`, `${name}="${value}"`, `${name}=${value}x`]) {
+        const attaches = store.attaches.length;
+        const decision = await guard.decide(request(forged), alice);
+        expect(decision.deviceId, forged).not.to.equal(device.cookie?.split('.')[0]?.split('=')[1]);
+        expect(decision.setCookie, forged).to.be.a('string');
+        expect(store.attaches.length, forged).to.equal(attaches + 1);
+      }
+      expect(guard.stats().cacheHits).to.equal(1);
+    });
+
+    it('answers the same cookie spelled with other cookies around it, or percent-encoded, from the cache', async () => {
+      const { guard, store, cookie, request } = await cachedDevice();
+      const attaches = store.attaches.length;
+      const [name, value] = cookie.split('=') as [string, string];
+      for (const header of [`theme=dark; ${cookie}`, ` ${cookie} ; a=1`, `${cookie}; ${name}=other`]) {
+        expect((await guard.decide(request(header), alice)).verdict.kind, header).to.equal('allow');
+      }
+      expect(store.attaches.length).to.equal(attaches);
+      expect(guard.stats().cacheHits).to.equal(4);
+      // A percent-encoded spelling decodes to the same value, so it is the same cache entry.
+      expect((await guard.decide(request(`${name}=${value.replace('.', '%2E')}`), alice)).verdict.kind).to.equal('allow');
+      expect(guard.stats().cacheHits).to.equal(5);
+    });
+
+    it('is per account: the same cookie under another identity is judged afresh', async () => {
+      const { guard, store, request, cookie } = await cachedDevice();
+      const attaches = store.attaches.length;
+      expect((await guard.decide(request(cookie), { id: 'bob' })).verdict.kind).to.equal('allow');
+      expect(store.attaches.length).to.equal(attaches + 1);
+    });
+
+    it('is dropped when the device is kicked or detached, or the account suspended', async () => {
+      for (const action of ['kick', 'detach', 'suspend'] as const) {
+        const { guard, store, device } = await cachedDevice();
+        const [record] = await guard.devices('alice');
+        if (action === 'suspend') await guard.suspend('alice');
+        else await guard[action]('alice', record!.id);
+        const attaches = store.attaches.length;
+        const decision = await device.open();
+        expect(decision.verdict.kind, action).to.not.equal('allow');
+        expect(store.attaches.length, action).to.be.greaterThan(attaches);
+      }
+    });
+
+    it('is not consulted for an identity marked suspended', async () => {
+      const { guard, request, cookie } = await cachedDevice();
+      const decision = await guard.decide(request(cookie), { ...alice, suspended: true });
+      expect(decision.verdict.kind).to.equal('suspended');
+    });
+
+    it('after an eviction, judges the cookie again and caches it again', async () => {
+      const { guard, store, request, cookie } = await cachedDevice({ cache: { max: 1 } });
+      await new CoreDevice(guard, { id: 'bob' }).open();
+      const attaches = store.attaches.length;
+      expect((await guard.decide(request(cookie), alice)).verdict.kind).to.equal('allow');
+      expect(store.attaches.length).to.equal(attaches + 1);
+      expect((await guard.decide(request(cookie), alice)).verdict.kind).to.equal('allow');
+      expect(store.attaches.length).to.equal(attaches + 1);
+    });
+
+    it('caches a new device under the cookie it is given, so its next request is a hit', async () => {
+      const { guard, store } = setup();
+      const device = new CoreDevice(guard, alice);
+      await device.open();
+      const attaches = store.attaches.length;
+      await device.open();
+      expect(store.attaches.length).to.equal(attaches);
+      expect(guard.stats().cacheHits).to.equal(1);
+    });
+  });
+
   it('logs a kicked device out on its very next request, cache or not', async () => {
     const { guard } = setup();
     const device = new CoreDevice(guard, alice);

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { SharelockError, show } from '../../src/errors.js';
 import { readRawBody, type RawBody } from '../../src/http/body.js';
-import { readForm } from '../../src/http/form.js';
+import { readForm, type Form } from '../../src/http/form.js';
 import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
-import { fromNodeRequest, methodOf, pathOf, urlOf } from '../../src/http/request.js';
+import { fromNodeRequest, methodOf, pathOf, urlOf, type RequestLike } from '../../src/http/request.js';
 import { isPromiseLike } from '../../src/maybe-promise.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
@@ -63,8 +63,7 @@ export const sharelock = fp(
       const own = request.routeOptions.config.sharelock;
       if (!pattern && own === undefined) return done();
       // Both are judged and each must allow (the same options are decided once).
-      const exchange = fastifyExchange(guard, request, reply);
-      const answered = handler.judgeEach(exchange, [pattern, own === undefined ? undefined : resolved(own, request.routeOptions)], request, (answer) => act(exchange, answer));
+      const answered = handler.judgeEach(new FastifyExchange(guard, request, reply), pattern, own === undefined ? undefined : resolved(own, request.routeOptions), request, act);
       // An answered request stops here: `done` is not called.
       if (!isPromiseLike(answered)) return answered ? undefined : done();
       answered.then((sent) => (sent ? undefined : done()), done);
@@ -83,7 +82,7 @@ export const sharelock = fp(
       const dashboard = handler.dashboardPath;
       const urls = [`${guard.config.challenge.basePath}/challenge/*`, ...(dashboard ? [dashboard, `${dashboard}/*`] : [])];
       for (const url of urls) {
-        pages.route({ method: ['GET', 'HEAD', 'POST'], url, handler: async (request, reply) => sendResponse(reply, await handler.page(fastifyExchange(guard, request, reply))) });
+        pages.route({ method: ['GET', 'HEAD', 'POST'], url, handler: async (request, reply) => sendResponse(reply, await handler.page(new FastifyExchange(guard, request, reply))) });
       }
     });
     // The ingest endpoint reads its bodies itself (size limit, gzip, JSON), in a scope of its own:
@@ -98,11 +97,7 @@ export const sharelock = fp(
           const refusal = handler.refuseIngestEarly(fromNodeRequest(request.raw, guard.config.trustProxy, request.url));
           return refusal ? sendResponse(reply, refusal) : undefined;
         });
-        const serve = async (request: FastifyRequest, reply: FastifyReply) => {
-          const body = request.body as RawBody | undefined;
-          const exchange = { ...fastifyExchange(guard, request, reply), readBody: async (max: number) => body ?? readRawBody(request.raw, max) };
-          return sendResponse(reply, await handler.page(exchange));
-        };
+        const serve = async (request: FastifyRequest, reply: FastifyReply) => sendResponse(reply, await handler.page(new FastifyExchange(guard, request, reply, request.body as RawBody | undefined)));
         // Above Fastify's own `bodyLimit`, so the endpoint answers an oversized body itself.
         ingest.all(path, { bodyLimit: maxBodyBytes + 1 }, serve);
         ingest.all(`${path}/*`, { bodyLimit: maxBodyBytes + 1 }, serve);
@@ -113,14 +108,31 @@ export const sharelock = fp(
 );
 
 /** The request as the core sees it. The routed URL: `originalUrl` is the one before a `rewriteUrl`. */
-export function fastifyExchange(guard: Sharelock<any, any>, request: FastifyRequest, reply: FastifyReply): Exchange<FastifyRequest, FastifyReply> {
-  return {
-    request: fromNodeRequest(request.raw, guard.config.trustProxy, request.url),
-    context: { req: request, res: reply },
-    // The pages' own parser yields a form; in an `onRequest` hook (Nest) nothing is parsed yet.
-    readForm: () => readForm(request.raw, request.body),
-    readBody: (maxBytes) => readRawBody(request.raw, maxBytes),
-  };
+export class FastifyExchange implements Exchange<FastifyRequest, FastifyReply> {
+  readonly request: RequestLike;
+  readonly context: { req: FastifyRequest; res: FastifyReply };
+  /** The body the ingest scope's own parser already read, if it did. */
+  readonly #body: RawBody | undefined;
+
+  constructor(guard: Sharelock<any, any>, request: FastifyRequest, reply: FastifyReply, body?: RawBody) {
+    this.request = fromNodeRequest(request.raw, guard.config.trustProxy, request.url);
+    this.context = { req: request, res: reply };
+    this.#body = body;
+  }
+
+  /** The pages' own parser yields a form; in an `onRequest` hook (Nest) nothing is parsed yet. */
+  readForm(): Promise<Form> {
+    const request = this.context.req;
+    return readForm(request.raw, request.body);
+  }
+
+  async readBody(maxBytes: number): Promise<RawBody> {
+    return this.#body ?? readRawBody(this.context.req.raw, maxBytes);
+  }
+}
+
+export function fastifyExchange(guard: Sharelock<any, any>, request: FastifyRequest, reply: FastifyReply): FastifyExchange {
+  return new FastifyExchange(guard, request, reply);
 }
 
 /** Write a sharelock response with Fastify's reply (HEAD: headers only). */
@@ -132,7 +144,7 @@ export function sendResponse(reply: FastifyReply, response: HttpResponse): Fasti
 }
 
 /** Write a guarded request's answer; `true` when sharelock answered the request. */
-function act(exchange: Exchange<FastifyRequest, FastifyReply>, answer: Answer): boolean {
+function act(exchange: FastifyExchange, answer: Answer): boolean {
   const { req: request, res: reply } = exchange.context;
   // Fastify appends to Set-Cookie, so the app's own cookies stay.
   if (answer.setCookie) reply.header('set-cookie', answer.setCookie);

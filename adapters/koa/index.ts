@@ -1,11 +1,11 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
-import { readRawBody } from '../../src/http/body.js';
-import { readForm } from '../../src/http/form.js';
+import { readRawBody, type RawBody } from '../../src/http/body.js';
+import { readForm, type Form } from '../../src/http/form.js';
 import { handlerOf, type Answer, type Exchange, type GuardState, type HttpHandler } from '../../src/http/handler.js';
-import { fromNodeRequest, methodOf, pathOf, urlOf } from '../../src/http/request.js';
-import { then, type MaybePromise } from '../../src/maybe-promise.js';
+import { fromNodeRequest, methodOf, pathOf, urlOf, type RequestLike } from '../../src/http/request.js';
+import { isPromiseLike, type MaybePromise } from '../../src/maybe-promise.js';
 import type { HttpResponse } from '../../src/http/response.js';
 
 /**
@@ -41,9 +41,9 @@ export function sharelock(guard: KoaSharelock): Middleware<SharelockState> {
   return (ctx, next) => {
     // The path alone first: a request no pattern covers costs a pattern match and nothing else.
     const path = pathOf(urlOf(ctx.originalUrl));
-    if (handler.isPage(path)) return handler.page(koaExchange(guard, ctx)).then((response) => write(ctx, response));
+    if (handler.isPage(path)) return handler.page(new KoaExchange(guard, ctx)).then((response) => write(ctx, response));
     const route = handler.route(methodOf(ctx.req), path);
-    return route ? judge(handler, ctx, koaExchange(guard, ctx), route, next) : next();
+    return route ? judge(handler, ctx, new KoaExchange(guard, ctx), route, next) : next();
   };
 }
 
@@ -57,30 +57,40 @@ export function sharelock(guard: KoaSharelock): Middleware<SharelockState> {
 export function protect(guard: KoaSharelock, options?: RouteOptions): Middleware<SharelockState> {
   const handler = handlerOf(guard);
   const route = guard.route(options);
-  return (ctx, next) => judge(handler, ctx, koaExchange(guard, ctx), route, next);
+  return (ctx, next) => judge(handler, ctx, new KoaExchange(guard, ctx), route, next);
 }
 
 type KoaContext = ParameterizedContext<SharelockState>;
 
-function koaExchange(guard: KoaSharelock, ctx: KoaContext): Exchange<Context, Context> {
-  // `originalUrl`: a mounted app is judged on the path the client asked for.
-  return {
-    request: fromNodeRequest(ctx.req, guard.config.trustProxy, ctx.originalUrl),
-    context: { req: ctx, res: ctx },
-    // A body parser that already ran left the fields on `ctx.request.body`; else the stream is read.
-    readForm: () => readForm(ctx.req, (ctx.request as { body?: unknown }).body),
-    // koa-bodyparser, when it ran first, leaves `body` and the text it parsed (`rawBody`).
-    readBody: (maxBytes) => {
-      const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
-      return readRawBody(ctx.req, maxBytes, { parsed: body, raw: rawBody });
-    },
-  };
+class KoaExchange implements Exchange<Context, Context> {
+  readonly request: RequestLike;
+  readonly context: { req: Context; res: Context };
+
+  constructor(guard: KoaSharelock, ctx: KoaContext) {
+    // `originalUrl`: a mounted app is judged on the path the client asked for.
+    this.request = fromNodeRequest(ctx.req, guard.config.trustProxy, ctx.originalUrl);
+    this.context = { req: ctx, res: ctx };
+  }
+
+  /** A body parser that already ran left the fields on `ctx.request.body`; else the stream is read. */
+  readForm(): Promise<Form> {
+    const ctx = this.context.req;
+    return readForm(ctx.req, (ctx.request as { body?: unknown }).body);
+  }
+
+  /** koa-bodyparser, when it ran first, leaves `body` and the text it parsed (`rawBody`). */
+  readBody(maxBytes: number): Promise<RawBody> {
+    const ctx = this.context.req;
+    const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
+    return readRawBody(ctx.req, maxBytes, { parsed: body, raw: rawBody });
+  }
 }
 
 /** Synchronous up to `next()` when the verdict was cached. */
-function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, exchange: Exchange<Context, Context>, route: ResolvedRouteOptions, next: Next): MaybePromise<void> {
+function judge(handler: HttpHandler<Context, Context>, ctx: KoaContext, exchange: KoaExchange, route: ResolvedRouteOptions, next: Next): MaybePromise<void> {
   // `ctx` is the key: the app middleware and a route's guard see the same one, so a route policy is decided once.
-  return then(handler.judge(exchange, route, ctx), (answer) => act(ctx, answer, next));
+  const answer = handler.judge(exchange, route, ctx);
+  return isPromiseLike(answer) ? answer.then((later) => act(ctx, later, next)) : act(ctx, answer, next);
 }
 
 function act(ctx: KoaContext, answer: Answer | undefined, next: Next): MaybePromise<void> {

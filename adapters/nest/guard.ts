@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { handlerOf, type Answer } from '../../src/http/handler.js';
+import { handlerOf, type Answer, type Exchange, type HttpHandler } from '../../src/http/handler.js';
 import { isPromiseLike } from '../../src/maybe-promise.js';
 import type { ResolvedRouteOptions, RouteOptions } from '../../src/options.js';
 import type { Sharelock } from '../../src/sharelock.js';
@@ -30,36 +30,54 @@ import { InjectSharelock, PROTECT_METADATA } from './tokens.js';
  */
 @Injectable()
 export class SharelockGuard implements CanActivate {
+  readonly #handler: HttpHandler<PlatformRequest, PlatformResponse>;
+  /**
+   * Each route handler's `@Protect()` options (or `@SkipSharelock()`'s `false`), read and resolved
+   * once: controller class → handler → options. A plain `Map`: routes are few and live as long as the app.
+   */
+  readonly #marks = new Map<Function, Map<Function, ResolvedRouteOptions | false | undefined>>();
+  readonly #answered = (exchange: Exchange<PlatformRequest, PlatformResponse>, answer: Answer) => this.#act(exchange, answer);
+
   constructor(
     @InjectSharelock() private readonly core: Sharelock<any, any>,
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.#handler = handlerOf(core);
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const marked = this.reflector.getAllAndOverride<RouteOptions | false | undefined>(PROTECT_METADATA, [context.getHandler(), context.getClass()]);
+    const marked = this.#markOf(context.getClass(), context.getHandler());
     if (marked === false) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<PlatformRequest>();
-    const res = http.getResponse<PlatformResponse>();
-    const handler = handlerOf(this.core);
     const { method, path } = routedOf(req);
-    const pattern = handler.route(method, path);
+    const pattern = this.#handler.route(method, path);
     // Neither a pattern nor @Protect(): nothing to judge, nothing more to build.
     if (!pattern && !marked) return true;
     // Both are judged and each must allow (the same options are decided once per request).
-    const routes = [pattern, marked ? routeOf(this.core, marked, context.getClass(), context.getHandler()) : undefined];
-    const answered = handler.judgeEach(exchangeOf(this.core, req, res), routes, req, (answer) => this.#act(req, res, answer));
+    const answered = this.#handler.judgeEach(exchangeOf(this.core, req, http.getResponse<PlatformResponse>()), pattern, marked, req, this.#answered);
     return isPromiseLike(answered) ? Promise.resolve(answered).then(() => true) : true;
   }
 
+  /** The resolved `@Protect()` options of this handler, `false` for `@SkipSharelock()`, `undefined` for neither. */
+  #markOf(controller: Function, method: Function): ResolvedRouteOptions | false | undefined {
+    let methods = this.#marks.get(controller);
+    if (!methods) this.#marks.set(controller, (methods = new Map()));
+    if (methods.has(method)) return methods.get(method);
+    const marked = this.reflector.getAllAndOverride<RouteOptions | false | undefined>(PROTECT_METADATA, [method, controller]);
+    const resolved = marked === false || marked === undefined ? marked : routeOf(this.core, marked, controller, method);
+    methods.set(method, resolved);
+    return resolved;
+  }
+
   /** Write the cookie and headers; a verdict other than allow is thrown, for the module's filter to write. */
-  #act(req: PlatformRequest, res: PlatformResponse, answer: Answer): false {
+  #act({ context: { req, res } }: Exchange<PlatformRequest, PlatformResponse>, answer: Answer): false {
     const adapter = this.adapterHost.httpAdapter;
     // Whatever the verdict: the device cookie goes with the response, after the app's own cookies.
     if (answer.setCookie) adapter.appendHeader(res, 'set-cookie', answer.setCookie);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) adapter.setHeader(res, name, value);
+    if (answer.headers) for (const name in answer.headers) adapter.setHeader(res, name, answer.headers[name]!);
     if (answer.response) {
       for (const [name, value] of Object.entries(answer.response.headers)) adapter.setHeader(res, name, value);
       // Thrown, not written here followed by `return false`: Nest turns `false` into a

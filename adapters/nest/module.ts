@@ -5,7 +5,7 @@ import type { Options, RouteOptions } from '../../src/options.js';
 import { createSharelock, Sharelock } from '../../src/sharelock.js';
 import { SharelockExceptionFilter } from './exception.js';
 import { routeOf, SharelockGuard } from './guard.js';
-import { exchangeOf, send, type PlatformRequest, type PlatformResponse } from './platform.js';
+import { exchangeOf, routedOf, send, type PlatformRequest, type PlatformResponse } from './platform.js';
 import { InjectSharelock, PROTECT_METADATA, SHARELOCK, SHARELOCK_SOURCE, SHARELOCK_STORE } from './tokens.js';
 
 /** `SharelockModule.forRootAsync()`: options built from other providers, e.g. a config service. */
@@ -63,17 +63,25 @@ export class SharelockModule implements NestModule, OnModuleInit, OnApplicationS
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return; // An application context without HTTP.
     const handler = handlerOf(this.core);
-    const page = async (req: PlatformRequest, res: PlatformResponse): Promise<boolean> => {
+    // Every request passes here: the path alone first, and a request for another path goes on
+    // synchronously, with nothing built and no promise (only sharelock's own pages need more).
+    const isPage = (req: PlatformRequest) => handler.isPage(routedOf(req).path);
+    const page = async (req: PlatformRequest, res: PlatformResponse): Promise<void> => {
       const exchange = exchangeOf(this.core, req, res);
-      if (!handler.isPage(exchange.request.path)) return false;
       send(res, await handler.page(exchange), exchange.request.method);
-      return true;
     };
     if (adapter.getType() === 'fastify') {
-      // Before Fastify parses a body: the pages read their own forms.
-      adapter.getInstance().addHook('onRequest', async (request: PlatformRequest, reply: PlatformResponse) => ((await page(request, reply)) ? reply : undefined));
+      // Before Fastify parses a body: the pages read their own forms. An answered request stops
+      // here: `done` is not called.
+      adapter.getInstance().addHook('onRequest', (request: PlatformRequest, reply: PlatformResponse, done: (error?: unknown) => void) => {
+        if (!isPage(request)) return done();
+        page(request, reply).catch(done);
+      });
     } else {
-      adapter.use((req: PlatformRequest, res: PlatformResponse, next: (error?: unknown) => void) => void page(req, res).then((answered) => answered || next(), next));
+      adapter.use((req: PlatformRequest, res: PlatformResponse, next: (error?: unknown) => void) => {
+        if (!isPage(req)) return next();
+        page(req, res).catch(next);
+      });
     }
   }
 

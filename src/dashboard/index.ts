@@ -11,18 +11,21 @@ export interface Dashboard {
   readonly path: string;
 }
 
-const dashboards = new WeakMap<Sharelock<any, any>, DashboardRoutes<any, any>>();
+// A property of the core, not a `WeakMap` entry: every request of every adapter asks for it.
+const ROUTES = Symbol('sharelock.dashboard');
+type WithDashboard = { [ROUTES]?: DashboardRoutes<any, any> };
 
 /** Turn the dashboard on for this core: from then on every adapter's app-wide middleware serves it. */
 export function enableDashboard<Req, Res>(core: Sharelock<Req, Res>, options: DashboardOptions<Req>): Dashboard {
   const config = resolveDashboardOptions(options);
-  if (dashboards.has(core)) throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `guard.dashboard() was already called (at ${dashboards.get(core)!.path}); call it once, before mounting the adapter.`);
+  const enabled = core as WithDashboard;
+  if (enabled[ROUTES]) throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `guard.dashboard() was already called (at ${enabled[ROUTES].path}); call it once, before mounting the adapter.`);
   const routes = new DashboardRoutes(core, config);
-  dashboards.set(core, routes);
+  enabled[ROUTES] = routes;
   return Object.freeze({ path: config.path });
 }
 
 /** The core's dashboard routes, when `guard.dashboard()` turned them on. */
 export function dashboardOf<Req, Res>(core: Sharelock<Req, Res>): DashboardRoutes<Req, Res> | undefined {
-  return dashboards.get(core);
+  return (core as WithDashboard)[ROUTES];
 }

@@ -11,18 +11,21 @@ import type { HttpResponse } from './response.js';
 import { verdictResponse } from './verdict-response.js';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 
-/** One request as every adapter hands it to the core. */
+/**
+ * One request as every adapter hands it to the core. The adapters' are class instances (one object
+ * per request, its methods shared), not literals with a closure per method.
+ */
 export interface Exchange<Req, Res> {
-  request: RequestLike;
+  readonly request: RequestLike;
   /** What the app's `identify(req)` and `onLogout({ req, res })` receive: the framework's own objects. */
-  context: { req: Req; res: Res };
+  readonly context: { req: Req; res: Res };
   /** The urlencoded fields of a challenge or dashboard form; called for POSTs to those pages only. */
-  readForm: () => Promise<Form>;
+  readForm(): Promise<Form>;
   /**
    * The request body, at most `maxBytes` (see `readRawBody`); called by the ingest endpoint only,
    * after the request is authenticated. Without it that endpoint answers 500.
    */
-  readBody?: (maxBytes: number) => Promise<RawBody>;
+  readBody?(maxBytes: number): Promise<RawBody>;
 }
 
 /** What a guarded route's handler can read about its request (`res.locals.sharelock`, `ctx.state.sharelock`, ...). */
@@ -51,7 +54,11 @@ export class HttpHandler<Req, Res> {
   readonly core: Sharelock<Req, Res>;
   readonly #pages: ChallengeRoutes<Req, Res>;
   readonly #ingest: IngestRoute;
-  readonly #judged = new WeakMap<object, Judged>();
+  /**
+   * Where a request keeps what it was judged on: a property of the framework's request object,
+   * named by this handler's own symbol (a `WeakMap` entry per request costs more, and its GC more still).
+   */
+  readonly #judged = Symbol('sharelock.judged');
   readonly #resolved = new WeakMap<object, ResolvedRouteOptions>();
   /** `clientHintHeaders`, or `undefined` when there are none. */
   readonly #hints: Readonly<Record<string, string>> | undefined;
@@ -87,10 +94,11 @@ export class HttpHandler<Req, Res> {
 
   /** The answer to a request for one of sharelock's own paths (see `isPage`). */
   async page(exchange: Exchange<Req, Res>): Promise<HttpResponse> {
-    if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody);
+    if (this.#ingest.matches(exchange.request.path)) return this.#ingest.handle(exchange.request, exchange.readBody && ((maxBytes) => exchange.readBody!(maxBytes)));
+    const readForm = () => exchange.readForm();
     const dashboard = dashboardOf(this.core);
-    if (dashboard?.matches(exchange.request.path)) return dashboard.handle(exchange.request, exchange.readForm, exchange.context);
-    return this.#askHints((await this.#pages.handle(exchange.request, exchange.readForm, exchange.context))!);
+    if (dashboard?.matches(exchange.request.path)) return dashboard.handle(exchange.request, readForm, exchange.context);
+    return this.#askHints((await this.#pages.handle(exchange.request, readForm, exchange.context))!);
   }
 
   /**
@@ -135,38 +143,40 @@ export class HttpHandler<Req, Res> {
 
   /** Record that this request is judged on these route options; `undefined` when it already was. */
   #mark(key: object, routeKey: string): Judged | undefined {
-    const judged = this.#judged.get(key);
-    if (!judged) {
-      const first = { routes: [routeKey] };
-      this.#judged.set(key, first);
-      return first;
-    }
-    if (judged.routes.includes(routeKey)) return undefined;
-    judged.routes.push(routeKey);
-    return judged;
+    const marked = key as { [judged: symbol]: Judged | undefined };
+    const judged = marked[this.#judged];
+    if (!judged) return (marked[this.#judged] = new Judged(routeKey));
+    return judged.add(routeKey) ? judged : undefined;
   }
 
   /**
-   * `judge` with each of these route options in turn (a pattern's, then the route's own: each must
-   * allow), handing each answer to `answered`, which writes it and says whether that answered the
-   * request. `true` when one did. Synchronous while every decision is.
+   * `judge` with the `protect` pattern's options, then the route's own (either may be missing):
+   * each must allow. Each answer goes to `answered`, which writes it and says whether that answered
+   * the request. `true` when one did. Synchronous while every decision is.
    */
-  judgeEach(exchange: Exchange<Req, Res>, routes: ReadonlyArray<ResolvedRouteOptions | undefined>, key: object, answered: (answer: Answer) => boolean, from = 0): MaybePromise<boolean> {
-    for (let i = from; i < routes.length; i++) {
-      const route = routes[i];
-      if (!route) continue;
-      const answer = this.judge(exchange, route, key);
-      if (isPromiseLike(answer)) return answer.then((later) => (later !== undefined && answered(later)) || this.judgeEach(exchange, routes, key, answered, i + 1));
-      if (answer && answered(answer)) return true;
-    }
-    return false;
+  judgeEach<E extends Exchange<Req, Res>>(exchange: E, pattern: ResolvedRouteOptions | undefined, own: ResolvedRouteOptions | undefined, key: object, answered: (exchange: E, answer: Answer) => boolean): MaybePromise<boolean> {
+    if (!pattern) return own ? this.#judgeOne(exchange, own, key, answered) : false;
+    const first = this.#judgeOne(exchange, pattern, key, answered);
+    if (!own) return first;
+    if (isPromiseLike(first)) return first.then((sent) => sent || this.#judgeOne(exchange, own, key, answered));
+    return first || this.#judgeOne(exchange, own, key, answered);
+  }
+
+  #judgeOne<E extends Exchange<Req, Res>>(exchange: E, route: ResolvedRouteOptions, key: object, answered: (exchange: E, answer: Answer) => boolean): MaybePromise<boolean> {
+    const answer = this.judge(exchange, route, key);
+    if (isPromiseLike(answer)) return answer.then((later) => later !== undefined && answered(exchange, later));
+    return answer !== undefined && answered(exchange, answer);
   }
 
   #answer(decision: Decision, judged: Judged, request: RequestLike, context: Exchange<Req, Res>['context']): MaybePromise<Answer> {
     const { verdict, setCookie, accountId, deviceId } = decision;
-    const state: GuardState = { verdict };
-    if (accountId !== undefined) state.accountId = accountId;
-    if (deviceId !== undefined) state.deviceId = deviceId;
+    // The decision is the state unless it carries a cookie (a cached allow never does).
+    let state: GuardState = decision;
+    if (setCookie) {
+      state = { verdict };
+      if (accountId !== undefined) state.accountId = accountId;
+      if (deviceId !== undefined) state.deviceId = deviceId;
+    }
     const answer: Answer = { state };
     if (setCookie) {
       answer.setCookie = setCookie;
@@ -187,11 +197,20 @@ export class HttpHandler<Req, Res> {
 }
 
 /** What one request was judged on so far: the route policies, and the device cookie its first decision set. */
-interface Judged {
-  /** Route policy keys; rarely more than one. */
-  routes: string[];
+class Judged {
   /** `name=value` of that cookie. */
-  minted?: string;
+  minted: string | undefined = undefined;
+  /** Route policy keys after the first; rarely any. */
+  #more: string[] | undefined = undefined;
+
+  constructor(readonly first: string) {}
+
+  /** Add a route policy; `false` when it was judged already. */
+  add(routeKey: string): boolean {
+    if (routeKey === this.first || this.#more?.includes(routeKey)) return false;
+    (this.#more ??= []).push(routeKey);
+    return true;
+  }
 }
 
 function withCookie(request: RequestLike, cookie: string): RequestLike {

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedRouteOptions } from '../options.js';
 import type { Sharelock } from '../sharelock.js';
-import { readRawBody } from './body.js';
-import { readForm } from './form.js';
+import { readRawBody, type RawBody } from './body.js';
+import { readForm, type Form } from './form.js';
 import { handlerOf, type Answer, type Exchange, type HttpHandler } from './handler.js';
-import { fromNodeRequest, methodOf, pathOf, targetOf, urlOf } from './request.js';
+import { fromNodeRequest, methodOf, pathOf, targetOf, urlOf, type RequestLike } from './request.js';
 import { isPromiseLike, type MaybePromise } from '../maybe-promise.js';
 import type { HttpResponse } from './response.js';
 
@@ -37,15 +37,31 @@ export function routeMiddleware(core: Sharelock<any, any>, route: ResolvedRouteO
   return (req, res, next) => guard(handler, nodeExchange(core, req, res), route, next);
 }
 
+type BodyParsed = IncomingMessage & { body?: unknown; rawBody?: unknown };
+
 /** The request as the core sees it, from `node:http` objects (and what an Express body parser left on them). */
-export function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage & { body?: unknown; rawBody?: unknown }, res: ServerResponse): Exchange<IncomingMessage, ServerResponse> {
-  return {
-    request: fromNodeRequest(req, core.config.trustProxy),
-    context: { req, res },
-    readForm: () => readForm(req),
-    // What an Express body parser that ran first left, if one did.
-    readBody: (maxBytes) => readRawBody(req, maxBytes, { parsed: req.body, raw: req.rawBody }),
-  };
+export class NodeExchange implements Exchange<IncomingMessage, ServerResponse> {
+  readonly request: RequestLike;
+  readonly context: { req: IncomingMessage; res: ServerResponse };
+
+  constructor(core: Sharelock<any, any>, req: IncomingMessage, res: ServerResponse) {
+    this.request = fromNodeRequest(req, core.config.trustProxy);
+    this.context = { req, res };
+  }
+
+  readForm(): Promise<Form> {
+    return readForm(this.context.req);
+  }
+
+  /** What an Express body parser that ran first left, if one did; else the stream. */
+  readBody(maxBytes: number): Promise<RawBody> {
+    const req = this.context.req as BodyParsed;
+    return readRawBody(req, maxBytes, { parsed: req.body, raw: req.rawBody });
+  }
+}
+
+export function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage, res: ServerResponse): NodeExchange {
+  return new NodeExchange(core, req, res);
 }
 
 function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessage, ServerResponse>, route: ResolvedRouteOptions, next: (error?: unknown) => void): void {

@@ -48,7 +48,13 @@ export function targetOf(req: IncomingMessage & { originalUrl?: string }): strin
 }
 
 export function methodOf(req: IncomingMessage): string {
-  return (req.method ?? 'GET').toUpperCase();
+  const method = req.method ?? 'GET';
+  // Node's parser gives upper case already; `toUpperCase()` would copy it on every request.
+  for (let i = 0; i < method.length; i++) {
+    const code = method.charCodeAt(i);
+    if (code >= 0x61 && code <= 0x7a) return method.toUpperCase();
+  }
+  return method;
 }
 
 // `scheme://authority` at the start of an absolute-form target (`GET http://host/watch/1`).
@@ -75,7 +81,9 @@ export function urlOf(target: string): string {
 
 /** The path of an origin-form URL (see `urlOf`): everything before `?` or `#`. */
 export function pathOf(url: string): string {
-  const end = url.search(/[?#]/);
+  const query = url.indexOf('?');
+  const fragment = url.indexOf('#');
+  const end = query === -1 ? fragment : fragment === -1 ? query : Math.min(query, fragment);
   return end === -1 ? url : url.slice(0, end);
 }
 

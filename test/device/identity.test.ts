@@ -13,7 +13,8 @@ describe('device identity', () => {
     expect(Buffer.from(minted.deviceId, 'base64url')).to.have.length(16);
     expect(minted.setCookie).to.match(/^sl_device=[\w-]{22}\.[\w-]{22}; Max-Age=34560000; Path=\/; HttpOnly; SameSite=Lax$/);
     const again = identity.resolve(cookieOf(minted.setCookie!), false);
-    expect(again).to.deep.equal({ deviceId: minted.deviceId });
+    expect(again).to.deep.equal({ deviceId: minted.deviceId, value: minted.value });
+    expect(cookieOf(minted.setCookie!)).to.equal(`sl_device=${minted.value}`);
     expect(identity.resolve(undefined, false).deviceId).not.to.equal(minted.deviceId);
   });
 
@@ -38,7 +39,7 @@ describe('device identity', () => {
     const renewed = after.resolve(cookieOf(old.setCookie!), false);
     expect(renewed.deviceId).to.equal(old.deviceId);
     expect(renewed.setCookie).to.be.a('string').and.not.equal(old.setCookie);
-    expect(after.resolve(cookieOf(renewed.setCookie!), false)).to.deep.equal({ deviceId: old.deviceId });
+    expect(after.resolve(cookieOf(renewed.setCookie!), false)).to.deep.equal({ deviceId: old.deviceId, value: renewed.value });
   });
 
   it('is Secure with the __Host- prefix except on plain-http localhost', () => {

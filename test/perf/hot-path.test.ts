@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { createHook } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import 'reflect-metadata';
+import { Reflector } from '@nestjs/core';
+import { sharelock as fastifySharelock } from '../../adapters/fastify/index.js';
 import { sharelock as koaSharelock } from '../../adapters/koa/index.js';
+import { Protect, SharelockGuard } from '../../adapters/nest/index.js';
 import { appMiddleware } from '../../src/http/node.js';
 import { createSharelock, MemoryStore, type AttachInput, type Options } from '../../src/index.js';
 import type { RequestLike } from '../../src/http/request.js';
@@ -52,6 +56,31 @@ function promisesDuring<T>(run: () => T): { value: T; promises: number } {
   } finally {
     hook.disable();
   }
+}
+
+/** `WeakMap` calls (get, set, has, delete) while `run` runs: a per-request entry costs its GC more than its lookup. */
+function weakMapCallsDuring<T>(run: () => T): { value: T; calls: number } {
+  let calls = 0;
+  const proto = WeakMap.prototype;
+  const originals = { get: proto.get, set: proto.set, has: proto.has, delete: proto.delete };
+  for (const name of ['get', 'set', 'has', 'delete'] as const) {
+    const original = originals[name] as (...args: unknown[]) => unknown;
+    (proto as unknown as Record<string, unknown>)[name] = function (this: WeakMap<object, unknown>, ...args: unknown[]) {
+      calls++;
+      return original.apply(this, args);
+    };
+  }
+  try {
+    return { value: run(), calls };
+  } finally {
+    Object.assign(proto, originals);
+  }
+}
+
+/** Promises and WeakMap calls while `run` runs. */
+function costOf<T>(run: () => T): { value: T; promises: number; weakMaps: number } {
+  const { value: inner, promises } = promisesDuring(() => weakMapCallsDuring(run));
+  return { value: inner.value, promises, weakMaps: inner.calls };
 }
 
 /** A `node:http` request whose headers and socket count their reads: building the neutral request reads both. */
@@ -136,32 +165,82 @@ describe('hot path: what a request costs, counted', () => {
     await guard.close();
   });
 
-  it('Express: a cached allow calls next() before the middleware returns, with no promise', async () => {
+  it('Express: a cached allow calls next() before the middleware returns, with no promise and no WeakMap', async () => {
     const { guard } = setup();
     const cookie = await knownDevice(guard);
     const middleware = appMiddleware(guard);
-    const { req } = nodeRequest('/watch/1', cookie);
-    const { res } = nodeResponse();
-    let nexts = 0;
-    const { promises } = promisesDuring(() => middleware(req, res, () => void nexts++));
-    expect(nexts).to.equal(1);
-    expect(promises).to.equal(0);
-    expect((res.locals.sharelock as { verdict: { kind: string } }).verdict.kind).to.equal('allow');
+    for (let i = 0; i < 3; i++) {
+      const { req } = nodeRequest('/watch/1', cookie);
+      const { res } = nodeResponse();
+      let nexts = 0;
+      const { promises, weakMaps } = costOf(() => middleware(req, res, () => void nexts++));
+      expect(nexts).to.equal(1);
+      expect({ promises, weakMaps }).to.deep.equal({ promises: 0, weakMaps: 0 });
+      expect((res.locals.sharelock as { verdict: { kind: string } }).verdict.kind).to.equal('allow');
+    }
     await guard.close();
   });
 
-  it('Koa: a cached allow reaches next() synchronously and creates no promise of its own', async () => {
+  it('Koa: a cached allow reaches next() synchronously, with no promise of its own and no WeakMap', async () => {
     // Koa's `identify` receives `ctx`.
     const { guard } = setup({ identify: (ctx: { get(name: string): string }) => ({ id: ctx.get('x-account') }) });
     const { setCookie } = await guard.decide(neutral(), { get: () => 'acct' });
-    const { req } = nodeRequest('/watch/1', setCookie!.split(';')[0]!);
-    const ctx = { originalUrl: '/watch/1', req, state: {} as Record<string, unknown>, get: () => 'acct', append: () => {}, set: () => {} };
-    let nexts = 0;
-    const { value, promises } = promisesDuring(() => koaSharelock(guard as never)(ctx as never, () => (nexts++, undefined as never)));
-    expect(nexts).to.equal(1);
-    expect(promises).to.equal(0);
-    expect(value).to.equal(undefined);
-    expect((ctx.state.sharelock as { verdict: { kind: string } }).verdict.kind).to.equal('allow');
+    const middleware = koaSharelock(guard as never);
+    for (let i = 0; i < 3; i++) {
+      const { req } = nodeRequest('/watch/1', setCookie!.split(';')[0]!);
+      const ctx = { originalUrl: '/watch/1', req, state: {} as Record<string, unknown>, get: () => 'acct', append: () => {}, set: () => {} };
+      let nexts = 0;
+      const { value, promises, weakMaps } = costOf(() => middleware(ctx as never, () => (nexts++, undefined as never)));
+      expect(nexts).to.equal(1);
+      expect({ promises, weakMaps }).to.deep.equal({ promises: 0, weakMaps: 0 });
+      expect(value).to.equal(undefined);
+      expect((ctx.state.sharelock as { verdict: { kind: string } }).verdict.kind).to.equal('allow');
+    }
+    await guard.close();
+  });
+
+  it('Fastify: a cached allow calls done() from the hook, with no promise and no WeakMap', async () => {
+    const { guard } = setup();
+    const cookie = await knownDevice(guard);
+    // The plugin's hook, taken from a stand-in app: Fastify's own pipeline creates promises of its own.
+    const hooks: Record<string, Function> = {};
+    const app = { hasRequestDecorator: () => true, decorateRequest: () => {}, addHook: (name: string, hook: Function) => void (hooks[name] = hook), register: async () => {} };
+    await (fastifySharelock as unknown as (app: unknown, options: unknown) => Promise<void>)(app, { guard });
+    const reply = { header: () => reply, headers: () => reply };
+    for (let i = 0; i < 3; i++) {
+      const { req } = nodeRequest('/watch/1', cookie);
+      const request = { url: '/watch/1', raw: req, account: 'acct', routeOptions: { config: {} }, sharelock: null as null | { verdict: { kind: string } } };
+      let dones = 0;
+      const { promises, weakMaps } = costOf(() => hooks.preHandler!(request, reply, () => void dones++));
+      expect(dones).to.equal(1);
+      expect({ promises, weakMaps }).to.deep.equal({ promises: 0, weakMaps: 0 });
+      expect(request.sharelock?.verdict.kind).to.equal('allow');
+    }
+    await guard.close();
+  });
+
+  it('Nest: a cached allow is true at once, with no promise and no WeakMap; @Protect() is read once per handler', async () => {
+    const { guard } = setup({ protect: [] });
+    const cookie = await knownDevice(guard);
+    class WatchController {
+      @Protect()
+      watch() {}
+    }
+    const reflector = new Reflector();
+    let reads = 0;
+    const read = reflector.getAllAndOverride.bind(reflector);
+    reflector.getAllAndOverride = ((...args: Parameters<typeof read>) => (reads++, read(...args))) as typeof read;
+    const nest = new SharelockGuard(guard, reflector, { httpAdapter: { appendHeader: () => {}, setHeader: () => {} } } as never);
+    // Its @Protect() options are resolved once, and cached: the first request pays for that.
+    const context = (req: unknown) => ({ getType: () => 'http', getHandler: () => WatchController.prototype.watch, getClass: () => WatchController, switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}) }) });
+    nest.canActivate(context(nodeRequest('/watch/1', cookie).req) as never);
+    for (let i = 0; i < 3; i++) {
+      const { req } = nodeRequest('/watch/1', cookie);
+      const { value, promises, weakMaps } = costOf(() => nest.canActivate(context(req) as never));
+      expect(value).to.equal(true);
+      expect({ promises, weakMaps }).to.deep.equal({ promises: 0, weakMaps: 0 });
+    }
+    expect(reads).to.equal(1);
     await guard.close();
   });
 });
