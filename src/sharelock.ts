@@ -54,6 +54,11 @@ const REPLACE_AFTER_IDLE_MS = hours(1);
 const INDEX_COALESCE_MS = 60_000;
 
 /** The verdict for one request, and the device cookie to set with the response. */
+/**
+ * What `decide()` answers. Read it, do not change it: a cached allow and a free user's decision
+ * are shared frozen objects (changing them throws in strict mode), so every request is not
+ * charged for copies.
+ */
 export interface Decision {
   verdict: Verdict;
   /** A `Set-Cookie` value to send whatever the verdict: a new device, or a cookie re-signed with the current key. */
