@@ -12,7 +12,7 @@ import { effectiveDistanceKm, isPrecise } from './distance.js';
 export interface Place {
   networks: string[];
   devices: string[];
-  /** Days (since the epoch, UTC) with use here; the latest `MAX_DAYS`. */
+  /** Days (since the epoch, in the account's local time: see `AccountProfile.tzMinutes`) with use here; the latest `MAX_DAYS`. */
   days: number[];
   /** Days when this place was in use at the same time as a place of another household. */
   overlapDays: number[];
@@ -33,6 +33,12 @@ export interface AccountProfile {
   places: Place[];
   /** IPv4 networks shown to be shared egress (VPN exits, proxies, NAT pools): never places. */
   egress?: string[];
+  /**
+   * The account's UTC offset in minutes, from the longitude of its first precisely placed network
+   * (an hour per 15°): days are counted in local time, so an evening that spans midnight UTC (the
+   * Americas, Asia) is one day, not two.
+   */
+  tzMinutes?: number;
 }
 
 export interface HouseholdSettings {
@@ -71,7 +77,8 @@ export function readProfile(value: unknown): AccountProfile {
   return profile.egress === undefined || Array.isArray(profile.egress) ? profile : { v: 1, places: profile.places };
 }
 
-export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
+/** The day (since the epoch) of `at` in the account's local time. */
+export const dayOf = (at: number, profile?: Pick<AccountProfile, 'tzMinutes'>): number => Math.floor((at + (profile?.tzMinutes ?? 0) * 60_000) / DAY_MS);
 
 /** Whether an access is from a fixed network that can stand for a place. */
 export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
@@ -91,8 +98,12 @@ export function recordAccess(
 ): { profile: AccountProfile; changed: boolean } {
   if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
   const next: AccountProfile = structuredClone(profile);
-  const day = dayOf(access.at);
   let changed = false;
+  if (next.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
+    next.tzMinutes = Math.round(access.location.lon / 15) * 60;
+    changed = true;
+  }
+  const day = dayOf(access.at, next);
   let place = placeOf(next, access.network);
   if (!place) {
     place = dualStackPartner(next, access, recent, settings);
@@ -147,6 +158,8 @@ export function recordAccess(
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
+    // A network seen on one day only (a friend's TV for an evening, a misplaced hop) is no household yet.
+    if (place.days.length < 2 || otherPlace.days.length < 2) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
     changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
   }
@@ -260,9 +273,12 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * placed certainly more than `apartKm` apart (unless both are one operator's in one country).
  * Databases place a home's IPv4 and IPv6 networks separately, often hundreds of kilometres apart
  * (an operator's IPv6 at its hub) or not at all. A second household whose home is linked across
- * families already (its own dual-stack home) never pairs.
+ * families already (its own dual-stack home) pairs only with an IPv4-only household where a phone
+ * or tablet is used (`handheld`): a phone uses a home's IPv6 whenever it has it, so a phone seen
+ * only on IPv4 there is on the IPv4 half of a dual-stack home (a TV, a fallback, a lease renewed
+ * into another block), not in a second household.
  */
-export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boolean {
+export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
@@ -270,6 +286,8 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boo
     if (!q || family(q) !== 'v4') continue;
     // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
     if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
+    if (!handheld || handheld.size === 0 || ![...four].every((p) => family(p) === 'v4') || ![...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
+    if ([...six].some((p) => family(p) === 'dual' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf, type Place } from './households.js';
+import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -14,8 +14,9 @@ import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf, type Place } from '
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const households = [...new Set(householdsOf(profile).values())];
-  const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays);
-  const partners = dualStackPairs(established, settings.travel.minDistanceKm);
+  // A household is somewhere people live: a place with one address (a home, not a pool or proxy).
+  const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays && hasHome(h));
+  const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheldDevices(context));
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
@@ -37,15 +38,24 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
  * Established households that may be one dual-stack home (see `mayBeOneHome`), paired one to one:
  * each pair counts as one person until a device links or separates them.
  */
-function dualStackPairs(households: Array<Set<Place>>, apartKm: number): Map<Set<Place>, Set<Place>> {
+function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld: ReadonlySet<string>): Map<Set<Place>, Set<Place>> {
   const partners = new Map<Set<Place>, Set<Place>>();
   for (const a of households) {
     if (partners.has(a)) continue;
-    const b = households.find((h) => h !== a && !partners.has(h) && mayBeOneHome(a, h, apartKm));
+    const b = households.find((h) => h !== a && !partners.has(h) && mayBeOneHome(a, h, apartKm, handheld));
     if (b) partners.set(a, b).set(b, a);
   }
   return partners;
 }
+
+/** Phones and tablets: the devices that use a home's IPv6 whenever it has it. */
+export function handheldDevices(context: Pick<SignalContext, 'devices'>): Set<string> {
+  const ids = new Set<string>();
+  for (const d of context.devices) if (d.type === 'mobile' || d.type === 'tablet') ids.add(d.id);
+  return ids;
+}
+
+const hasHome = (household: Set<Place>): boolean => [...household].some((p) => isStablePlace(p, 1));
 
 function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {
   const all = new Set<number>();
