@@ -14,13 +14,21 @@ import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const households = [...new Set(householdsOf(profile).values())];
-  // A household is somewhere people live: a place with one address (a home, not a pool or proxy).
-  const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays && hasHome(h));
+  const { minDays, minOverlapDays } = settings.people;
+  const main = mainHousehold(households, context);
+  const homeDays = main && daysAtHome(main);
+  // A household is somewhere people live: a place with one address (a home, not a pool or proxy),
+  // in use on `minDays` days, and alongside another household: at the same time on `minOverlapDays`
+  // of them, or on `minDays` days when the main household's home was in use too (a weekend friend
+  // or a household across town watching at other hours than the owner: never at the same minute).
+  const established = households.filter(
+    (h) => hasHome(h) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
+  );
+  if (main && established.length > 0 && !established.includes(main) && hasHome(main) && days(main, 'days') >= minDays) established.push(main);
   const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheldDevices(context));
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
-  const main = mainHousehold(households, context);
   // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
   const mine = here && established.find((h) => h.has(here));
   const primary = !here || !main || main.has(here) || !mine || partners.get(mine) === main;
@@ -56,6 +64,20 @@ export function handheldDevices(context: Pick<SignalContext, 'devices'>): Set<st
 }
 
 const hasHome = (household: Set<Place>): boolean => [...household].some((p) => isStablePlace(p, 1));
+
+/** Days a household's homes (one-address places) were in use. */
+function daysAtHome(household: Set<Place>): Set<number> {
+  const all = new Set<number>();
+  for (const place of household) if (isStablePlace(place, 1)) for (const day of place.days) all.add(day);
+  return all;
+}
+
+/** Days a household's homes were in use on which the main household's were too. */
+function alongside(household: Set<Place>, homeDays: ReadonlySet<number>): number {
+  let count = 0;
+  for (const day of daysAtHome(household)) if (homeDays.has(day)) count++;
+  return count;
+}
 
 function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {
   const all = new Set<number>();

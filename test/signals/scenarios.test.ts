@@ -303,7 +303,7 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
-  it('counts two homes in use 8 minutes apart as in use at the same time (people.overlapWindowMs, 10 min by default)', async () => {
+  it("counts a second home in use on the evenings the owner's home is, within people.overlapWindowMs of it or not", async () => {
     const friendVerdicts = async (options: Partial<Options<Identity | null>>) => {
       const { device, clock } = setup(options);
       const owner = device({ id: 'evening' }).at(PLACES.parisHome.ip);
@@ -311,7 +311,23 @@ describe('sharing signals, end to end through decide()', () => {
       return eveningsAlongside(clock, [owner], friend, 5, minutes(8));
     };
     expect(await friendVerdicts({})).to.include('challenge');
-    expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').not.to.include('challenge');
+    // Never at the same minute, but on 3 days (people.minDays) when the owner's home was in use too.
+    expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').to.include('challenge');
+  });
+
+  it('challenges a friend who watches at weekends only, at other hours than the owner, on the third day', async () => {
+    const { device, clock } = setup();
+    const owner = device({ id: 'weekend' }).at(PLACES.parisHome.ip);
+    const friend = device({ id: 'weekend' }, MAC).at(PLACES.parisNeighbour.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 3; day++) {
+      expect(kind(await owner.open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(hours(5));
+      verdicts.push(kind(await friend.open()));
+      clock.advance(hours(19));
+    }
+    expect(verdicts.slice(0, 2), 'two days are not yet a household').to.deep.equal(['allow', 'allow']);
+    expect(verdicts[2]).to.equal('challenge');
   });
 
   it('still challenges that second household when the owner once used an IPv6 network the database does not know', async () => {
