@@ -97,6 +97,9 @@ export function recordAccess(
   settings: HouseholdSettings,
 ): { profile: AccountProfile; changed: boolean } {
   if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
+  // Most accesses change nothing (a known device at a known place, on a day already counted): say
+  // so without copying the profile, which is most of the cost of a decision otherwise.
+  if (unchanged(profile, access, devices, recent, settings)) return { profile, changed: false };
   const next: AccountProfile = structuredClone(profile);
   let changed = false;
   if (next.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
@@ -166,6 +169,31 @@ export function recordAccess(
 
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
+}
+
+/** Whether `recordAccess` would change nothing but `lastSeen` (which is saved with the next real change). */
+function unchanged(profile: AccountProfile, access: Access & { network: string }, devices: readonly DeviceRecord[], recent: readonly Access[], settings: HouseholdSettings): boolean {
+  const place = placeOf(profile, access.network);
+  if (!place || !place.devices.includes(access.deviceId) || !place.days.includes(dayOf(access.at, profile))) return false;
+  const precise = isPrecise(access.location, PRECISE_KM);
+  if (precise && (profile.tzMinutes === undefined || place.lat === undefined)) return false;
+  if ((access.location?.asn !== undefined && place.asn === undefined) || (access.location?.country !== undefined && place.country === undefined)) return false;
+  if (access.ip !== undefined && !access.network.includes(':') && !(place.addresses ?? []).some(([ip]) => ip === access.ip)) return false;
+  const partner = dualStackPartner(profile, access, recent, settings);
+  if (partner && partner !== place) return false;
+  const day = dayOf(access.at, profile);
+  let clusters: Map<Place, Set<Place>> | undefined;
+  for (const other of devices) {
+    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
+    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
+    const otherPlace = placeOf(profile, otherNetwork);
+    if (!otherPlace) continue;
+    clusters ??= householdsOf(profile);
+    if (clusters.get(otherPlace) === clusters.get(place)) continue;
+    if (place.days.length < 2 || otherPlace.days.length < 2) continue;
+    if (!place.overlapDays.includes(day) || !otherPlace.overlapDays.includes(day)) return false;
+  }
+  return true;
 }
 
 /** One place from two: the IPv4 and IPv6 networks of one home. */
