@@ -276,9 +276,13 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   const places = profile.places;
   const parent = places.map((_, i) => i);
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  // Each device joins every place it was used at to the first one: one pass, not every pair of places.
+  const firstPlace = new Map<string, number>();
   for (let i = 0; i < places.length; i++) {
-    for (let j = i + 1; j < places.length; j++) {
-      if (places[i]!.devices.some((d) => places[j]!.devices.includes(d))) parent[root(i)] = root(j);
+    for (const device of places[i]!.devices) {
+      const j = firstPlace.get(device);
+      if (j === undefined) firstPlace.set(device, i);
+      else if (root(i) !== root(j)) parent[root(i)] = root(j);
     }
   }
   const groups = new Map<number, Set<Place>>();
