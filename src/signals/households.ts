@@ -161,8 +161,8 @@ export function recordAccess(
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
-    // A network seen on one day only (a friend's TV for an evening, a misplaced hop) is no household yet.
-    if (place.days.length < 2 || otherPlace.days.length < 2) continue;
+    // A household seen on one day only (a friend's TV for an evening, a misplaced hop) is no household yet.
+    if (daysOf(mine) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
     changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
   }
@@ -190,7 +190,7 @@ function unchanged(profile: AccountProfile, access: Access & { network: string }
     if (!otherPlace) continue;
     clusters ??= householdsOf(profile);
     if (clusters.get(otherPlace) === clusters.get(place)) continue;
-    if (place.days.length < 2 || otherPlace.days.length < 2) continue;
+    if (daysOf(clusters.get(place)!) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
     if (!place.overlapDays.includes(day) || !otherPlace.overlapDays.includes(day)) return false;
   }
   return true;
@@ -305,10 +305,10 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * placed certainly more than `apartKm` apart (unless both are one operator's in one country).
  * Databases place a home's IPv4 and IPv6 networks separately, often hundreds of kilometres apart
  * (an operator's IPv6 at its hub) or not at all. A second household whose home is linked across
- * families already (its own dual-stack home) pairs only with an IPv4-only household where a phone
- * or tablet is used (`handheld`): a phone uses a home's IPv6 whenever it has it, so a phone seen
- * only on IPv4 there is on the IPv4 half of a dual-stack home (a TV, a fallback, a lease renewed
- * into another block), not in a second household.
+ * families already (its own dual-stack home) never pairs. Nor does an IPv4-only household where a
+ * phone or tablet is used (`handheld`): a phone uses a home's IPv6 whenever the home has it (and a
+ * phone of a dual-stack home is seen on both halves, which joins them), so a phone seen there on
+ * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another.
  */
 export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
@@ -317,9 +317,8 @@ export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, hand
     const q = main(four, false);
     if (!q || family(q) !== 'v4') continue;
     // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
+    if (handheld && handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
     if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
-    if (!handheld || handheld.size === 0 || ![...four].every((p) => family(p) === 'v4') || ![...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
-    if ([...six].some((p) => family(p) === 'dual' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }
@@ -337,6 +336,18 @@ function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   // Databases often place an operator's IPv6 at its hub, hundreds of kilometres from its IPv4 homes.
   if (p.asn !== undefined && p.asn === q.asn && p.country !== undefined && p.country === q.country) return true;
   return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
+}
+
+/** Distinct days a household was in use (at least 2 as soon as one of its places was). */
+function daysOf(household: ReadonlySet<Place>): number {
+  let first: number | undefined;
+  for (const place of household) {
+    for (const day of place.days) {
+      if (first === undefined) first = day;
+      else if (day !== first) return 2;
+    }
+  }
+  return first === undefined ? 0 : 1;
 }
 
 /** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */

@@ -19,8 +19,9 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const homeDays = main && daysAtHome(main);
   // A household is somewhere people live: a place with one address (a home, not a pool or proxy),
   // in use on `minDays` days, and alongside another household: at the same time on `minOverlapDays`
-  // of them, or on `minDays` days when the main household's home was in use too (a weekend friend
-  // or a household across town watching at other hours than the owner: never at the same minute).
+  // of them, or on `minDays` days when the main household's home was in use too, that day or the
+  // next or the one before (a weekend friend or a household across town watching at other hours
+  // than the owner: never at the same minute).
   const established = households.filter(
     (h) => hasHome(h) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
   );
@@ -72,10 +73,13 @@ function daysAtHome(household: Set<Place>): Set<number> {
   return all;
 }
 
-/** Days a household's homes were in use on which the main household's were too. */
+/**
+ * Days a household's homes were in use while the main household's were: on the same day or the
+ * day before or after (a friend's weekend while the owner watches on Friday and Monday).
+ */
 function alongside(household: Set<Place>, homeDays: ReadonlySet<number>): number {
   let count = 0;
-  for (const day of daysAtHome(household)) if (homeDays.has(day)) count++;
+  for (const day of daysAtHome(household)) if (homeDays.has(day) || homeDays.has(day - 1) || homeDays.has(day + 1)) count++;
   return count;
 }
 
