@@ -55,6 +55,8 @@ const MAX_DEVICES = 16;
 export const MAX_DAYS = 31;
 const DAY_MS = days(1);
 const MAX_EGRESS = 8;
+/** An IPv6 network placed to this radius or worse is placed in a region (often its operator's hub), not a city. */
+const REGIONAL_KM = 100;
 /** A place is located when the database knows it to this radius (a city, not a region or a country). */
 const PRECISE_KM = 250;
 /**
@@ -335,6 +337,9 @@ function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.lat === undefined || q.lat === undefined) return true;
   // Databases often place an operator's IPv6 at its hub, hundreds of kilometres from its IPv4 homes.
   if (p.asn !== undefined && p.asn === q.asn && p.country !== undefined && p.country === q.country) return true;
+  // Without an operator to tell (a city-only database), an IPv6 network placed no closer than a region
+  // is as likely at the hub of the operator of the IPv4 home as anywhere: its distance says nothing.
+  if (p.asn === undefined && (p.accuracyKm ?? 0) >= REGIONAL_KM && p.country !== undefined && p.country === q.country) return true;
   return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
 }
 
