@@ -29,10 +29,10 @@ export interface Core {
  * geolocation. Options the core does not know yet are dropped (unknown options throw
  * `SHARELOCK_E_OPTION_UNKNOWN`), so the lab runs against today's core and picks up new ones as they land.
  */
-export async function createCore(preset: Preset, now: () => number, lookup: (ip: string) => GeoRecord | undefined, devices = DEFAULT_DEVICE_LIMIT, monitor = false): Promise<Core> {
+export async function createCore(preset: Preset, now: () => number, lookup: (ip: string) => GeoRecord | undefined, devices = DEFAULT_DEVICE_LIMIT, monitor = false, mobile?: number): Promise<Core> {
   const notes: string[] = [];
   const extras: Record<string, unknown> = { geo: { lookup }, tolerance: preset };
-  const base = { secret: SECRET, identify: (identity: Identity) => identity, limits: { devices }, now, trustProxy: true, cache: { allowTtlMs: 30_000 }, logger: silent, production: false, ...(monitor ? { monitor: true } : {}) };
+  const base = { secret: SECRET, identify: (identity: Identity) => identity, limits: { devices, ...(mobile !== undefined ? { mobile } : {}) }, now, trustProxy: true, cache: { allowTtlMs: 30_000 }, logger: silent, production: false, ...(monitor ? { monitor: true } : {}) };
   for (;;) {
     try {
       const guard = createSharelock<Identity>({ ...base, ...extras } as Options<Identity>);

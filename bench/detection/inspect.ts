@@ -9,7 +9,7 @@ import type { AccountProfile } from '../../src/signals/households.js';
 /**
  * One account's month, request by request: where each device really was, what address and geolocation
  * the core saw, and the verdict. For tuning signals against a case the scorer flags.
- * `node dist/bench/detection/inspect.js --account acct-00042 [--accounts 2000] [--seed 1] [--variant lab] [--preset default] [--all]`
+ * `node dist/bench/detection/inspect.js --account acct-00042 [--accounts 2000] [--seed 1] [--variant lab] [--preset default] [--devices N] [--mobile N] [--all]`
  * (`--all` prints every request, otherwise only session starts and verdicts other than allow;
  * `--places` prints the account's places after each challenge and at the end).
  */
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     places: { type: 'boolean', default: false },
     variant: { type: 'string', default: 'lab' },
+    devices: { type: 'string' },
+    mobile: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -31,7 +33,7 @@ const plan = plans.find((p) => p.id === values.account) ?? plans[0]!;
 console.log(`${plan.id}: ${plan.archetype}${plan.sharing ? ` (sharing from local day ${plan.shareDay})` : ''}, plan ${plan.identity.plan}`);
 for (const d of plan.devices) console.log(`  ${d.key.split('/').slice(2).join('/')}  ${d.role.padEnd(6)} ${d.profile.name}${d.clearing.every !== 'never' ? `, clears cookies every ${d.clearing.every === 'session' ? 'session' : `${d.clearing.min}–${d.clearing.max} days`}` : ''}`);
 const clock = { at: 0 };
-const { guard, support } = await createCore(values.preset as 'default', () => clock.at, world.geo.lookup);
+const { guard, support } = await createCore(values.preset as 'default', () => clock.at, world.geo.lookup, values.devices === undefined ? undefined : Number(values.devices), false, values.mobile === undefined ? undefined : Number(values.mobile));
 // The household model as the core last saved it, to show what a challenge was based on.
 let profile: unknown;
 const store = guard.config.store;

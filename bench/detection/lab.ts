@@ -13,6 +13,8 @@ export interface LabOptions {
   presets: readonly Preset[];
   /** The plan's device limit (`limits.devices`). Default: sharelock's, 10. */
   devices?: number;
+  /** The plan's phone limit (`limits.mobile`). Default: none. */
+  mobile?: number;
   /** The world variant (`variants.ts`). Default: `lab`. */
   variant?: string;
   /**
@@ -33,7 +35,7 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     const clock = { at: 0 };
     const heapBefore = heapUsed();
     const devices = options.devices ?? DEFAULT_DEVICE_LIMIT;
-    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices, options.monitor === true);
+    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices, options.monitor === true, options.mobile);
     // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {
       await guard.close();
@@ -44,7 +46,7 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
       const outcomes = await simulate(plans, guard, support, clock, undefined, { cost });
       world.geo.forget();
       const heapAfter = heapUsed();
-      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter) }));
+      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, ...(options.mobile !== undefined ? { mobile: options.mobile } : {}), support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter) }));
     } finally {
       await guard.close();
     }

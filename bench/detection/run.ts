@@ -10,7 +10,7 @@ import { variant } from './variants.js';
 
 /**
  * The detection lab: a month of a simulated population played through the real core, scored.
- * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--variant lab|city-only|harsh|city-only-harsh|city-only-v4] [--monitor] [--preset all|lenient|default|strict] [--devices 10] [--jobs N] [--json figures.json] [--list]`
+ * `node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--variant lab|city-only|harsh|city-only-harsh|city-only-v4|alt-cities] [--monitor] [--preset all|lenient|default|strict] [--devices 10] [--mobile N] [--jobs N] [--json figures.json] [--list]`
  * (`--list` also prints, on stderr, the accounts behind the misses, to look at with `inspect.js --account`).
  * Prints markdown (for BENCHMARKS.md) on stdout, timing on stderr. Presets run in parallel worker
  * threads (`--jobs`, default: one per core); each builds the same population from the seed.
@@ -24,6 +24,8 @@ if (!isMainThread) {
       seed: { type: 'string', default: '1' },
       preset: { type: 'string', default: 'all' },
       devices: { type: 'string', default: String(DEFAULT_DEVICE_LIMIT) },
+      mobile: { type: 'string' },
+      help: { type: 'boolean', default: false },
       jobs: { type: 'string', default: String(availableParallelism()) },
       json: { type: 'string' },
       list: { type: 'boolean', default: false },
@@ -31,11 +33,21 @@ if (!isMainThread) {
       monitor: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(
+      'node dist/bench/detection/run.js [--accounts 2000] [--seed 1] [--variant lab|city-only|harsh|city-only-harsh|city-only-v4|alt-cities]\n' +
+        '  [--preset all|lenient|default|strict] [--devices 10] [--mobile N] [--monitor] [--jobs N] [--json figures.json] [--list]\n' +
+        '  --devices, --mobile: the plan limits (`limits: { devices, mobile }`), to measure what a limit costs honest accounts.\n',
+    );
+    process.exit(0);
+  }
   const accounts = Number(values.accounts);
   const seed = Number(values.seed);
   const jobs = Number(values.jobs);
   const devices = Number(values.devices);
   if (!Number.isInteger(devices) || devices < 1) throw new Error(`--devices must be a whole number ≥ 1, got ${values.devices}`);
+  const mobile = values.mobile === undefined ? undefined : Number(values.mobile);
+  if (mobile !== undefined && (!Number.isInteger(mobile) || mobile < 1)) throw new Error(`--mobile must be a whole number ≥ 1, got ${values.mobile}`);
   if (!Number.isInteger(accounts) || accounts < 16) throw new Error(`--accounts must be a whole number ≥ 16, got ${values.accounts}`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number, got ${values.seed}`);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, got ${values.jobs}`);
@@ -49,7 +61,7 @@ if (!isMainThread) {
   presets.sort((a, b) => PRESETS.indexOf(a) - PRESETS.indexOf(b));
 
   const started = performance.now();
-  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, devices, presets: [preset], variant: variant(values.variant!).name, monitor: values.monitor! })), jobs);
+  const figures = await inParallel(presets.map((preset) => ({ accounts, seed, devices, ...(mobile !== undefined ? { mobile } : {}), presets: [preset], variant: variant(values.variant!).name, monitor: values.monitor! })), jobs);
   // The target preset first.
   figures.sort((a, b) => (a.preset === 'default' ? -1 : b.preset === 'default' ? 1 : PRESETS.indexOf(a.preset) - PRESETS.indexOf(b.preset)));
   process.stdout.write(markdown(figures));

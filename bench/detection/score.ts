@@ -60,6 +60,8 @@ export interface Figures {
   cost?: CostFigures;
   /** The plan's device limit the core was given. */
   devices: number;
+  /** The plan's phone limit (`limits.mobile`), when one was given. */
+  mobile?: number;
   support: CoreSupport;
   accounts: number;
   requests: number;
@@ -82,7 +84,7 @@ export interface Miss {
   checks: string[];
 }
 
-export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; variant: string; monitor: boolean; devices: number; support: CoreSupport; seconds: number; cost?: CostFigures }): Figures {
+export function score(outcomes: AccountOutcome[], meta: { preset: Preset; seed: number; variant: string; monitor: boolean; devices: number; mobile?: number; support: CoreSupport; seconds: number; cost?: CostFigures }): Figures {
   const archetypes = ARCHETYPES.map((a) => archetypeFigures(a.name, a.sharing, outcomes.filter((o) => o.archetype === a.name))).filter((f) => f.accounts > 0);
   const honest = outcomes.filter((o) => !o.sharing);
   const sharing = outcomes.filter((o) => o.sharing);
@@ -184,7 +186,7 @@ export function markdown(all: Figures[]): string {
     lines.push(`### Detection lab — preset \`${s.tolerance ? f.preset : 'core defaults'}\`, world \`${f.variant}\`${f.monitor ? ' (monitor mode)' : ''}`, '');
     lines.push(
       `Seed ${f.seed}, world variant \`${f.variant}\`, ${f.accounts} accounts (${f.honest.accounts} honest, ${f.sharing.accounts} sharing), 30 days, ${f.requests.toLocaleString('en')} protected requests, ${f.seconds.toFixed(0)} s. ` +
-        `Device limit ${f.devices} (family plan 15 devices, 5 people). ` +
+        `Device limit ${f.devices}${f.mobile !== undefined ? `, phone limit ${f.mobile}` : ''} (family plan 15 devices, 5 people). ` +
         `Core: geolocation ${s.geo ? 'supplied' : 'not supported yet'}, tolerance presets ${s.tolerance ? 'supported' : 'not supported yet (ran the defaults)'}, people limit ${s.peopleLimit ? 'supported' : 'not supported yet'}.`,
       '',
     );

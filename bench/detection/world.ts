@@ -1,4 +1,4 @@
-import { CITIES, COUNTRIES, citiesOf, country, distanceKm, type City, type Place } from './cities.js';
+import { CITIES, COUNTRIES, citiesOf, country, distanceKm, useCities, type City, type Place } from './cities.js';
 import { GeoDb, type GeoRecord } from './geo.js';
 import { IpSpace, v4Blocks24, v4Host } from './ip-space.js';
 import { Carrier, CorporateEgress, Home, Inflight, SharedNat, VpnExit, type HomeIspProfile } from './networks.js';
@@ -45,6 +45,7 @@ export class World {
     seed: number,
     readonly variant: WorldVariant = VARIANTS.lab!,
   ) {
+    useCities(variant.cities ?? 'lab');
     // The lab variant keeps its historical streams; others draw theirs apart.
     this.#random = new Random(seed).fork(variant.name === 'lab' ? 'world' : `world-${variant.name}`);
     if (variant.flags === 'none') this.geo.stripFlags = true;

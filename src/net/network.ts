@@ -5,7 +5,22 @@ import ipaddr from 'ipaddr.js';
  * each has its own IPv6 privacy address, rotated daily (ISPs delegate a /56 or /64 per home).
  */
 export function networkOf(ip: string | undefined): string | undefined {
-  if (!ip || !ipaddr.isValid(ip)) return undefined;
+  if (!ip) return undefined;
+  // Signals ask for the networks of an account's remembered addresses at every decision: parsing
+  // them each time was a quarter of a decision's CPU. A bounded memo, emptied when full.
+  const known = memo.get(ip);
+  if (known !== undefined || memo.has(ip)) return known;
+  const network = parse(ip);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(ip, network);
+  return network;
+}
+
+const MEMO_MAX = 8192;
+const memo = new Map<string, string | undefined>();
+
+function parse(ip: string): string | undefined {
+  if (!ipaddr.isValid(ip)) return undefined;
   const parsed = ipaddr.parse(ip);
   if (parsed.kind() === 'ipv4') return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
   const parts = (parsed as ipaddr.IPv6).parts;

@@ -20,7 +20,9 @@ export const PRESETS: Record<Tolerance, SignalSettings> = {
   },
   default: {
     activeWindowMs: minutes(5),
-    dualStackLinkMs: minutes(30),
+    // A home's devices fall back between its IPv6 and IPv4 within minutes; a phone leaving home for
+    // the office Wi-Fi half an hour later must not glue the two into one place.
+    dualStackLinkMs: minutes(10),
     cloneWindowMs: hours(2),
     travel: { windowMs: hours(48), minDistanceKm: 500, minSpeedKmh: 1000, maxAccuracyKm: 1000, minPlaceDays: 2 },
     velocity: { networksPerHour: 8, newDevicesPerDay: 6 },

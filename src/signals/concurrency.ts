@@ -1,6 +1,7 @@
 import type { DeviceRecord } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf } from './households.js';
+import { handheldDevices } from './people.js';
 
 /**
  * `concurrent_sessions`: devices of this device's type in use at once (within `activeWindowMs`)
@@ -14,11 +15,12 @@ export function concurrentSessions(context: SignalContext): SignalResult {
   const mine = here && households.get(here);
   const elsewhere = new Set<unknown>();
   if (mine) {
+    const handheld = handheldDevices(context);
     for (const device of context.devices) {
       if (!isConcurrent(device, context)) continue;
       const place = device.lastLocation?.mobile || device.lastLocation?.hosting || device.lastLocation?.pooled ? undefined : placeOf(profile, device.lastNetwork);
       const theirs = place && households.get(place);
-      if (theirs && theirs !== mine && !mayBeOneHome(mine, theirs, context.settings.travel.minDistanceKm)) elsewhere.add(theirs);
+      if (theirs && theirs !== mine && !mayBeOneHome(mine, theirs, context.settings.travel.minDistanceKm, handheld)) elsewhere.add(theirs);
     }
   }
   const observed = 1 + elsewhere.size;

@@ -36,7 +36,10 @@ export interface SignalSettings {
   people: {
     /** A household counts as a person once it has been in use on this many days... */
     minDays: number;
-    /** ...of which this many overlapped with another household's use. */
+    /**
+     * ...of which this many overlapped with another household's use (or, for a household other than
+     * the main one, `minDays` of them were days the main household's home was in use too).
+     */
     minOverlapDays: number;
     /**
      * Two households' use within this window overlaps. Wider than `activeWindowMs`: a session's

@@ -12,7 +12,7 @@ import { effectiveDistanceKm, isPrecise } from './distance.js';
 export interface Place {
   networks: string[];
   devices: string[];
-  /** Days (since the epoch, UTC) with use here; the latest `MAX_DAYS`. */
+  /** Days (since the epoch, in the account's local time: see `AccountProfile.tzMinutes`) with use here; the latest `MAX_DAYS`. */
   days: number[];
   /** Days when this place was in use at the same time as a place of another household. */
   overlapDays: number[];
@@ -33,6 +33,12 @@ export interface AccountProfile {
   places: Place[];
   /** IPv4 networks shown to be shared egress (VPN exits, proxies, NAT pools): never places. */
   egress?: string[];
+  /**
+   * The account's UTC offset in minutes, from the longitude of its first precisely placed network
+   * (an hour per 15°): days are counted in local time, so an evening that spans midnight UTC (the
+   * Americas, Asia) is one day, not two.
+   */
+  tzMinutes?: number;
 }
 
 export interface HouseholdSettings {
@@ -49,6 +55,8 @@ const MAX_DEVICES = 16;
 export const MAX_DAYS = 31;
 const DAY_MS = days(1);
 const MAX_EGRESS = 8;
+/** An IPv6 network placed to this radius or worse is placed in a region (often its operator's hub), not a city. */
+const REGIONAL_KM = 100;
 /** A place is located when the database knows it to this radius (a city, not a region or a country). */
 const PRECISE_KM = 250;
 /**
@@ -71,7 +79,8 @@ export function readProfile(value: unknown): AccountProfile {
   return profile.egress === undefined || Array.isArray(profile.egress) ? profile : { v: 1, places: profile.places };
 }
 
-export const dayOf = (at: number): number => Math.floor(at / DAY_MS);
+/** The day (since the epoch) of `at` in the account's local time. */
+export const dayOf = (at: number, profile?: Pick<AccountProfile, 'tzMinutes'>): number => Math.floor((at + (profile?.tzMinutes ?? 0) * 60_000) / DAY_MS);
 
 /** Whether an access is from a fixed network that can stand for a place. */
 export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
@@ -90,9 +99,16 @@ export function recordAccess(
   settings: HouseholdSettings,
 ): { profile: AccountProfile; changed: boolean } {
   if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
+  // Most accesses change nothing (a known device at a known place, on a day already counted): say
+  // so without copying the profile, which is most of the cost of a decision otherwise.
+  if (unchanged(profile, access, devices, recent, settings)) return { profile, changed: false };
   const next: AccountProfile = structuredClone(profile);
-  const day = dayOf(access.at);
   let changed = false;
+  if (next.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
+    next.tzMinutes = Math.round(access.location.lon / 15) * 60;
+    changed = true;
+  }
+  const day = dayOf(access.at, next);
   let place = placeOf(next, access.network);
   if (!place) {
     place = dualStackPartner(next, access, recent, settings);
@@ -147,12 +163,39 @@ export function recordAccess(
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
     const otherPlace = placeOf(next, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
+    // A household seen on one day only (a friend's TV for an evening, a misplaced hop) is no household yet.
+    if (daysOf(mine) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
     changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
   }
 
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
+}
+
+/** Whether `recordAccess` would change nothing but `lastSeen` (which is saved with the next real change). */
+function unchanged(profile: AccountProfile, access: Access & { network: string }, devices: readonly DeviceRecord[], recent: readonly Access[], settings: HouseholdSettings): boolean {
+  const place = placeOf(profile, access.network);
+  if (!place || !place.devices.includes(access.deviceId) || !place.days.includes(dayOf(access.at, profile))) return false;
+  const precise = isPrecise(access.location, PRECISE_KM);
+  if (precise && (profile.tzMinutes === undefined || place.lat === undefined)) return false;
+  if ((access.location?.asn !== undefined && place.asn === undefined) || (access.location?.country !== undefined && place.country === undefined)) return false;
+  if (access.ip !== undefined && !access.network.includes(':') && !(place.addresses ?? []).some(([ip]) => ip === access.ip)) return false;
+  const partner = dualStackPartner(profile, access, recent, settings);
+  if (partner && partner !== place) return false;
+  const day = dayOf(access.at, profile);
+  let clusters: Map<Place, Set<Place>> | undefined;
+  for (const other of devices) {
+    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
+    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
+    const otherPlace = placeOf(profile, otherNetwork);
+    if (!otherPlace) continue;
+    clusters ??= householdsOf(profile);
+    if (clusters.get(otherPlace) === clusters.get(place)) continue;
+    if (daysOf(clusters.get(place)!) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
+    if (!place.overlapDays.includes(day) || !otherPlace.overlapDays.includes(day)) return false;
+  }
+  return true;
 }
 
 /** One place from two: the IPv4 and IPv6 networks of one home. */
@@ -235,9 +278,13 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   const places = profile.places;
   const parent = places.map((_, i) => i);
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  // Each device joins every place it was used at to the first one: one pass, not every pair of places.
+  const firstPlace = new Map<string, number>();
   for (let i = 0; i < places.length; i++) {
-    for (let j = i + 1; j < places.length; j++) {
-      if (places[i]!.devices.some((d) => places[j]!.devices.includes(d))) parent[root(i)] = root(j);
+    for (const device of places[i]!.devices) {
+      const j = firstPlace.get(device);
+      if (j === undefined) firstPlace.set(device, i);
+      else if (root(i) !== root(j)) parent[root(i)] = root(j);
     }
   }
   const groups = new Map<number, Set<Place>>();
@@ -260,15 +307,19 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * placed certainly more than `apartKm` apart (unless both are one operator's in one country).
  * Databases place a home's IPv4 and IPv6 networks separately, often hundreds of kilometres apart
  * (an operator's IPv6 at its hub) or not at all. A second household whose home is linked across
- * families already (its own dual-stack home) never pairs.
+ * families already (its own dual-stack home) never pairs. Nor does an IPv4-only household where a
+ * phone or tablet is used (`handheld`): a phone uses a home's IPv6 whenever the home has it (and a
+ * phone of a dual-stack home is seen on both halves, which joins them), so a phone seen there on
+ * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another.
  */
-export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number): boolean {
+export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
     const q = main(four, false);
     if (!q || family(q) !== 'v4') continue;
     // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
+    if (handheld && handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
     if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
@@ -286,7 +337,22 @@ function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.lat === undefined || q.lat === undefined) return true;
   // Databases often place an operator's IPv6 at its hub, hundreds of kilometres from its IPv4 homes.
   if (p.asn !== undefined && p.asn === q.asn && p.country !== undefined && p.country === q.country) return true;
+  // Without an operator to tell (a city-only database), an IPv6 network placed no closer than a region
+  // is as likely at the hub of the operator of the IPv4 home as anywhere: its distance says nothing.
+  if (p.asn === undefined && (p.accuracyKm ?? 0) >= REGIONAL_KM && p.country !== undefined && p.country === q.country) return true;
   return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
+}
+
+/** Distinct days a household was in use (at least 2 as soon as one of its places was). */
+function daysOf(household: ReadonlySet<Place>): number {
+  let first: number | undefined;
+  for (const place of household) {
+    for (const day of place.days) {
+      if (first === undefined) first = day;
+      else if (day !== first) return 2;
+    }
+  }
+  return first === undefined ? 0 : 1;
 }
 
 /** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */

@@ -1,7 +1,8 @@
 import type { Location } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
-import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { isEgress, isStablePlace, maybeDualStack, placeOf, sameHousehold } from './households.js';
+import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
+import { dayOf, householdsOf, isEgress, isStablePlace, mayBeOneHome, maybeDualStack, placeOf, sameHousehold, type AccountProfile, type Place } from './households.js';
+import { handheldDevices } from './people.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
@@ -23,13 +24,19 @@ export function impossibleTravel(context: SignalContext): SignalResult {
   const established = (network: string | undefined) => minPlaceDays === 0 || isStablePlace(placeOf(context.profile, network), minPlaceDays);
   const located = (network: string | undefined, location: Location | undefined): location is Location & { lat: number; lon: number } =>
     isPrecise(location, maxAccuracyKm) && established(network) && !isEgress(context.profile, network);
-  if (located(access.network, access.location)) {
+  const here = placeOf(context.profile, access.network);
+  if (located(access.network, access.location) && !atHomeThatDay(context.profile, here, access.location, context.now, minDistanceKm)) {
+    let handheld: Set<string> | undefined;
     for (const device of context.devices) {
       if (device.id === access.deviceId || device.status === 'excluded') continue;
       const elapsedMs = access.at - device.lastSeen;
       if (elapsedMs > windowMs || !located(device.lastNetwork, device.lastLocation)) continue;
       if (sameHousehold(context.profile, access.network, device.lastNetwork)) continue;
       if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
+      // The IPv4 and IPv6 halves of one home a database places apart are no journey.
+      const there = placeOf(context.profile, device.lastNetwork);
+      if (here && there && mayBeOneHome(householdsOf(context.profile).get(here)!, householdsOf(context.profile).get(there)!, minDistanceKm, (handheld ??= handheldDevices(context)))) continue;
+      if (atHomeThatDay(context.profile, there, device.lastLocation, device.lastSeen, minDistanceKm)) continue;
       if (sameCountryAtCountryLevel(access.location, device.lastLocation)) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);
       if (km < minDistanceKm) continue;
@@ -46,6 +53,27 @@ export function impossibleTravel(context: SignalContext): SignalResult {
     fired: observed >= minSpeedKmh && onePerson,
     message: observed > 0 ? `${Math.round(distance)} km from another device's last access, at ${observed} km/h.` : 'No travel between precise locations.',
   };
+}
+
+/**
+ * Whether a place is a network a database misplaces rather than where someone went: on the day of
+ * `at`, and on every other day it was in use, its household (the devices used there) was also in
+ * use at one of its homes (a one-address place in use on 2 days) far from it. A person who travels
+ * is away from home on those days; a misplaced network (an unflagged VPN exit placed abroad, an
+ * office line placed at the operator's hub) is used on the days the home is used too.
+ */
+export function atHomeThatDay(profile: AccountProfile, place: Place | undefined, location: { lat?: number; lon?: number } | undefined, at: number, minDistanceKm: number): boolean {
+  if (!place || place.days.length === 0) return false;
+  const household = householdsOf(profile).get(place);
+  if (!household || household.size < 2) return false;
+  const homeDays = new Set<number>();
+  for (const other of household) {
+    if (other === place || !isStablePlace(other, 2) || other.lat === undefined || location?.lat === undefined) continue;
+    // A home of the household, far from this place: the person was there, not here.
+    if (haversineKm({ lat: other.lat, lon: other.lon! }, { lat: location.lat, lon: location.lon! }) < minDistanceKm) continue;
+    for (const day of other.days) homeDays.add(day);
+  }
+  return homeDays.has(dayOf(at, profile)) && place.days.every((day) => homeDays.has(day));
 }
 
 /**

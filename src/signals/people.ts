@@ -1,11 +1,14 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf, type Place } from './households.js';
+import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
- * by shared devices) that were each in use on at least `people.minDays` days, and at the same time
- * as another household on at least `people.minOverlapDays` of them. One odd evening elsewhere is
- * not a person; a second home in use alongside the first, day after day, is.
+ * by shared devices) with a home (a place with one address), each in use on at least
+ * `people.minDays` days (in the account's local time), and alongside another household: at the same
+ * time on at least `people.minOverlapDays` of them, or, for a household other than the main one, on
+ * `people.minDays` days when the main household's home was in use too (that day or the next or the
+ * one before). One odd evening elsewhere is not a person; a second home in use alongside the first,
+ * day after day, is, whether or not its evenings line up with the owner's.
  *
  * `primary` tells whether this access comes from the account's main household (the one with the
  * most recently verified device, else the one in use on most days), which is never challenged
@@ -14,12 +17,22 @@ import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf, type Place } from '
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const households = [...new Set(householdsOf(profile).values())];
-  const established = households.filter((h) => days(h, 'days') >= settings.people.minDays && days(h, 'overlapDays') >= settings.people.minOverlapDays);
-  const partners = dualStackPairs(established, settings.travel.minDistanceKm);
+  const { minDays, minOverlapDays } = settings.people;
+  const main = mainHousehold(households, context);
+  const homeDays = main && daysAtHome(main);
+  // A household is somewhere people live: a place with one address (a home, not a pool or proxy),
+  // in use on `minDays` days, and alongside another household: at the same time on `minOverlapDays`
+  // of them, or on `minDays` days when the main household's home was in use too, that day or the
+  // next or the one before (a weekend friend or a household across town watching at other hours
+  // than the owner: never at the same minute).
+  const established = households.filter(
+    (h) => hasHome(h) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
+  );
+  if (main && established.length > 0 && !established.includes(main) && hasHome(main) && days(main, 'days') >= minDays) established.push(main);
+  const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheldDevices(context));
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
-  const main = mainHousehold(households, context);
   // Without a place (carrier, VPN), this access cannot be tied to a household: treat it as the owner's.
   const mine = here && established.find((h) => h.has(here));
   const primary = !here || !main || main.has(here) || !mine || partners.get(mine) === main;
@@ -37,14 +50,40 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
  * Established households that may be one dual-stack home (see `mayBeOneHome`), paired one to one:
  * each pair counts as one person until a device links or separates them.
  */
-function dualStackPairs(households: Array<Set<Place>>, apartKm: number): Map<Set<Place>, Set<Place>> {
+function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld: ReadonlySet<string>): Map<Set<Place>, Set<Place>> {
   const partners = new Map<Set<Place>, Set<Place>>();
   for (const a of households) {
     if (partners.has(a)) continue;
-    const b = households.find((h) => h !== a && !partners.has(h) && mayBeOneHome(a, h, apartKm));
+    const b = households.find((h) => h !== a && !partners.has(h) && mayBeOneHome(a, h, apartKm, handheld));
     if (b) partners.set(a, b).set(b, a);
   }
   return partners;
+}
+
+/** Phones and tablets: the devices that use a home's IPv6 whenever it has it. */
+export function handheldDevices(context: Pick<SignalContext, 'devices'>): Set<string> {
+  const ids = new Set<string>();
+  for (const d of context.devices) if (d.type === 'mobile' || d.type === 'tablet') ids.add(d.id);
+  return ids;
+}
+
+const hasHome = (household: Set<Place>): boolean => [...household].some((p) => isStablePlace(p, 1));
+
+/** Days a household's homes (one-address places) were in use. */
+function daysAtHome(household: Set<Place>): Set<number> {
+  const all = new Set<number>();
+  for (const place of household) if (isStablePlace(place, 1)) for (const day of place.days) all.add(day);
+  return all;
+}
+
+/**
+ * Days a household's homes were in use while the main household's were: on the same day or the
+ * day before or after (a friend's weekend while the owner watches on Friday and Monday).
+ */
+function alongside(household: Set<Place>, homeDays: ReadonlySet<number>): number {
+  let count = 0;
+  for (const day of daysAtHome(household)) if (homeDays.has(day) || homeDays.has(day - 1) || homeDays.has(day + 1)) count++;
+  return count;
 }
 
 function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {

@@ -24,6 +24,15 @@ function setup(options: Partial<Options<Identity | null>> = {}) {
   return { guard, clock, device: (identity: Identity, headers: Record<string, string> = {}) => new CoreDevice(guard, identity, headers) };
 }
 
+/** Places as a city-only database gives them: latitude, longitude, radius and country, no operator. */
+const CITY_ONLY = {
+  atlantaHomeV4: { ip: '176.107.198.223', location: { lat: 33.75, lon: -84.39, accuracyKm: 50, country: 'US', city: 'Atlanta' } },
+  /** The same home's IPv6, placed at its operator's hub (Ashburn, 850 km away) to a region. */
+  atlantaHomeV6: { ip: '2601:cd9d:8a96:e000::5bfa', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn' } },
+  atlantaOtherHomeV6: { ip: '2600:1700:4a20:7e00::9', location: { lat: 33.76, lon: -84.4, accuracyKm: 10, country: 'US', city: 'Atlanta' } },
+};
+const cityOnly = (ip: string) => Object.values(CITY_ONLY).find((p) => p.ip === ip)?.location;
+
 const kind = (d: Decision) => d.verdict.kind;
 const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
 const carol: Identity = { id: 'carol', email: 'carol@example.com' };
@@ -167,6 +176,35 @@ describe('sharing signals, end to end through decide()', () => {
     }
   });
 
+  it("counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when a city-only database places the IPv6 in a region 850 km away", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-city-only' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const laptop = device({ id: 'atlanta-city-only' }).at(CITY_ONLY.atlantaHomeV6.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      // Neither a second household nor a journey of 850 km in two minutes.
+      expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it('counts an IPv4-only home where a phone is used as a home of its own, not the IPv4 half of a household on IPv6 in the same city', async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const phone = device({ id: 'atlanta-v4-home' }, IPHONE).at(CITY_ONLY.atlantaHomeV4.ip);
+    const tv = device({ id: 'atlanta-v4-home' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const friend = device({ id: 'atlanta-v4-home' }).at(CITY_ONLY.atlantaOtherHomeV6.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await phone.open()), `phone, day ${day}`).to.equal('allow');
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      verdicts.push(kind(await friend.open()));
+      clock.advance(hours(24));
+    }
+    expect(verdicts).to.include('challenge');
+  });
+
   it('lets a family plan be used from two cities at once, where a one-person plan is challenged', async () => {
     const { device, clock } = setup(ONE_HOP);
     const family: Identity = { id: 'family', limits: { devices: 10, people: 4 } };
@@ -303,7 +341,7 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friendVerdicts.slice(1)).to.include('challenge');
   });
 
-  it('counts two homes in use 8 minutes apart as in use at the same time (people.overlapWindowMs, 10 min by default)', async () => {
+  it("counts a second home in use on the evenings the owner's home is, within people.overlapWindowMs of it or not", async () => {
     const friendVerdicts = async (options: Partial<Options<Identity | null>>) => {
       const { device, clock } = setup(options);
       const owner = device({ id: 'evening' }).at(PLACES.parisHome.ip);
@@ -311,7 +349,23 @@ describe('sharing signals, end to end through decide()', () => {
       return eveningsAlongside(clock, [owner], friend, 5, minutes(8));
     };
     expect(await friendVerdicts({})).to.include('challenge');
-    expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').not.to.include('challenge');
+    // Never at the same minute, but on 3 days (people.minDays) when the owner's home was in use too.
+    expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').to.include('challenge');
+  });
+
+  it('challenges a friend who watches at weekends only, at other hours than the owner, on the third day', async () => {
+    const { device, clock } = setup();
+    const owner = device({ id: 'weekend' }).at(PLACES.parisHome.ip);
+    const friend = device({ id: 'weekend' }, MAC).at(PLACES.parisNeighbour.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 3; day++) {
+      expect(kind(await owner.open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(hours(5));
+      verdicts.push(kind(await friend.open()));
+      clock.advance(hours(19));
+    }
+    expect(verdicts.slice(0, 2), 'two days are not yet a household').to.deep.equal(['allow', 'allow']);
+    expect(verdicts[2]).to.equal('challenge');
   });
 
   it('still challenges that second household when the owner once used an IPv6 network the database does not know', async () => {
