@@ -6,7 +6,7 @@ import { accountSortKeys, lastChallengeOf, summarise } from './admin/summary.js'
 import { LRUCache } from 'lru-cache';
 import type { ChallengeInsights } from './insights/conversions.js';
 import type { SignalResult } from './signals/context.js';
-import { AgentParser, type AgentInfo } from './device/agent.js';
+import { AgentParser, sameAgentOrUpdated, type AgentInfo } from './device/agent.js';
 import { DeviceIdentity, type DeviceCookie } from './device/identity.js';
 import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
 import { VerdictCache } from './cache.js';
@@ -801,17 +801,16 @@ export class Sharelock<Req = any, Res = any> {
 
   /**
    * The attached device this new one most likely is, after its cookies were cleared: the same
-   * browser and OS in the same home (the same network, the home's other IP family, or the
+   * browser and OS, or the same updated (a browser updates itself every few weeks), in the same home (the same network, the home's other IP family, or the
    * household the old one was last used in, see `sameHomeAs`), unused for an hour. Cookie clearing
    * never buys a free slot this way: the new device takes the old one's.
    */
   #replacedBy(input: AttachInput, devices: readonly DeviceRecord[], profile: AccountProfile): DeviceRecord | undefined {
     const { network, at } = input.access;
     if (network === undefined) return undefined;
-    const sameAgent = JSON.stringify(input.agent);
     return devices
       .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && sameHomeAs(profile, network, d))
-      .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS && JSON.stringify(d.agent) === sameAgent)
+      .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS && sameAgentOrUpdated(d.agent, input.agent))
       .sort((a, b) => a.lastSeen - b.lastSeen)[0];
   }
 

@@ -75,3 +75,33 @@ export class AgentParser {
     return { type: kind === 'console' ? this.#consoleType : kind, agent, hinted: fromHints !== undefined && fromHints !== fromUa.kind };
   }
 }
+
+/**
+ * Whether `next` can be `old` after updates: the same browser, system and model, each version the
+ * same or newer (browsers and systems update themselves; they do not go back).
+ */
+export function sameAgentOrUpdated(old: Agent, next: Agent): boolean {
+  return (
+    old.browser === next.browser &&
+    old.os === next.os &&
+    old.vendor === next.vendor &&
+    old.model === next.model &&
+    notOlder(next.browserVersion, old.browserVersion) &&
+    notOlder(next.osVersion, old.osVersion)
+  );
+}
+
+/** Dotted versions compared number by number ("17.5" < "17.5.1" < "18"); anything else must match exactly. */
+function notOlder(next: string | undefined, old: string | undefined): boolean {
+  if (next === old) return true;
+  if (next === undefined || old === undefined) return false;
+  const a = next.split('.');
+  const b = old.split('.');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = Number(a[i] ?? 0);
+    const y = Number(b[i] ?? 0);
+    if (!Number.isInteger(x) || !Number.isInteger(y)) return false;
+    if (x !== y) return x > y;
+  }
+  return true;
+}

@@ -435,6 +435,18 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await friend.open()), 'another network: no slot to take').to.equal('challenge');
   });
 
+  it('lets a browser that updated itself take its old slot after its cookies were cleared, and never an older one', async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    const chrome = (version: string) => ({ 'user-agent': `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36` });
+    expect(kind(await device({ id: 'updater' }, chrome('130.0.6723.58')).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    expect(kind(await device({ id: 'updater' }, IPHONE).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(hours(24));
+    expect(kind(await device({ id: 'updater' }, chrome('131.0.6778.86')).at(PLACES.parisHome.ip).open()), 'updated, cookies cleared').to.equal('allow');
+    expect((await guard.devices('updater')).filter((d) => d.status === 'attached')).to.have.length(2);
+    clock.advance(hours(24));
+    expect(kind(await device({ id: 'updater' }, chrome('129.0.6668.100')).at(PLACES.parisHome.ip).open()), 'an older Chrome is another computer').to.equal('challenge');
+  });
+
   it("lets a new phone take the old one's slot when it first shows on the home's IPv6 and the old one was last seen on its IPv4", async () => {
     const { guard, device, clock } = setup({ limits: { devices: 2 } });
     expect(kind(await device({ id: 'swapper' }, TV).at(PLACES.parisHome.ip).open())).to.equal('allow');
