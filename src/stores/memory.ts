@@ -4,6 +4,7 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
+import { deepFrozen, frozenAccess, updatedDevice } from './memory-records.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
 import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
@@ -50,17 +51,22 @@ interface DayState {
   listed: Conversion[];
 }
 
+/**
+ * One account. Its device, access, profile and forced-challenge records are frozen and replaced,
+ * never changed in place, so an attach snapshot hands them out without copying them.
+ */
 interface AccountState {
   status: AccountStatus;
-  devices: Map<string, DeviceRecord>;
-  accesses: Access[];
+  devices: Map<string, Readonly<DeviceRecord>>;
+  accesses: Array<Readonly<Access>>;
+  /** Deep-frozen. */
   profile?: unknown;
   /** `countHit` counters, least recently used first. */
   counters?: Map<string, CounterState>;
   /** The admin index entry: forgotten with the account (the LRU bounds the index too). */
   index?: { summary: AccountSummary; keys: AccountSortKeys };
   /** Forced challenges by device id (`ANY_DEVICE` for any). */
-  forced?: Map<string, ForcedChallenge>;
+  forced?: Map<string, Readonly<ForcedChallenge>>;
 }
 
 /** The key of a forced challenge for any device of the account (a device id is never empty). */
@@ -97,15 +103,14 @@ export class MemoryStore implements Store {
     this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? maxAccounts, 'maxExposedDevices') });
   }
 
-  async attach(given: AttachInput): Promise<AttachResult> {
-    const input = structuredClone(given); // the caller may reuse its objects
+  async attach(input: AttachInput): Promise<AttachResult> {
     const account = this.#account(input.accountId, true);
     if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: snapshot(account) };
 
     const inactive: string[] = [];
     for (const device of account.devices.values()) {
       if (device.status === 'attached' && device.lastSeen < input.inactiveBefore && device.id !== input.deviceId) {
-        device.status = 'detached';
+        account.devices.set(device.id, Object.freeze({ ...device, status: 'detached' }));
         inactive.push(device.id);
       }
     }
@@ -118,7 +123,7 @@ export class MemoryStore implements Store {
   #attachTo(account: AccountState, input: AttachInput): AttachResult {
     const existing = account.devices.get(input.deviceId);
     if (existing?.logoutPending) {
-      existing.logoutPending = false;
+      account.devices.set(existing.id, Object.freeze({ ...existing, logoutPending: false }));
       return { outcome: { kind: 'logout', status: existing.status }, snapshot: snapshot(account) };
     }
 
@@ -131,33 +136,14 @@ export class MemoryStore implements Store {
       newlyAttached = true;
     }
 
-    const device: DeviceRecord = existing ?? {
-      id: input.deviceId,
-      accountId: input.accountId,
-      type: input.type,
-      agent: input.agent,
-      status: 'attached',
-      logoutPending: false,
-      firstSeen: input.access.at,
-      lastSeen: input.access.at,
-    };
-    if (newlyAttached) device.status = 'attached';
-    device.type = input.type;
-    device.agent = input.agent;
-    device.lastSeen = Math.max(device.lastSeen, input.access.at);
-    // The last access describes where the device is now: a field it lacks is unknown, not unchanged.
-    setOrDelete(device, 'lastIp', input.access.ip);
-    setOrDelete(device, 'lastNetwork', input.access.network);
-    setOrDelete(device, 'lastLocation', input.access.location && { ...input.access.location });
-    if (input.verified) device.verifiedAt = input.access.at;
-    if (input.metadata !== undefined) device.metadata = { ...device.metadata, ...input.metadata };
-    if (input.groups !== undefined) setOrDelete(device, 'groups', input.groups.length > 0 ? input.groups : undefined);
+    // Copied and frozen on the way in (the caller may reuse its objects), so snapshots share them.
+    const access = frozenAccess(input.access, existing?.lastLocation);
+    const device = updatedDevice(existing, input, access, newlyAttached);
     account.devices.delete(device.id); // re-insert: the map stays ordered by last use
     account.devices.set(device.id, device);
     this.#pruneDevices(account);
 
-    // Frozen on the way in, so snapshots can share the entries instead of copying 100 of them per request.
-    account.accesses.push(frozen(input.access));
+    account.accesses.push(access);
     if (account.accesses.length > input.historySize) account.accesses.splice(0, account.accesses.length - input.historySize);
 
     const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
@@ -170,17 +156,19 @@ export class MemoryStore implements Store {
   }
 
   async setDeviceStatus(accountId: string, deviceId: string, status: DeviceStatus, at: number, options: { logout?: boolean } = {}): Promise<DeviceRecord | undefined> {
-    const device = this.#account(accountId, false)?.devices.get(deviceId);
-    if (!device) return undefined;
-    device.status = status;
-    device.logoutPending = (status === 'kicked' || status === 'detached') && options.logout !== false;
+    const account = this.#account(accountId, false);
+    const stored = account?.devices.get(deviceId);
+    if (!account || !stored) return undefined;
+    const device = { ...stored, status, logoutPending: (status === 'kicked' || status === 'detached') && options.logout !== false };
     if (status === 'attached') device.lastSeen = Math.max(device.lastSeen, at);
+    account.devices.set(deviceId, Object.freeze(device));
     return structuredClone(device);
   }
 
+  /** Copied and frozen here (a few times a day per account), so every snapshot shares it. */
   async saveProfile(accountId: string, profile: unknown): Promise<void> {
     const account = this.#account(accountId, false);
-    if (account) account.profile = structuredClone(profile);
+    if (account) account.profile = deepFrozen(structuredClone(profile));
   }
 
   async getAccountStatus(accountId: string): Promise<AccountStatus> {
@@ -348,7 +336,7 @@ export class MemoryStore implements Store {
 
   async forceChallenge(accountId: string, deviceId: string | undefined, at: number): Promise<void> {
     const account = this.#account(accountId, true);
-    (account.forced ??= new Map()).set(deviceId ?? ANY_DEVICE, deviceId === undefined ? { at } : { deviceId, at });
+    (account.forced ??= new Map()).set(deviceId ?? ANY_DEVICE, Object.freeze(deviceId === undefined ? { at } : { deviceId, at }));
   }
 
   async clearForcedChallenge(accountId: string, deviceId: string | undefined): Promise<void> {
@@ -429,13 +417,14 @@ export class MemoryStore implements Store {
   }
 }
 
+/** The account as the core reads it: fresh arrays of the stored, frozen records (nothing is copied but the arrays). */
 function snapshot(account: AccountState): AttachResult['snapshot'] {
   return {
     status: account.status,
-    devices: [...account.devices.values()].map((d) => structuredClone(d)),
+    devices: [...account.devices.values()] as DeviceRecord[],
     accesses: account.accesses.slice(),
-    ...(account.profile !== undefined ? { profile: structuredClone(account.profile) } : {}),
-    ...(account.forced ? { forced: [...account.forced.values()].map((f) => ({ ...f })) } : {}),
+    ...(account.profile !== undefined ? { profile: account.profile } : {}),
+    ...(account.forced ? { forced: [...account.forced.values()] } : {}),
   };
 }
 
@@ -452,15 +441,6 @@ function addCounts(state: DayState, counts: DayCounts): void {
   }
 }
 
-function setOrDelete<K extends 'lastIp' | 'lastNetwork' | 'lastLocation' | 'groups'>(device: DeviceRecord, key: K, value: DeviceRecord[K] | undefined): void {
-  if (value === undefined) delete device[key];
-  else device[key] = value;
-}
-
-function frozen(access: Access): Access {
-  if (access.location) Object.freeze(access.location);
-  return Object.freeze(access);
-}
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
