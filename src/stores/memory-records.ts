@@ -1,25 +1,15 @@
-import type { Access, Agent, DeviceRecord, Location } from '../model.js';
+import type { Agent, DeviceRecord, Location } from '../model.js';
+import type { Source } from './memory-history.js';
 import type { AttachInput } from './store.js';
 
 /**
- * The memory store's records are frozen and replaced, never changed in place: an attach snapshot
- * hands them out as they are, and a caller can no more corrupt the store through them than it
- * could through a copy. What an access repeats from the device's previous one (its location, its
- * agent, its groups) is shared, not copied again.
+ * The device record after an attach: a new frozen record (records are replaced, never changed in
+ * place, so a snapshot hands them out as they are), sharing whatever did not change: its id, its
+ * agent, groups and metadata, and the strings and location of `access`, its newest source.
  */
-
-/** The access as kept: a frozen copy, sharing `location` with `previous` when they are equal. */
-export function frozenAccess(access: Access, previous?: Readonly<Location>): Readonly<Access> {
-  const copy = { ...access };
-  if (access.location) copy.location = shallowEqual(previous, access.location) ? previous! : Object.freeze({ ...access.location });
-  return Object.freeze(copy);
-}
-
-/** The device record after an attach: a new frozen record, sharing whatever did not change. */
-export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, access: Readonly<Access>, newlyAttached: boolean): Readonly<DeviceRecord> {
-  const at = access.at;
+export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean): Readonly<DeviceRecord> {
   const device: DeviceRecord = {
-    id: input.deviceId,
+    id: access.deviceId,
     accountId: existing?.accountId ?? input.accountId,
     type: input.type,
     agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : Object.freeze({ ...input.agent }),

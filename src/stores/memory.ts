@@ -4,7 +4,8 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { deepFrozen, frozenAccess, updatedDevice } from './memory-records.js';
+import { deepFrozen, updatedDevice } from './memory-records.js';
+import { AccessHistory, Pages, sourceOf } from './memory-history.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
 import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
@@ -52,13 +53,14 @@ interface DayState {
 }
 
 /**
- * One account. Its device, access, profile and forced-challenge records are frozen and replaced,
- * never changed in place, so an attach snapshot hands them out without copying them.
+ * One account. Its device, profile and forced-challenge records are frozen and replaced, never
+ * changed in place, so an attach snapshot hands them out without copying them; its accesses are
+ * kept in columns (`AccessHistory`).
  */
 interface AccountState {
   status: AccountStatus;
   devices: Map<string, Readonly<DeviceRecord>>;
-  accesses: Array<Readonly<Access>>;
+  accesses: AccessHistory;
   /** Deep-frozen. */
   profile?: unknown;
   /** `countHit` counters, least recently used first. */
@@ -89,6 +91,7 @@ export class MemoryStore implements Store {
   readonly #days = new Map<string, DayState>();
   /** Dynamic list entries, by `list \0 kind \0 value`. */
   readonly #lists = new Map<string, DynamicListEntry>();
+  readonly #pages = new Pages();
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
@@ -136,15 +139,14 @@ export class MemoryStore implements Store {
       newlyAttached = true;
     }
 
-    // Copied and frozen on the way in (the caller may reuse its objects), so snapshots share them.
-    const access = frozenAccess(input.access, existing?.lastLocation);
-    const device = updatedDevice(existing, input, access, newlyAttached);
+    // Copied on the way in (the caller may reuse its objects), sharing what the device's last access had.
+    const at = input.access.at;
+    const source = sourceOf(input.access, existing?.id ?? input.deviceId, existing && account.accesses.lastOf(existing.id), existing?.lastLocation);
+    const device = updatedDevice(existing, input, at, source, newlyAttached);
     account.devices.delete(device.id); // re-insert: the map stays ordered by last use
     account.devices.set(device.id, device);
     this.#pruneDevices(account);
-
-    account.accesses.push(access);
-    if (account.accesses.length > input.historySize) account.accesses.splice(0, account.accesses.length - input.historySize);
+    account.accesses.push(at, source, this.#pages.intern(input.access.page), input.historySize);
 
     const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
     return { outcome, snapshot: snapshot(account) };
@@ -305,7 +307,7 @@ export class MemoryStore implements Store {
     return structuredClone({
       status: account?.status ?? 'active',
       devices: [...(account?.devices.values() ?? [])],
-      accesses: account?.accesses ?? [],
+      accesses: account?.accesses.entries() ?? [],
       ...(account?.profile !== undefined ? { profile: account.profile } : {}),
       challenges,
       counters: Object.fromEntries(account?.counters ?? []),
@@ -375,6 +377,7 @@ export class MemoryStore implements Store {
     this.#exposures.clear();
     this.#conversions.clear();
     this.#days.clear();
+    this.#pages.clear();
   }
 
   /** A day's insights, created when missing; beyond `MAX_INSIGHT_DAYS` the oldest day is forgotten. */
@@ -397,7 +400,7 @@ export class MemoryStore implements Store {
   #account(id: string, create: boolean): AccountState | undefined {
     let account = this.#accounts.get(id);
     if (!account && create) {
-      account = { status: 'active', devices: new Map(), accesses: [] };
+      account = { status: 'active', devices: new Map(), accesses: new AccessHistory() };
       this.#accounts.set(id, account);
     }
     return account;
@@ -417,12 +420,12 @@ export class MemoryStore implements Store {
   }
 }
 
-/** The account as the core reads it: fresh arrays of the stored, frozen records (nothing is copied but the arrays). */
+/** The account as the core reads it: the stored, frozen records in fresh arrays, and the accesses built anew. */
 function snapshot(account: AccountState): AttachResult['snapshot'] {
   return {
     status: account.status,
-    devices: [...account.devices.values()] as DeviceRecord[],
-    accesses: account.accesses.slice(),
+    devices: [...account.devices.values()],
+    accesses: account.accesses.entries(),
     ...(account.profile !== undefined ? { profile: account.profile } : {}),
     ...(account.forced ? { forced: [...account.forced.values()] } : {}),
   };
