@@ -1,4 +1,5 @@
 import type { Access, Location } from '../model.js';
+import { frozenCopy } from './memory-records.js';
 
 /** Where an access came from: what a device's accesses repeat from one to the next. Frozen, shared. */
 export type Source = Readonly<Pick<Access, 'deviceId' | 'ip' | 'network' | 'location'>>;
@@ -11,67 +12,74 @@ export type Source = Readonly<Pick<Access, 'deviceId' | 'ip' | 'network' | 'loca
  * access overwrites the oldest. `entries()` builds the `Access` objects a snapshot hands out.
  */
 export class AccessHistory {
-  /** Times, in a plain array of numbers only: V8 keeps it unboxed (8 bytes each). */
+  /**
+   * Times, numbers only: V8 keeps them unboxed (8 bytes each). Each column is allocated at its
+   * capacity (doubling up to the history's size), never grown by `push`, which would leave 16
+   * spare slots in every account's columns.
+   */
   #times: number[] = [];
   #sources: Source[] = [];
   /** Absent until an access has a page (`recordPages: false` keeps none). */
   #pages?: Array<string | undefined>;
-  /** Index of the oldest access once the ring is full (0 while it grows). */
+  /** Accesses kept: the first `#count` slots from `#oldest`, wrapping around (`#oldest` is 0 until the ring is full). */
+  #count = 0;
   #oldest = 0;
 
   get length(): number {
-    return this.#times.length;
+    return this.#count;
   }
 
   /** The newest access of the device, if any is kept. */
   lastOf(deviceId: string): Source | undefined {
     const sources = this.#sources;
-    for (let n = 0, i = this.#oldest - 1; n < sources.length; n++, i--) {
-      if (i < 0) i = sources.length - 1;
-      if (sources[i]!.deviceId === deviceId) return sources[i];
+    const capacity = sources.length;
+    for (let n = 0, i = this.#oldest + this.#count - 1; n < this.#count; n++, i--) {
+      const source = sources[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]!;
+      if (source.deviceId === deviceId) return source;
     }
     return undefined;
   }
 
   /** Keep one more access, then at most `size` (the newest). `source` from `sourceOf`; `page` interned. */
   push(at: number, source: Source, page: string | undefined, size: number): void {
-    if (size < 1) return this.#resize(0);
-    const n = this.#times.length;
-    if (n === size) {
+    if (size < 1) return this.#relayout(0, 0);
+    const capacity = this.#times.length;
+    if (this.#count === size && capacity === size) {
       // Full: the newest overwrites the oldest.
       this.#put(this.#oldest, at, source, page);
-      this.#oldest = (this.#oldest + 1) % size;
+      this.#oldest = this.#oldest + 1 === size ? 0 : this.#oldest + 1;
       return;
     }
-    // Shrunk, or grown since the ring was full (`historySize` changed): unroll it first.
-    if (n > size || this.#oldest !== 0) this.#resize(Math.min(n, size - 1));
-    this.#times.push(at);
-    this.#sources.push(source);
-    if (page !== undefined || this.#pages) (this.#pages ??= new Array<string | undefined>(this.#times.length - 1).fill(undefined)).push(page);
+    // Shrunk, grown since the ring was full (`historySize` changed), or out of room: lay it out anew.
+    if (this.#count >= size) this.#relayout(size - 1, size);
+    else if (this.#oldest !== 0 || this.#count === capacity) this.#relayout(this.#count, Math.min(size, Math.max(this.#count + 1, 2 * capacity)));
+    this.#put(this.#count, at, source, page);
+    this.#count++;
   }
 
   #put(i: number, at: number, source: Source, page: string | undefined): void {
     this.#times[i] = at;
     this.#sources[i] = source;
-    if (page !== undefined || this.#pages) (this.#pages ??= new Array<string | undefined>(this.#times.length).fill(undefined))[i] = page;
+    if (page !== undefined || this.#pages) (this.#pages ??= new Array<string | undefined>(this.#times.length))[i] = page;
   }
 
-  /** Keep the newest `size` (at least 0) accesses, oldest first, the ring unrolled. */
-  #resize(size: number): void {
-    const n = this.#times.length;
-    const keep = Math.max(0, Math.min(size, n));
-    const times: number[] = [];
-    const sources: Source[] = [];
-    const pages: Array<string | undefined> | undefined = this.#pages && [];
-    for (let k = n - keep; k < n; k++) {
-      const i = (this.#oldest + k) % n;
-      times.push(this.#times[i]!);
-      sources.push(this.#sources[i]!);
-      pages?.push(this.#pages![i]);
+  /** Keep the newest `keep` accesses, oldest first from slot 0, in columns of `capacity` slots. */
+  #relayout(keep: number, capacity: number): void {
+    keep = Math.min(keep, this.#count);
+    const times = new Array<number>(capacity);
+    const sources = new Array<Source>(capacity);
+    const pages = this.#pages && new Array<string | undefined>(capacity);
+    const old = this.#times.length;
+    for (let k = 0, i = this.#oldest + this.#count - keep; k < keep; k++, i++) {
+      if (i >= old) i -= old;
+      times[k] = this.#times[i]!;
+      sources[k] = this.#sources[i]!;
+      if (pages) pages[k] = this.#pages![i];
     }
     this.#times = times;
     this.#sources = sources;
-    if (pages) this.#pages = pages;
+    this.#pages = pages;
+    this.#count = keep;
     this.#oldest = 0;
   }
 
@@ -80,10 +88,11 @@ export class AccessHistory {
     const times = this.#times;
     const sources = this.#sources;
     const pages = this.#pages;
-    const n = times.length;
+    const capacity = times.length;
+    const n = this.#count;
     const out = new Array<Access>(n);
     for (let k = 0, i = this.#oldest; k < n; k++, i++) {
-      if (i === n) i = 0;
+      if (i === capacity) i = 0;
       out[k] = accessOf(times[i]!, sources[i]!, pages?.[i]);
     }
     return out;
@@ -108,7 +117,7 @@ export function sourceOf(access: Access, deviceId: string, previous: Source | un
   const source: { -readonly [K in keyof Source]: Source[K] } = { deviceId };
   if (access.ip !== undefined) source.ip = access.ip;
   if (access.network !== undefined) source.network = access.network === previous?.network ? previous.network : access.network;
-  if (access.location !== undefined) source.location = sameLocation(last, access.location) ? last! : Object.freeze({ ...access.location });
+  if (access.location !== undefined) source.location = sameLocation(last, access.location) ? last! : frozenCopy(access.location);
   return Object.freeze(source);
 }
 

@@ -12,7 +12,7 @@ export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, inpu
     id: access.deviceId,
     accountId: existing?.accountId ?? input.accountId,
     type: input.type,
-    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : Object.freeze({ ...input.agent }),
+    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : frozenCopy(input.agent),
     status: newlyAttached || !existing ? 'attached' : existing.status,
     logoutPending: existing?.logoutPending ?? false,
     firstSeen: existing?.firstSeen ?? at,
@@ -35,6 +35,17 @@ export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, inpu
 function mergedMetadata(stored: Readonly<Record<string, unknown>> | undefined, given: Record<string, unknown>): Record<string, unknown> {
   if (stored && Object.keys(given).every((key) => Object.is(stored[key], given[key]) && key in stored)) return stored;
   return deepFrozen(structuredClone({ ...stored, ...given }));
+}
+
+/**
+ * A frozen shallow copy, built property by property: V8 shares one hidden class among such copies,
+ * where `Object.freeze({ ...value })` gives every copy a hidden class of its own (~200 bytes each).
+ */
+export function frozenCopy<T extends object>(value: Readonly<T>, changes?: Partial<T>): Readonly<T> {
+  const copy = {} as T;
+  for (const key of Object.keys(value) as Array<keyof T>) copy[key] = value[key];
+  if (changes) for (const key of Object.keys(changes) as Array<keyof T>) copy[key] = changes[key]!;
+  return Object.freeze(copy);
 }
 
 /** Freezes `value` and everything it holds; returns it. */
