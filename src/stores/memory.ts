@@ -152,7 +152,7 @@ export class MemoryStore implements Store {
     const source = sourceOf(input.access, existing?.id ?? input.deviceId, existing && account.accesses.lastOf(existing.id), existing?.lastLocation);
     const device = updatedDevice(existing, input, at, source, newlyAttached);
     // Last: the list stays ordered by last use.
-    account.devices = Object.freeze([...(existing ? account.devices.filter((d) => d !== existing) : account.devices), device]);
+    account.devices = withLast(account.devices, existing, device);
     this.#pruneDevices(account);
     account.accesses.push(at, source, this.#pages.intern(input.access.page), input.historySize);
 
@@ -438,6 +438,15 @@ function snapshot(account: AccountState): AttachResult['snapshot'] {
 }
 
 const NO_DEVICES: ReadonlyArray<Readonly<DeviceRecord>> = Object.freeze([]);
+
+/** `devices` without `existing`, `device` last, in a frozen array of the exact size (spread and filter leave spare slots). */
+function withLast(devices: ReadonlyArray<Readonly<DeviceRecord>>, existing: Readonly<DeviceRecord> | undefined, device: Readonly<DeviceRecord>): ReadonlyArray<Readonly<DeviceRecord>> {
+  const next = new Array<Readonly<DeviceRecord>>(devices.length + (existing ? 0 : 1));
+  let k = 0;
+  for (const d of devices) if (d !== existing) next[k++] = d;
+  next[k] = device;
+  return Object.freeze(next);
+}
 
 /** The account's devices with `device` in place of the record of the same id. */
 function replaceDevice(account: AccountState, device: Readonly<DeviceRecord>): void {
