@@ -90,7 +90,7 @@ export function recordAccess(
   settings: HouseholdSettings,
 ): { profile: AccountProfile; changed: boolean } {
   if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
-  const next: AccountProfile = structuredClone(profile);
+  const next = copyProfile(profile);
   const day = dayOf(access.at);
   let changed = false;
   let place = placeOf(next, access.network);
@@ -153,6 +153,19 @@ export function recordAccess(
 
   // lastSeen alone changes on every access; it is saved with the next real change.
   return { profile: changed ? next : profile, changed };
+}
+
+/**
+ * A copy of what `recordAccess` changes: the profile a store hands out may be frozen and shared
+ * (the memory store's is). The `[ip, at]` pairs are never changed, so they are shared.
+ */
+function copyProfile(profile: AccountProfile): AccountProfile {
+  const places = profile.places.map((p) => {
+    const place: Place = { ...p, networks: p.networks.slice(), devices: p.devices.slice(), days: p.days.slice(), overlapDays: p.overlapDays.slice() };
+    if (p.addresses) place.addresses = p.addresses.slice();
+    return place;
+  });
+  return profile.egress ? { ...profile, places, egress: profile.egress.slice() } : { ...profile, places };
 }
 
 /** One place from two: the IPv4 and IPv6 networks of one home. */
