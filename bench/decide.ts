@@ -156,7 +156,8 @@ async function heapOf(options: Partial<Options>, fill: (core: ReturnType<typeof 
   return used;
 }
 
-const ACCOUNTS = 2_000;
+/** More than the memory store caches parsed profiles for (1,024), so the figures are mostly what an idle account costs. */
+const ACCOUNTS = 4_000;
 const browser = (d: number) => `${CHROME} Device/${d}`;
 /** Each account its own home address, as in real traffic (one address for all would be learned as a NAT). */
 const addressOf = (a: number) => `198.18.${a >> 8}.${a & 255}`;

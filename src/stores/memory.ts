@@ -97,11 +97,11 @@ export class MemoryStore implements Store {
   readonly #lists = new Map<string, DynamicListEntry>();
   readonly #pages = new Pages();
   /**
-   * Profiles parsed (and frozen) for the accounts judged last, by account id, with the JSON they
+   * Profiles parsed (and frozen) for the 1,024 accounts judged last, by account id, with the JSON they
    * were parsed from: a busy account's misses do not parse it again. Bounded, so idle accounts keep
    * only their JSON.
    */
-  readonly #profiles = new LRUCache<string, { json: string; profile: unknown }>({ max: 4_096 });
+  readonly #profiles = new LRUCache<string, { json: string; profile: unknown }>({ max: 1_024 });
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
