@@ -48,6 +48,15 @@ export function frozenCopy<T extends object>(value: Readonly<T>, changes?: Parti
   return Object.freeze(copy);
 }
 
+/** A deep copy of a JSON-like value (plain objects, arrays, primitives), much cheaper than `structuredClone` for small ones. */
+export function plainCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainCopy) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = plainCopy((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
 /** Freezes `value` and everything it holds; returns it. */
 export function deepFrozen<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

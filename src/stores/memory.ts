@@ -4,7 +4,7 @@ import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRec
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { deepFrozen, frozenCopy, updatedDevice } from './memory-records.js';
+import { deepFrozen, frozenCopy, plainCopy, updatedDevice } from './memory-records.js';
 import { AccessHistory, Pages, sourceOf } from './memory-history.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
 import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
@@ -301,7 +301,8 @@ export class MemoryStore implements Store {
   async indexAccount(accountId: string, fields: Partial<AccountSummary>, keys?: AccountSortKeys): Promise<void> {
     const account = keys ? this.#account(accountId, true) : this.#account(accountId, false);
     if (!account || (!keys && !account.index)) return;
-    const summary = { ...account.index?.summary, ...structuredClone(fields), accountId } as AccountSummary;
+    // A plain copy (the fields are JSON-like): structuredClone was 6 % of a new account's decision.
+    const summary = { ...account.index?.summary, ...plainCopy(fields), accountId } as AccountSummary;
     account.index = { summary, keys: keys ?? account.index!.keys };
   }
 
