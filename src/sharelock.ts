@@ -43,6 +43,7 @@ import type { Insights } from './insights/funnel.js';
 import type { Conversion } from './insights/model.js';
 import { enableDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';
 import { attachToPools, canMakeRoom, giveBackSlots, poolId, poolsCounting, releaseFromPools, type GroupUsage } from './groups.js';
+import { fnv1a32 } from './hash.js';
 
 /** A browser idle this long may be the one a new cookie with the same agent and network replaces. */
 const REPLACE_AFTER_IDLE_MS = hours(1);
@@ -143,7 +144,7 @@ export class Sharelock<Req = any, Res = any> {
   readonly #adminStore: AdminStore | undefined;
   /** What this process last wrote to the admin index per account, to skip writes that would change nothing but `lastSeen`. */
   // Made at the first index write, like #types.
-  #indexed: LRUCache<string, { fingerprint: string; at: number }> | undefined;
+  #indexed: LRUCache<string, { fingerprint: number; at: number }> | undefined;
   #storeDown = false;
   #closed = false;
 
@@ -688,7 +689,8 @@ export class Sharelock<Req = any, Res = any> {
     if (!store) return;
     const summary = summarise(accountId, input.access.at, snapshot.devices, signals, input.limits.devices, snapshot.status);
     const { lastSeen, ...rest } = summary;
-    const fingerprint = JSON.stringify(rest);
+    // A 32-bit hash, not the JSON (200–400 bytes per account kept): a collision only delays a write by INDEX_COALESCE_MS.
+    const fingerprint = fnv1a32(JSON.stringify(rest));
     const indexed = (this.#indexed ??= new LRUCache({ max: 10_000 }));
     const known = indexed.get(accountId);
     if (known && known.fingerprint === fingerprint && lastSeen >= known.at && lastSeen - known.at < INDEX_COALESCE_MS) return;

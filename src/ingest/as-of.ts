@@ -8,9 +8,9 @@ import type { Access, DeviceRecord } from '../model.js';
  * their last use is unknown then (`lastSeen` 0, no last place), and later accesses are left out.
  * An event in time order gets the snapshot itself.
  */
-export function asOf(snapshot: { devices: DeviceRecord[]; accesses: ReadonlyArray<Readonly<Access>> }, deviceId: string, at: number, slackMs: number): { devices: DeviceRecord[]; accesses: ReadonlyArray<Readonly<Access>> } {
+export function asOf(snapshot: { devices: ReadonlyArray<Readonly<DeviceRecord>>; accesses: ReadonlyArray<Readonly<Access>> }, deviceId: string, at: number, slackMs: number): { devices: ReadonlyArray<Readonly<DeviceRecord>>; accesses: ReadonlyArray<Readonly<Access>> } {
   const until = at + slackMs;
-  const later = (device: DeviceRecord) => device.id !== deviceId && device.lastSeen > until;
+  const later = (device: Readonly<DeviceRecord>) => device.id !== deviceId && device.lastSeen > until;
   if (!snapshot.devices.some(later) && !snapshot.accesses.some((a) => a.at > until)) return snapshot;
   return {
     devices: snapshot.devices.map((device) => {

@@ -102,7 +102,7 @@ export function recordAccess(
   // Most accesses change nothing (a known device at a known place, on a day already counted): say
   // so without copying the profile, which is most of the cost of a decision otherwise.
   if (unchanged(profile, access, devices, recent, settings)) return { profile, changed: false };
-  const next: AccountProfile = structuredClone(profile);
+  const next = copyProfile(profile);
   let changed = false;
   if (next.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
     next.tzMinutes = Math.round(access.location.lon / 15) * 60;
@@ -196,6 +196,19 @@ function unchanged(profile: AccountProfile, access: Access & { network: string }
     if (!place.overlapDays.includes(day) || !otherPlace.overlapDays.includes(day)) return false;
   }
   return true;
+}
+
+/**
+ * A copy of what `recordAccess` changes: the profile a store hands out may be frozen and shared
+ * (the memory store's is). The `[ip, at]` pairs are never changed, so they are shared.
+ */
+function copyProfile(profile: AccountProfile): AccountProfile {
+  const places = profile.places.map((p) => {
+    const place: Place = { ...p, networks: p.networks.slice(), devices: p.devices.slice(), days: p.days.slice(), overlapDays: p.overlapDays.slice() };
+    if (p.addresses) place.addresses = p.addresses.slice();
+    return place;
+  });
+  return profile.egress ? { ...profile, places, egress: profile.egress.slice() } : { ...profile, places };
 }
 
 /** One place from two: the IPv4 and IPv6 networks of one home. */

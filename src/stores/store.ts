@@ -42,18 +42,22 @@ export type AttachOutcome =
   | { kind: 'logout'; status: DeviceStatus }
   | { kind: 'suspended' };
 
+/**
+ * Read-only: a store may hand out its own records, frozen (the memory store does), instead of
+ * copies. A caller that wants to change one copies it first.
+ */
 export interface AccountSnapshot {
   status: AccountStatus;
-  devices: DeviceRecord[];
+  devices: ReadonlyArray<Readonly<DeviceRecord>>;
   /** Recent accesses, oldest first, at most `historySize`. Read-only: stores may share the entries. */
   accesses: ReadonlyArray<Readonly<Access>>;
-  /** What the core last saved with `saveProfile()` (its household model), or `undefined`. */
+  /** What the core last saved with `saveProfile()` (its household model), or `undefined`. Read-only. */
   profile?: unknown;
   /**
    * Challenges an admin asked for (`forceChallenge()`), waiting for the next request; absent or
    * empty when none. Stores with the admin capability return them with every snapshot.
    */
-  forced?: ForcedChallenge[];
+  forced?: ReadonlyArray<Readonly<ForcedChallenge>>;
 }
 
 /** A challenge an admin asked for: of this device, or of any device of the account (`deviceId` absent). */
@@ -117,7 +121,7 @@ export interface AttachResult {
   outcome: AttachOutcome;
   snapshot: AccountSnapshot;
   /** The devices this attach detached because they were unused since `inactiveBefore` (optional: reported as `device.detached`, cause `inactivity`). */
-  inactive?: DeviceRecord[];
+  inactive?: ReadonlyArray<Readonly<DeviceRecord>>;
 }
 
 /** A windowed counter, as `countHit` leaves it. */

@@ -86,9 +86,18 @@ function challenge(overrides: Partial<ChallengeRecord> = {}): ChallengeRecord {
   };
 }
 
+/** Tries to change a record a store handed out: a frozen one refuses (strict mode throws), a copy takes it. */
+function attempt(change: () => unknown): void {
+  try {
+    change();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+}
+
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const ids = (devices: DeviceRecord[]): string[] => devices.map((d) => d.id).sort();
-const device = (result: AttachResult | DeviceRecord[], id: string): DeviceRecord => {
+const ids = (devices: ReadonlyArray<Readonly<DeviceRecord>>): string[] => devices.map((d) => d.id).sort();
+const device = (result: AttachResult | DeviceRecord[], id: string): Readonly<DeviceRecord> => {
   const found = (Array.isArray(result) ? result : result.snapshot.devices).find((d) => d.id === id);
   if (!found) throw new Error(`device ${id} is not in the snapshot`);
   return found;
@@ -790,18 +799,25 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     });
 
     describe('isolation', () => {
-      it('hands out copies: changing a returned record changes nothing stored', async () => {
-        const result = await store.attach(input({ metadata: { tags: ['a'] } }));
-        const fromSnapshot = device(result, 'dev-a');
-        fromSnapshot.status = 'kicked';
-        (fromSnapshot.metadata?.tags as string[]).push('mutated');
-        fromSnapshot.agent.browser = 'Mutated';
+      it('cannot be changed through what it hands out: a snapshot record is a copy or frozen', async () => {
+        const result = await store.attach(input({ metadata: { tags: ['a'] }, location: { country: 'FR', lat: 48.85, lon: 2.35 } }));
+        const fromSnapshot = device(result, 'dev-a') as DeviceRecord;
+        attempt(() => (fromSnapshot.status = 'kicked'));
+        attempt(() => (fromSnapshot.metadata?.tags as string[]).push('mutated'));
+        attempt(() => (fromSnapshot.agent.browser = 'Mutated'));
+        attempt(() => (fromSnapshot.lastLocation!.lat = 0));
+        const access = result.snapshot.accesses[0] as Access;
+        attempt(() => (access.page = '/mutated'));
+        attempt(() => (access.location!.lat = 0));
+        attempt(() => (result.snapshot.devices as DeviceRecord[]).pop());
+        attempt(() => (result.snapshot.accesses as Access[]).pop());
         const listed = await store.listDevices('acct-1');
         listed[0]!.lastSeen = T0 + DAY;
 
         const again = await store.attach(input({ at: T0 + 1 }));
         expect(device(again, 'dev-a')).to.deep.include({ status: 'attached', lastSeen: T0 + 1, metadata: { tags: ['a'] } });
         expect(device(again, 'dev-a').agent.browser).to.equal('Firefox');
+        expect(again.snapshot.accesses.map((a) => [a.page, a.location?.lat])).to.deep.equal([['/library', 48.85], ['/library', undefined]]);
 
         await store.createChallenge(challenge());
         const got = await store.getChallenge('ch-1');

@@ -1,0 +1,160 @@
+import type { Access, Location } from '../model.js';
+import { frozenCopy } from './memory-records.js';
+
+/** Where an access came from: what a device's accesses repeat from one to the next. Frozen, shared. */
+export type Source = Readonly<Pick<Access, 'deviceId' | 'ip' | 'network' | 'location'>>;
+
+/**
+ * One account's recent accesses, oldest first, kept in columns: a device's accesses repeat its
+ * address, network and place, so those are one frozen `Source` shared by every access that has
+ * them, and an access costs a time (8 bytes, unboxed in a double array), a pointer to its source
+ * and one to its page (a string shared store-wide, see `Pages`). A ring: once full, the newest
+ * access overwrites the oldest. `entries()` builds the `Access` objects a snapshot hands out.
+ */
+export class AccessHistory {
+  /**
+   * Times, numbers only: V8 keeps them unboxed (8 bytes each). Each column is allocated at its
+   * capacity (doubling up to the history's size), never grown by `push`, which would leave 16
+   * spare slots in every account's columns.
+   */
+  #times: number[] = [];
+  #sources: Source[] = [];
+  /** Absent until an access has a page (`recordPages: false` keeps none). */
+  #pages?: Array<string | undefined>;
+  /** Accesses kept: the first `#count` slots from `#oldest`, wrapping around (`#oldest` is 0 until the ring is full). */
+  #count = 0;
+  #oldest = 0;
+
+  get length(): number {
+    return this.#count;
+  }
+
+  /** The newest access of the device, if any is kept. */
+  lastOf(deviceId: string): Source | undefined {
+    const sources = this.#sources;
+    const capacity = sources.length;
+    for (let n = 0, i = this.#oldest + this.#count - 1; n < this.#count; n++, i--) {
+      const source = sources[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]!;
+      if (source.deviceId === deviceId) return source;
+    }
+    return undefined;
+  }
+
+  /** Keep one more access, then at most `size` (the newest). `source` from `sourceOf`; `page` interned. */
+  push(at: number, source: Source, page: string | undefined, size: number): void {
+    if (size < 1) return this.#relayout(0, 0);
+    const capacity = this.#times.length;
+    if (this.#count === size && capacity === size) {
+      // Full: the newest overwrites the oldest.
+      this.#put(this.#oldest, at, source, page);
+      this.#oldest = this.#oldest + 1 === size ? 0 : this.#oldest + 1;
+      return;
+    }
+    // Shrunk, grown since the ring was full (`historySize` changed), or out of room: lay it out anew.
+    if (this.#count >= size) this.#relayout(size - 1, size);
+    else if (this.#oldest !== 0 || this.#count === capacity) this.#relayout(this.#count, Math.min(size, Math.max(this.#count + 1, 2 * capacity)));
+    this.#put(this.#count, at, source, page);
+    this.#count++;
+  }
+
+  #put(i: number, at: number, source: Source, page: string | undefined): void {
+    this.#times[i] = at;
+    this.#sources[i] = source;
+    if (page !== undefined || this.#pages) (this.#pages ??= new Array<string | undefined>(this.#times.length))[i] = page;
+  }
+
+  /** Keep the newest `keep` accesses, oldest first from slot 0, in columns of `capacity` slots. */
+  #relayout(keep: number, capacity: number): void {
+    keep = Math.min(keep, this.#count);
+    const times = new Array<number>(capacity);
+    const sources = new Array<Source>(capacity);
+    const pages = this.#pages && new Array<string | undefined>(capacity);
+    const old = this.#times.length;
+    for (let k = 0, i = this.#oldest + this.#count - keep; k < keep; k++, i++) {
+      if (i >= old) i -= old;
+      times[k] = this.#times[i]!;
+      sources[k] = this.#sources[i]!;
+      if (pages) pages[k] = this.#pages![i];
+    }
+    this.#times = times;
+    this.#sources = sources;
+    this.#pages = pages;
+    this.#count = keep;
+    this.#oldest = 0;
+  }
+
+  /** The accesses, oldest first, as new objects (the caller may keep or change them). */
+  entries(): Access[] {
+    const times = this.#times;
+    const sources = this.#sources;
+    const pages = this.#pages;
+    const capacity = times.length;
+    const n = this.#count;
+    const out = new Array<Access>(n);
+    for (let k = 0, i = this.#oldest; k < n; k++, i++) {
+      if (i === capacity) i = 0;
+      out[k] = accessOf(times[i]!, sources[i]!, pages?.[i]);
+    }
+    return out;
+  }
+}
+
+function accessOf(at: number, source: Source, page: string | undefined): Access {
+  const access: Access = { at, deviceId: source.deviceId };
+  if (source.ip !== undefined) access.ip = source.ip;
+  if (source.network !== undefined) access.network = source.network;
+  if (source.location !== undefined) access.location = source.location;
+  if (page !== undefined) access.page = page;
+  return access;
+}
+
+/**
+ * The access's source: `previous` (the device's last one) itself when the same, else a new frozen
+ * one sharing what it can: `deviceId` (the device record's id), `location` when equal to `last`.
+ */
+export function sourceOf(access: Access, deviceId: string, previous: Source | undefined, last: Readonly<Location> | undefined): Source {
+  if (previous && previous.ip === access.ip && previous.network === access.network && sameLocation(previous.location, access.location)) return previous;
+  const source: { -readonly [K in keyof Source]: Source[K] } = { deviceId };
+  if (access.ip !== undefined) source.ip = access.ip;
+  if (access.network !== undefined) source.network = access.network === previous?.network ? previous.network : access.network;
+  if (access.location !== undefined) source.location = sameLocation(last, access.location) ? last! : frozenCopy(access.location);
+  return Object.freeze(source);
+}
+
+/** Same fields, same values. */
+export function sameLocation(a: Readonly<Location> | undefined, b: Readonly<Location> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  let n = 0;
+  for (const key in b) {
+    if (a[key as keyof Location] !== b[key as keyof Location]) return false;
+    n++;
+  }
+  return n === Object.keys(a).length;
+}
+
+/**
+ * Page strings shared store-wide: a site has a few thousand distinct paths, and every access to
+ * one keeps a pointer to one string instead of its own copy. Bounded: emptied when full.
+ */
+export class Pages {
+  readonly #known = new Map<string, string>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  intern(page: string | undefined): string | undefined {
+    if (page === undefined) return undefined;
+    const known = this.#known.get(page);
+    if (known !== undefined) return known;
+    if (this.#known.size >= this.#max) this.#known.clear();
+    this.#known.set(page, page);
+    return page;
+  }
+
+  clear(): void {
+    this.#known.clear();
+  }
+}

@@ -1,0 +1,80 @@
+import type { Agent, DeviceRecord, Location } from '../model.js';
+import type { Source } from './memory-history.js';
+import type { AttachInput } from './store.js';
+
+/**
+ * The device record after an attach: a new frozen record (records are replaced, never changed in
+ * place, so a snapshot hands them out as they are), sharing whatever did not change: its id, its
+ * agent, groups and metadata, and the strings and location of `access`, its newest source.
+ */
+export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean): Readonly<DeviceRecord> {
+  const device: DeviceRecord = {
+    id: access.deviceId,
+    accountId: existing?.accountId ?? input.accountId,
+    type: input.type,
+    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : frozenCopy(input.agent),
+    status: newlyAttached || !existing ? 'attached' : existing.status,
+    logoutPending: existing?.logoutPending ?? false,
+    firstSeen: existing?.firstSeen ?? at,
+    lastSeen: existing ? Math.max(existing.lastSeen, at) : at,
+  };
+  // The last access describes where the device is now: a field it lacks is unknown, not unchanged.
+  if (access.ip !== undefined) device.lastIp = access.ip;
+  if (access.network !== undefined) device.lastNetwork = access.network;
+  if (access.location !== undefined) device.lastLocation = access.location;
+  const verifiedAt = input.verified ? at : existing?.verifiedAt;
+  if (verifiedAt !== undefined) device.verifiedAt = verifiedAt;
+  const metadata = input.metadata === undefined ? existing?.metadata : mergedMetadata(existing?.metadata, input.metadata);
+  if (metadata !== undefined) device.metadata = metadata;
+  const groups = input.groups === undefined ? existing?.groups : input.groups.length === 0 ? undefined : sameList(existing?.groups, input.groups) ? existing!.groups : Object.freeze([...input.groups]);
+  if (groups !== undefined) device.groups = groups as string[];
+  return Object.freeze(device);
+}
+
+/** The stored metadata with `given` over it: the stored object itself when `given` changes nothing. */
+function mergedMetadata(stored: Readonly<Record<string, unknown>> | undefined, given: Record<string, unknown>): Record<string, unknown> {
+  if (stored && Object.keys(given).every((key) => Object.is(stored[key], given[key]) && key in stored)) return stored;
+  return deepFrozen(structuredClone({ ...stored, ...given }));
+}
+
+/**
+ * A frozen shallow copy, built property by property: V8 shares one hidden class among such copies,
+ * where `Object.freeze({ ...value })` gives every copy a hidden class of its own (~200 bytes each).
+ */
+export function frozenCopy<T extends object>(value: Readonly<T>, changes?: Partial<T>): Readonly<T> {
+  const copy = {} as T;
+  for (const key of Object.keys(value) as Array<keyof T>) copy[key] = value[key];
+  if (changes) for (const key of Object.keys(changes) as Array<keyof T>) copy[key] = changes[key]!;
+  return Object.freeze(copy);
+}
+
+/** A deep copy of a JSON-like value (plain objects, arrays, primitives), much cheaper than `structuredClone` for small ones. */
+export function plainCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainCopy) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = plainCopy((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
+/** Freezes `value` and everything it holds; returns it. */
+export function deepFrozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFrozen((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+function shallowEqual(a: Readonly<Agent | Location> | undefined, b: Readonly<Agent | Location>): boolean {
+  if (a === b) return true;
+  if (!a) return false;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  for (const key of keys) if ((a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key] || !(key in a)) return false;
+  return true;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
