@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -156,12 +156,6 @@ if (process.argv[2] === 'worker') {
     const one = single.reduce((sum, r) => sum + r.decisions, 0) / seconds;
     console.log(row('1', single, one));
     console.log(row('2', await run(server.url, 2), one));
-    // Two app processes and Redis share the machine's cores: with `app` and `redis` µs of CPU per
-    // decision, n cores give at most n / (app + redis) decisions/s, one process 1 / app.
-    const app = single.reduce((sum, r) => sum + r.appCpuMs, 0) / (one * seconds);
-    const redis = Math.max(...single.map((r) => r.redisCpuMs)) / (one * seconds);
-    const ceiling = Math.min(2, (availableParallelism() * app) / (app + redis));
-    console.log(`\nCeiling for two processes on ${availableParallelism()} cores, from the one-process CPU per decision: ${ceiling.toFixed(2)}× one process\n`);
     // Below saturation: 50 clients, each deciding every 25 ms (2 000 decisions/s), one process.
     console.log(row('1, paced: 50 clients × 40/s', await run(server.url, 1, 2_000), 0));
   } finally {
