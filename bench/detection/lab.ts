@@ -1,5 +1,5 @@
 import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
-import { createCore, PRESETS, type Preset } from './core.js';
+import { createCore, PRESETS, type Core, type Preset } from './core.js';
 import { buildPopulation } from './population.js';
 import { score, type CostFigures, type Figures } from './score.js';
 import { simulate, type DecisionCost } from './simulate.js';
@@ -35,20 +35,25 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
     const clock = { at: 0 };
     const heapBefore = heapUsed();
     const devices = options.devices ?? DEFAULT_DEVICE_LIMIT;
-    const { guard, support } = await createCore(preset, () => clock.at, world.geo.lookup, devices, options.monitor === true, options.mobile);
+    // Held only here, so that once closed and dropped the core's heap can be told from the lab's.
+    let core: Core | undefined = await createCore(preset, () => clock.at, world.geo.lookup, devices, options.monitor === true, options.mobile);
+    const { support } = core;
     // Without presets every run would be the same: run the core's defaults once.
     if (!support.tolerance && results.length > 0) {
-      await guard.close();
+      await core.guard.close();
       break;
     }
     try {
       const cost: DecisionCost = { uncachedMs: [], cachedMs: 0, cached: 0, devices: 0 };
-      const outcomes = await simulate(plans, guard, support, clock, undefined, { cost });
+      const outcomes = await simulate(plans, core.guard, support, clock, undefined, { cost });
       world.geo.forget();
       const heapAfter = heapUsed();
-      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, ...(options.mobile !== undefined ? { mobile: options.mobile } : {}), support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter) }));
+      await core.guard.close();
+      core = undefined;
+      const heapWithoutCore = heapUsed();
+      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, ...(options.mobile !== undefined ? { mobile: options.mobile } : {}), support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter, heapWithoutCore) }));
     } finally {
-      await guard.close();
+      await core?.guard.close();
     }
   }
   return results;
@@ -65,7 +70,7 @@ function heapUsed(): number | undefined {
   return process.memoryUsage().heapUsed;
 }
 
-function costFigures(cost: DecisionCost, before: number | undefined, after: number | undefined): CostFigures {
+function costFigures(cost: DecisionCost, before: number | undefined, after: number | undefined, withoutCore: number | undefined): CostFigures {
   const q = (p: number) => cost.uncachedMs[Math.min(cost.uncachedMs.length - 1, Math.floor(p * cost.uncachedMs.length))] ?? 0;
   const mean = cost.uncachedMs.reduce((a, b) => a + b, 0) / Math.max(1, cost.uncachedMs.length);
   return {
@@ -77,5 +82,6 @@ function costFigures(cost: DecisionCost, before: number | undefined, after: numb
     cachedMeanUs: Math.round((1000 * cost.cachedMs) / Math.max(1, cost.cached)),
     devices: cost.devices,
     ...(before !== undefined && after !== undefined ? { heapBytesPerDevice: Math.round((after - before) / Math.max(1, cost.devices)) } : {}),
+    ...(after !== undefined && withoutCore !== undefined ? { coreHeapBytesPerDevice: Math.round((after - withoutCore) / Math.max(1, cost.devices)) } : {}),
   };
 }

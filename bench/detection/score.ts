@@ -46,6 +46,8 @@ export interface CostFigures {
   devices: number;
   /** Heap the core holds after the month (store, histories, profiles, caches, network knowledge) per device; with `--expose-gc` only. */
   heapBytesPerDevice?: number;
+  /** Of it, what sharelock holds (its store, caches and network knowledge): the heap freed by closing and dropping the core. */
+  coreHeapBytesPerDevice?: number;
 }
 
 export interface Figures {
@@ -217,7 +219,7 @@ export function markdown(all: Figures[]): string {
       lines.push(
         `Cost: ${c.uncached.toLocaleString('en')} uncached decisions, mean ${c.uncachedMeanUs} µs, median ${c.uncachedP50Us} µs, p99 ${c.uncachedP99Us} µs; ` +
           `${c.cached.toLocaleString('en')} cached, mean ${c.cachedMeanUs} µs; ${c.devices.toLocaleString('en')} devices` +
-          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month.` : ' (heap not measured: run with `node --expose-gc`).'),
+          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month${c.coreHeapBytesPerDevice !== undefined ? ` (sharelock's own: ${c.coreHeapBytesPerDevice.toLocaleString('en')}, the rest the lab's)` : ''}.` : ' (heap not measured: run with `node --expose-gc`).'),
       );
     }
     const unjudged = f.sharing.accounts - f.sharing.judged;
