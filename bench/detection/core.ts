@@ -1,5 +1,5 @@
 import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
-import { createSharelock, SharelockError, type Identity, type Options, type Sharelock } from '../../src/index.js';
+import { createSharelock, MemoryStore, SharelockError, type Identity, type Options, type Sharelock } from '../../src/index.js';
 import type { GeoRecord } from './geo.js';
 
 export type Preset = 'lenient' | 'default' | 'strict';
@@ -21,6 +21,8 @@ const silent = { warn: () => undefined, error: () => undefined };
 
 export interface Core {
   guard: Sharelock<Identity>;
+  /** The guard's store (the default, made here so the lab can weigh it apart from the rest of the core). */
+  store: MemoryStore;
   support: CoreSupport;
 }
 
@@ -35,11 +37,12 @@ export async function createCore(preset: Preset, now: () => number, lookup: (ip:
   const base = { secret: SECRET, identify: (identity: Identity) => identity, limits: { devices, ...(mobile !== undefined ? { mobile } : {}) }, now, trustProxy: true, cache: { allowTtlMs: 30_000 }, logger: silent, production: false, ...(monitor ? { monitor: true } : {}) };
   for (;;) {
     try {
-      const guard = createSharelock<Identity>({ ...base, ...extras } as Options<Identity>);
+      const store = new MemoryStore();
+      const guard = createSharelock<Identity>({ ...base, ...extras, store } as Options<Identity>);
       const support: CoreSupport = { geo: 'geo' in extras, tolerance: 'tolerance' in extras, peopleLimit: false, notes };
       if (support.geo && !('geo' in guard.config)) notes.push('`geo` was accepted but `guard.config.geo` is missing; check the option still means `{ lookup }`.');
       support.peopleLimit = await probePeopleLimit(base);
-      return { guard, support };
+      return { guard, store, support };
     } catch (error) {
       const rejected = error instanceof SharelockError && (error.code === 'SHARELOCK_E_OPTION_UNKNOWN' || error.code === 'SHARELOCK_E_OPTION_INVALID')
         ? Object.keys(extras).find((key) => error.message.includes(`\`${key}`))

@@ -1,4 +1,5 @@
 import { DEFAULT_DEVICE_LIMIT } from '../../src/options.js';
+import type { MemoryStore } from '../../src/index.js';
 import { createCore, PRESETS, type Core, type Preset } from './core.js';
 import { buildPopulation } from './population.js';
 import { score, type CostFigures, type Figures } from './score.js';
@@ -49,11 +50,17 @@ export async function runLab(options: LabOptions): Promise<Figures[]> {
       world.geo.forget();
       const heapAfter = heapUsed();
       await core.guard.close();
+      // The store is weighed apart: first everything but the store is dropped, then the store.
+      let store: MemoryStore | undefined = core.store;
       core = undefined;
+      const heapStoreOnly = heapUsed();
+      await store.close(); // a store the app passed is the app's to close (its sweep timer holds it)
+      store = undefined;
       const heapWithoutCore = heapUsed();
-      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, ...(options.mobile !== undefined ? { mobile: options.mobile } : {}), support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter, heapWithoutCore) }));
+      results.push(score(outcomes, { preset: support.tolerance ? preset : 'default', seed: options.seed, variant: world.variant.name, monitor: options.monitor === true, devices, ...(options.mobile !== undefined ? { mobile: options.mobile } : {}), support, seconds: (performance.now() - started) / 1000, cost: costFigures(cost, heapBefore, heapAfter, heapWithoutCore, heapStoreOnly) }));
     } finally {
       await core?.guard.close();
+      await core?.store.close();
     }
   }
   return results;
@@ -70,7 +77,7 @@ function heapUsed(): number | undefined {
   return process.memoryUsage().heapUsed;
 }
 
-function costFigures(cost: DecisionCost, before: number | undefined, after: number | undefined, withoutCore: number | undefined): CostFigures {
+function costFigures(cost: DecisionCost, before: number | undefined, after: number | undefined, withoutCore: number | undefined, storeOnly: number | undefined): CostFigures {
   const q = (p: number) => cost.uncachedMs[Math.min(cost.uncachedMs.length - 1, Math.floor(p * cost.uncachedMs.length))] ?? 0;
   const mean = cost.uncachedMs.reduce((a, b) => a + b, 0) / Math.max(1, cost.uncachedMs.length);
   return {
@@ -83,5 +90,6 @@ function costFigures(cost: DecisionCost, before: number | undefined, after: numb
     devices: cost.devices,
     ...(before !== undefined && after !== undefined ? { heapBytesPerDevice: Math.round((after - before) / Math.max(1, cost.devices)) } : {}),
     ...(after !== undefined && withoutCore !== undefined ? { coreHeapBytesPerDevice: Math.round((after - withoutCore) / Math.max(1, cost.devices)) } : {}),
+    ...(storeOnly !== undefined && withoutCore !== undefined ? { storeHeapBytesPerDevice: Math.round((storeOnly - withoutCore) / Math.max(1, cost.devices)) } : {}),
   };
 }

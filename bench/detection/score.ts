@@ -48,6 +48,8 @@ export interface CostFigures {
   heapBytesPerDevice?: number;
   /** Of it, what sharelock holds (its store, caches and network knowledge): the heap freed by closing and dropping the core. */
   coreHeapBytesPerDevice?: number;
+  /** Of sharelock's, what its store holds (devices, histories, profiles, challenges, admin index). */
+  storeHeapBytesPerDevice?: number;
 }
 
 export interface Figures {
@@ -219,7 +221,7 @@ export function markdown(all: Figures[]): string {
       lines.push(
         `Cost: ${c.uncached.toLocaleString('en')} uncached decisions, mean ${c.uncachedMeanUs} µs, median ${c.uncachedP50Us} µs, p99 ${c.uncachedP99Us} µs; ` +
           `${c.cached.toLocaleString('en')} cached, mean ${c.cachedMeanUs} µs; ${c.devices.toLocaleString('en')} devices` +
-          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month${c.coreHeapBytesPerDevice !== undefined ? ` (sharelock's own: ${c.coreHeapBytesPerDevice.toLocaleString('en')}, the rest the lab's)` : ''}.` : ' (heap not measured: run with `node --expose-gc`).'),
+          (c.heapBytesPerDevice !== undefined ? `, ${c.heapBytesPerDevice.toLocaleString('en')} bytes of heap per device after the month${c.coreHeapBytesPerDevice !== undefined ? ` (sharelock's own: ${c.coreHeapBytesPerDevice.toLocaleString('en')}${c.storeHeapBytesPerDevice !== undefined ? `, of which its store ${c.storeHeapBytesPerDevice.toLocaleString('en')}` : ''}; the rest the lab's)` : ''}.` : ' (heap not measured: run with `node --expose-gc`).'),
       );
     }
     const unjudged = f.sharing.accounts - f.sharing.judged;
