@@ -131,10 +131,6 @@ export class FastifyExchange implements Exchange<FastifyRequest, FastifyReply> {
   }
 }
 
-export function fastifyExchange(guard: Sharelock<any, any>, request: FastifyRequest, reply: FastifyReply): FastifyExchange {
-  return new FastifyExchange(guard, request, reply);
-}
-
 /** Write a sharelock response with Fastify's reply (HEAD: headers only). */
 export function sendResponse(reply: FastifyReply, response: HttpResponse): FastifyReply {
   reply.code(response.status).headers(response.headers);

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fastifyExchange, sendResponse } from '../fastify/index.js';
+import { FastifyExchange, sendResponse } from '../fastify/index.js';
 import type { Exchange, GuardState } from '../../src/http/handler.js';
-import { nodeExchange, write } from '../../src/http/node.js';
+import { NodeExchange, write } from '../../src/http/node.js';
 import { methodOf, pathOf, targetOf, urlOf } from '../../src/http/request.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import type { Sharelock } from '../../src/sharelock.js';
@@ -31,7 +31,7 @@ const onFastify = <T extends object>(value: T): value is Extract<T, { raw: unkno
 export function exchangeOf(core: Sharelock<any, any>, req: PlatformRequest, res: PlatformResponse): Exchange<PlatformRequest, PlatformResponse> {
   // Each platform's own mapping: Express's `originalUrl` (a mount shortens `url`), Fastify's `url`
   // (the one after a `rewriteUrl`); on Express, what Nest's body parsers left on the request.
-  const exchange = onFastify(req) ? fastifyExchange(core, req as unknown as FastifyRequest, res as unknown as FastifyReply) : nodeExchange(core, req as IncomingMessage, res as ServerResponse);
+  const exchange = onFastify(req) ? new FastifyExchange(core, req as unknown as FastifyRequest, res as unknown as FastifyReply) : new NodeExchange(core, req as IncomingMessage, res as ServerResponse);
   return exchange as unknown as Exchange<PlatformRequest, PlatformResponse>;
 }
 

@@ -21,20 +21,20 @@ export function appMiddleware(core: Sharelock<any, any>): NodeMiddleware {
     // The path alone first: a request no pattern covers costs a pattern match and nothing else.
     const path = pathOf(urlOf(targetOf(req)));
     if (handler.isPage(path)) {
-      const exchange = nodeExchange(core, req, res);
+      const exchange = new NodeExchange(core, req, res);
       handler.page(exchange).then((response) => write(res, response, exchange.request.method), next);
       return;
     }
     const route = handler.route(methodOf(req), path);
     if (!route) return next();
-    guard(handler, nodeExchange(core, req, res), route, next);
+    guard(handler, new NodeExchange(core, req, res), route, next);
   };
 }
 
 /** A per-route guard with its own options. */
 export function routeMiddleware(core: Sharelock<any, any>, route: ResolvedRouteOptions): NodeMiddleware {
   const handler = handlerOf(core);
-  return (req, res, next) => guard(handler, nodeExchange(core, req, res), route, next);
+  return (req, res, next) => guard(handler, new NodeExchange(core, req, res), route, next);
 }
 
 type BodyParsed = IncomingMessage & { body?: unknown; rawBody?: unknown };
@@ -58,10 +58,6 @@ export class NodeExchange implements Exchange<IncomingMessage, ServerResponse> {
     const req = this.context.req as BodyParsed;
     return readRawBody(req, maxBytes, { parsed: req.body, raw: req.rawBody });
   }
-}
-
-export function nodeExchange(core: Sharelock<any, any>, req: IncomingMessage, res: ServerResponse): NodeExchange {
-  return new NodeExchange(core, req, res);
 }
 
 function guard(handler: HttpHandler<any, any>, exchange: Exchange<IncomingMessage, ServerResponse>, route: ResolvedRouteOptions, next: (error?: unknown) => void): void {
