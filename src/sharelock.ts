@@ -54,11 +54,10 @@ const REPLACE_AFTER_IDLE_MS = hours(1);
  */
 const INDEX_COALESCE_MS = 60_000;
 
-/** The verdict for one request, and the device cookie to set with the response. */
 /**
- * What `decide()` answers. Read it, do not change it: a cached allow and a free user's decision
- * are shared frozen objects (changing them throws in strict mode), so every request is not
- * charged for copies.
+ * The verdict for one request, and the device cookie to set with the response. Read it, do not
+ * change it: a cached allow and a free user's decision are shared frozen objects (changing them
+ * throws in strict mode), so no request pays for copies.
  */
 export interface Decision {
   verdict: Verdict;
@@ -803,9 +802,10 @@ export class Sharelock<Req = any, Res = any> {
 
   /**
    * The attached device this new one most likely is, after its cookies were cleared: the same
-   * browser and OS, or the same updated (a browser updates itself every few weeks), in the same home (the same network, the home's other IP family, or the
-   * household the old one was last used in, see `sameHomeAs`), unused for an hour. Cookie clearing
-   * never buys a free slot this way: the new device takes the old one's.
+   * browser, OS and model, at the same or a newer version (browsers update themselves), in the same
+   * home (the same network, the home's other IP family, or the household the old one was last used
+   * in, see `sameHomeAs`), unused for an hour. Cookie clearing never buys a free slot this way: the
+   * new device takes the old one's.
    */
   #replacedBy(input: AttachInput, devices: readonly DeviceRecord[], profile: AccountProfile): DeviceRecord | undefined {
     const { network, at } = input.access;
