@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Access } from '../model.js';
+import { deepFrozen } from './memory-records.js';
 
 /** What the attach script says of an account's history: its length, and the entries this process lacks. */
 export type HistoryReply = [length: number, entries: string[]];
@@ -59,9 +60,5 @@ export class HistoryMirror {
 
 /** Entries are shared between decisions (the store contract allows it), so frozen, nested objects too. */
 function parse(entry: string): Readonly<Access> {
-  return JSON.parse(entry, freeze) as Access;
-}
-
-function freeze(_key: string, value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? Object.freeze(value) : value;
+  return deepFrozen(JSON.parse(entry) as Access);
 }
