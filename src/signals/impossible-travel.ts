@@ -35,7 +35,10 @@ export function impossibleTravel(context: SignalContext): SignalResult {
       if (maybeDualStack(access, { network: device.lastNetwork, location: device.lastLocation })) continue;
       // The IPv4 and IPv6 halves of one home a database places apart are no journey.
       const there = placeOf(context.profile, device.lastNetwork);
-      if (here && there && mayBeOneHome(householdsOf(context.profile).get(here)!, householdsOf(context.profile).get(there)!, minDistanceKm, (handheld ??= handheldDevices(context)))) continue;
+      if (here && there) {
+        const households = householdsOf(context.profile);
+        if (mayBeOneHome(households.get(here)!, households.get(there)!, minDistanceKm, (handheld ??= handheldDevices(context)))) continue;
+      }
       if (atHomeThatDay(context.profile, there, device.lastLocation, device.lastSeen, minDistanceKm)) continue;
       if (sameCountryAtCountryLevel(access.location, device.lastLocation)) continue;
       const km = effectiveDistanceKm(access.location, device.lastLocation);
