@@ -1,6 +1,6 @@
 import type { Access, DeviceRecord } from '../model.js';
 import { networkOf } from '../net/network.js';
-import { days, hours } from '../time.js';
+import { days, hours, minutes } from '../time.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
 
 /**
@@ -55,6 +55,8 @@ const MAX_DEVICES = 16;
 export const MAX_DAYS = 31;
 const DAY_MS = days(1);
 const MAX_EGRESS = 8;
+/** A phone or tablet links a home's two networks when it comes back to one within this long of leaving it (see `dualStackPartner`). */
+const RETURN_WINDOW_MS = minutes(30);
 /** An IPv6 network placed to this radius or worse is placed in a region (often its operator's hub), not a city. */
 const REGIONAL_KM = 100;
 /** A place is located when the database knows it to this radius (a city, not a region or a country). */
@@ -111,7 +113,7 @@ export function recordAccess(
   const day = dayOf(access.at, next);
   let place = placeOf(next, access.network);
   if (!place) {
-    place = dualStackPartner(next, access, recent, settings);
+    place = dualStackPartner(next, access, devices, recent, settings);
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
@@ -121,7 +123,7 @@ export function recordAccess(
     changed = true;
   } else {
     // Both networks of a dual-stack home may have become places before a device moved between them.
-    const partner = dualStackPartner(next, access, recent, settings);
+    const partner = dualStackPartner(next, access, devices, recent, settings);
     if (partner && partner !== place) {
       mergeInto(place, partner);
       next.places = next.places.filter((p) => p !== partner);
@@ -181,7 +183,7 @@ function unchanged(profile: AccountProfile, access: Access & { network: string }
   if (precise && (profile.tzMinutes === undefined || place.lat === undefined)) return false;
   if ((access.location?.asn !== undefined && place.asn === undefined) || (access.location?.country !== undefined && place.country === undefined)) return false;
   if (access.ip !== undefined && !access.network.includes(':') && !(place.addresses ?? []).some(([ip]) => ip === access.ip)) return false;
-  const partner = dualStackPartner(profile, access, recent, settings);
+  const partner = dualStackPartner(profile, access, devices, recent, settings);
   if (partner && partner !== place) return false;
   const day = dayOf(access.at, profile);
   let clusters: Map<Place, Set<Place>> | undefined;
@@ -268,16 +270,41 @@ export function isEgress(profile: AccountProfile, network: string | undefined): 
   return network !== undefined && (profile.egress?.includes(network) ?? false);
 }
 
-/** The place of this device's access on the other IP family a moment ago, if any: the same dual-stack home. */
-function dualStackPartner(profile: AccountProfile, access: Access & { network: string }, recent: readonly Access[], settings: HouseholdSettings): Place | undefined {
+/**
+ * The place of this device's access on the other IP family a moment ago, if any: the same dual-stack
+ * home. A phone or tablet must also have come from this network to that one shortly before: leaving
+ * home it moves from the home's network to its carrier's within minutes, once, and an unflagged
+ * carrier network glued to a home would hide the home's real other half (see `mayBeOneHome`); at a
+ * dual-stack home it goes back and forth.
+ */
+function dualStackPartner(
+  profile: AccountProfile,
+  access: Access & { network: string },
+  devices: readonly DeviceRecord[],
+  recent: readonly Access[],
+  settings: HouseholdSettings,
+): Place | undefined {
   const v6 = access.network.includes(':');
   for (let i = recent.length - 1; i >= 0; i--) {
     const previous = recent[i]!;
     if (access.at - previous.at > settings.dualStackLinkMs) break;
     if (previous.deviceId !== access.deviceId || !isPlaceAccess(previous) || previous.network.includes(':') === v6) continue;
+    if (isHandheld(devices, access.deviceId) && !cameFrom(recent, i, access.network, RETURN_WINDOW_MS)) return undefined;
     return profile.places.find((p) => p.networks.includes(previous.network));
   }
   return undefined;
+}
+
+function isHandheld(devices: readonly DeviceRecord[], id: string): boolean {
+  const type = devices.find((d) => d.id === id)?.type;
+  return type === 'mobile' || type === 'tablet';
+}
+
+/** Whether the device of `recent[i]` was on `network` within `windowMs` before it. */
+function cameFrom(recent: readonly Access[], i: number, network: string, windowMs: number): boolean {
+  const { deviceId, at } = recent[i]!;
+  for (let j = i - 1; j >= 0 && at - recent[j]!.at <= windowMs; j--) if (recent[j]!.deviceId === deviceId && recent[j]!.network === network) return true;
+  return false;
 }
 
 /**

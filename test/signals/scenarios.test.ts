@@ -31,7 +31,9 @@ const CITY_ONLY = {
   atlantaHomeV6: { ip: '2601:cd9d:8a96:e000::5bfa', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn' } },
   atlantaOtherHomeV6: { ip: '2600:1700:4a20:7e00::9', location: { lat: 33.76, lon: -84.4, accuracyKm: 10, country: 'US', city: 'Atlanta' } },
 };
-const cityOnly = (ip: string) => Object.values(CITY_ONLY).find((p) => p.ip === ip)?.location;
+/** A carrier's IPv4 pool, a different network each day, placed in the country as a whole. */
+const CARRIER_V4 = '172.58.1';
+const cityOnly = (ip: string) => (ip.startsWith(CARRIER_V4) ? { lat: 37.75, lon: -97.82, accuracyKm: 1000, country: 'US' } : Object.values(CITY_ONLY).find((p) => p.ip === ip)?.location);
 
 const kind = (d: Decision) => d.verdict.kind;
 const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
@@ -186,6 +188,35 @@ describe('sharing signals, end to end through decide()', () => {
       // Neither a second household nor a journey of 850 km in two minutes.
       expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
       clock.advance(hours(24));
+    }
+  });
+
+  it("counts a TV on the home's IPv4 and a phone on its IPv6 as one person though the phone leaves each morning on its carrier's unflagged IPv4", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-commuter' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const phone = device({ id: 'atlanta-commuter' }, IPHONE).at(CITY_ONLY.atlantaHomeV6.ip);
+    for (let day = 0; day < 7; day++) {
+      expect(kind(await phone.at(CITY_ONLY.atlantaHomeV6.ip).open()), `phone at home, day ${day}`).to.equal('allow');
+      clock.advance(minutes(4));
+      // Out of the door: a city-only database cannot say this IPv4 network is a carrier's.
+      expect(kind(await phone.at(`${CARRIER_V4}${day}.17`).open()), `phone out, day ${day}`).to.equal('allow');
+      clock.advance(hours(12));
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(1));
+      expect(kind(await phone.at(CITY_ONLY.atlantaHomeV6.ip).open()), `phone back home, day ${day}`).to.equal('allow');
+      clock.advance(hours(12) - minutes(5));
+    }
+  });
+
+  it("takes a phone going back and forth between a home's IPv4 and its IPv6, placed 850 km apart, for one place, not a copied cookie", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const phone = device({ id: 'atlanta-happy-eyeballs' }, IPHONE);
+    for (let day = 0; day < 4; day++) {
+      for (const [i, ip] of [CITY_ONLY.atlantaHomeV6.ip, CITY_ONLY.atlantaHomeV4.ip, CITY_ONLY.atlantaHomeV6.ip, CITY_ONLY.atlantaHomeV4.ip, CITY_ONLY.atlantaHomeV6.ip].entries()) {
+        expect(kind(await phone.at(ip).open()), `day ${day}, hop ${i}`).to.equal('allow');
+        clock.advance(minutes(i % 2 === 0 ? 12 : 2));
+      }
+      clock.advance(hours(23));
     }
   });
 
