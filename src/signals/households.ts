@@ -354,7 +354,8 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  */
 export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
-  const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && mayBeHome(p)).sort((x, y) => y.days.length - x.days.length)[0];
+  // A home whose IPv4 line takes another network every day (a daily reconnect) shows each network on one day only.
+  const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && (mayBeHome(p) || daysOf(h) >= 2)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
     const q = main(four, false);
     if (!q || family(q) !== 'v4') continue;

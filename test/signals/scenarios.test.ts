@@ -33,7 +33,10 @@ const CITY_ONLY = {
 };
 /** A carrier's IPv4 pool, a different network each day, placed in the country as a whole. */
 const CARRIER_V4 = '172.58.1';
-const cityOnly = (ip: string) => (ip.startsWith(CARRIER_V4) ? { lat: 37.75, lon: -97.82, accuracyKm: 1000, country: 'US' } : Object.values(CITY_ONLY).find((p) => p.ip === ip)?.location);
+/** A home line that reconnects every day to an address in another /24, placed in the country as a whole. */
+const DAILY_LINE_V4 = '73.20.1';
+const cityOnly = (ip: string) =>
+  ip.startsWith(CARRIER_V4) || ip.startsWith(DAILY_LINE_V4) ? { lat: 37.75, lon: -97.82, accuracyKm: 1000, country: 'US' } : Object.values(CITY_ONLY).find((p) => p.ip === ip)?.location;
 
 const kind = (d: Decision) => d.verdict.kind;
 const checks = (d: Decision) => d.verdict.reasons.filter((r) => !r.monitor).map((r) => r.check);
@@ -217,6 +220,19 @@ describe('sharing signals, end to end through decide()', () => {
         clock.advance(minutes(i % 2 === 0 ? 12 : 2));
       }
       clock.advance(hours(23));
+    }
+  });
+
+  it("counts a TV on a home line that takes another IPv4 network every day and a phone on the home's IPv6 as one person", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-reconnects' }, TV);
+    const phone = device({ id: 'atlanta-reconnects' }, IPHONE).at(CITY_ONLY.atlantaHomeV6.ip);
+    for (let day = 0; day < 7; day++) {
+      // A daily reconnect: a new address in another /24, which the database places in the country only.
+      expect(kind(await tv.at(`${DAILY_LINE_V4}${day}.9`).open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      expect(kind(await phone.open()), `phone, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
     }
   });
 
