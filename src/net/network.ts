@@ -16,6 +16,26 @@ export function networkOf(ip: string | undefined): string | undefined {
   return network;
 }
 
+/**
+ * Whether two networks (as `networkOf` gives them) are next to each other: the same IPv4 /16 or
+ * IPv6 /48, where an ISP moves a home when it renumbers its line.
+ */
+export function isNeighbour(a: string, b: string): boolean {
+  const v6 = a.includes(':');
+  if (v6 !== b.includes(':')) return false;
+  return v6 ? sameUpTo(a, b, ':', 3) : sameUpTo(a, b, '.', 2);
+}
+
+/** Whether `a` and `b` have the same first `parts` parts, each ended by `separator`. */
+function sameUpTo(a: string, b: string, separator: string, parts: number): boolean {
+  let end = -1;
+  for (let n = 0; n < parts; n++) {
+    end = a.indexOf(separator, end + 1);
+    if (end < 0) return false;
+  }
+  return a.slice(0, end + 1) === b.slice(0, end + 1);
+}
+
 const MEMO_MAX = 8192;
 const memo = new Map<string, string | undefined>();
 

@@ -482,6 +482,18 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await friend.open()), 'another network: no slot to take').to.equal('challenge');
   });
 
+  it('lets a browser whose cookies were cleared take its old slot when it first shows on the home line its ISP renumbered', async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    expect(kind(await device({ id: 'renumbered' }, IPHONE).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    expect(kind(await device({ id: 'renumbered' }).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(hours(24));
+    // The same ISP's block (81.2.0.0/16), another /24: the new cookie is the first to show there.
+    expect(kind(await device({ id: 'renumbered' }).at('81.2.203.18').open()), 'renumbered, cookies cleared').to.equal('allow');
+    expect((await guard.devices('renumbered')).filter((d) => d.status === 'attached')).to.have.length(2);
+    clock.advance(hours(24));
+    expect(kind(await device({ id: 'renumbered' }).at(PLACES.parisNeighbour.ip).open()), "another ISP's network: no slot to take").to.equal('challenge');
+  });
+
   it('lets a browser that updated itself take its old slot after its cookies were cleared, and never an older one', async () => {
     const { guard, device, clock } = setup({ limits: { devices: 2 } });
     const chrome = (version: string) => ({ 'user-agent': `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36` });
