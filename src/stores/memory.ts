@@ -91,7 +91,8 @@ export class MemoryStore implements Store {
   /** `account \0 device` → id of its newest challenge. */
   readonly #challengeByDevice: LRUCache<string, string>;
   readonly #maxDevices: number;
-  readonly #exposures: LRUCache<string, Exposure[]>;
+  /** Each device's exposures, newest first: frozen copies sharing the caller's strings (a challenge id, a reason). */
+  readonly #exposures: LRUCache<string, ReadonlyArray<Readonly<Exposure>>>;
   /** `device \0 account` → its conversion. */
   readonly #conversions: LRUCache<string, Conversion>;
   /** Per-day insights, at most `MAX_INSIGHT_DAYS` (the oldest day goes first). */
@@ -253,12 +254,12 @@ export class MemoryStore implements Store {
   }
 
   async recordExposure(deviceId: string, exposure: Exposure): Promise<void> {
-    const list = [structuredClone(exposure), ...(this.#exposures.get(deviceId) ?? [])];
-    this.#exposures.set(deviceId, list.slice(0, INSIGHTS_BOUNDS.exposuresPerDevice));
+    const kept = this.#exposures.get(deviceId) ?? [];
+    this.#exposures.set(deviceId, [frozenCopy(exposure), ...kept.slice(0, INSIGHTS_BOUNDS.exposuresPerDevice - 1)]);
   }
 
   async findExposures(deviceId: string): Promise<Exposure[]> {
-    return structuredClone(this.#exposures.get(deviceId) ?? []);
+    return (this.#exposures.get(deviceId) ?? []).map((exposure) => ({ ...exposure }));
   }
 
   async recordConversion(conversion: Conversion, day: string, counts: DayCounts): Promise<RecordedConversion> {
