@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Access } from '../../src/model.js';
-import { AccessHistory, Pages, sourceOf } from '../../src/stores/memory-history.js';
+import { AccessHistory, Locations, Pages, sourceOf } from '../../src/stores/memory-history.js';
 
 /** What the history must equal: every access kept, then the newest `size`. */
 function naive(calls: Array<{ access: Access; size: number }>): Access[] {
@@ -66,5 +66,22 @@ describe('AccessHistory (the memory store’s access columns)', () => {
     expect(pages.intern(undefined)).to.equal(undefined);
     pages.intern('/b');
     expect(pages.intern('/c')).to.equal('/c');
+  });
+
+  it('shares one frozen location among the sources of every device placed there, and tells apart any that differ', () => {
+    const locations = new Locations(3);
+    const paris = (): Access => ({ at: 1, deviceId: 'a', ip: '203.0.113.1', location: { country: 'FR', city: 'Paris', lat: 48.85, lon: 2.35 } });
+    const first = sourceOf(paris(), 'a', undefined, undefined, locations);
+    const second = sourceOf({ ...paris(), deviceId: 'b', ip: '198.51.100.9' }, 'b', undefined, undefined, locations);
+    expect(second.location).to.equal(first.location);
+    expect(Object.isFrozen(first.location)).to.equal(true);
+    expect(first.location).to.deep.equal(paris().location);
+    // A text that reads like another field, a -0, a field in another order: each its own location.
+    for (const location of [{ country: 'FR", "city":"Paris' }, { country: 'FR', city: 'Paris', lat: 48.85, lon: -0 }, { city: 'Paris', country: 'FR', lat: 48.85, lon: 2.35 }]) {
+      const other = locations.intern(location);
+      expect(other).to.not.equal(first.location);
+      expect(Object.keys(other)).to.deep.equal(Object.keys(location));
+      expect(Object.is(other.lon, location.lon)).to.equal(true);
+    }
   });
 });
