@@ -1,5 +1,5 @@
 import type { Access, Location } from '../model.js';
-import { frozenCopy } from './memory-records.js';
+import { frozenCopy, type SharedRecords } from './memory-records.js';
 
 /** Where an access came from: what a device's accesses repeat from one to the next. Frozen, shared. */
 export type Source = Readonly<Pick<Access, 'deviceId' | 'ip' | 'network' | 'location'>>;
@@ -113,7 +113,7 @@ function accessOf(at: number, source: Source, page: string | undefined): Access 
  * one sharing what it can: `deviceId` (the device record's id), `location` when equal to `last`,
  * else the equal one `locations` knows.
  */
-export function sourceOf(access: Access, deviceId: string, previous: Source | undefined, last: Readonly<Location> | undefined, locations?: Locations): Source {
+export function sourceOf(access: Access, deviceId: string, previous: Source | undefined, last: Readonly<Location> | undefined, locations?: SharedRecords<Location>): Source {
   if (previous && previous.ip === access.ip && previous.network === access.network && sameLocation(previous.location, access.location)) return previous;
   const source: { -readonly [K in keyof Source]: Source[K] } = { deviceId };
   if (access.ip !== undefined) source.ip = access.ip;
@@ -158,46 +158,4 @@ export class Pages {
   clear(): void {
     this.#known.clear();
   }
-}
-
-/**
- * Locations shared store-wide: a geolocation database places most addresses in one of a few thousand
- * cities, and every source placed there keeps a pointer to one frozen location instead of its own
- * copy (about 100 bytes). Bounded: emptied when full.
- */
-export class Locations {
-  readonly #known = new Map<string, Readonly<Location>>();
-  readonly #max: number;
-
-  constructor(max = 4096) {
-    this.#max = max;
-  }
-
-  /** A frozen location with the same fields and values, in the same order. */
-  intern(location: Readonly<Location>): Readonly<Location> {
-    const key = keyOf(location);
-    if (key === undefined) return frozenCopy(location);
-    const known = this.#known.get(key);
-    if (known !== undefined) return known;
-    if (this.#known.size >= this.#max) this.#known.clear();
-    const copy = frozenCopy(location);
-    this.#known.set(key, copy);
-    return copy;
-  }
-
-  clear(): void {
-    this.#known.clear();
-  }
-}
-
-/** Each field's name, type and value, quoted where text; `undefined` for a value no key tells apart (an object, a symbol). */
-function keyOf(location: Readonly<Location>): string | undefined {
-  let key = '';
-  for (const name of Object.keys(location)) {
-    const value: unknown = location[name as keyof Location];
-    if (value !== null && typeof value === 'object') return undefined;
-    if (typeof value === 'function' || typeof value === 'symbol') return undefined;
-    key += `${JSON.stringify(name)}:${typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${Object.is(value, -0) ? '-0' : String(value)}`},`;
-  }
-  return key;
 }

@@ -5,14 +5,15 @@ import type { AttachInput } from './store.js';
 /**
  * The device record after an attach: a new frozen record (records are replaced, never changed in
  * place, so a snapshot hands them out as they are), sharing whatever did not change: its id, its
- * agent, groups and metadata, and the strings and location of `access`, its newest source.
+ * agent (or the equal one `agents` knows), groups and metadata, and the strings and location of
+ * `access`, its newest source.
  */
-export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean): Readonly<DeviceRecord> {
+export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean, agents?: SharedRecords<Agent>): Readonly<DeviceRecord> {
   const device: DeviceRecord = {
     id: access.deviceId,
     accountId: existing?.accountId ?? input.accountId,
     type: input.type,
-    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : frozenCopy(input.agent),
+    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : (agents?.intern(input.agent) ?? frozenCopy(input.agent)),
     status: newlyAttached || !existing ? 'attached' : existing.status,
     logoutPending: existing?.logoutPending ?? false,
     firstSeen: existing?.firstSeen ?? at,
@@ -77,4 +78,47 @@ function shallowEqual(a: Readonly<Agent | Location> | undefined, b: Readonly<Age
 
 function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Flat records (fields of primitive values) shared store-wide, one frozen copy per distinct record:
+ * a geolocation database places most addresses in one of a few thousand cities, most devices run
+ * one of a few hundred browser builds, and each source or device keeps a pointer to one location or
+ * agent instead of its own copy (about 100 bytes). Bounded: emptied when full.
+ */
+export class SharedRecords<T extends object> {
+  readonly #known = new Map<string, Readonly<T>>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  /** A frozen record with the same fields and values, in the same order. */
+  intern(record: Readonly<T>): Readonly<T> {
+    const key = keyOf(record);
+    if (key === undefined) return frozenCopy(record);
+    const known = this.#known.get(key);
+    if (known !== undefined) return known;
+    if (this.#known.size >= this.#max) this.#known.clear();
+    const copy = frozenCopy(record);
+    this.#known.set(key, copy);
+    return copy;
+  }
+
+  clear(): void {
+    this.#known.clear();
+  }
+}
+
+/** Each field's name, type and value, quoted where text; `undefined` for a value no key tells apart (an object, a symbol). */
+function keyOf(record: object): string | undefined {
+  let key = '';
+  for (const name of Object.keys(record)) {
+    const value: unknown = (record as Record<string, unknown>)[name];
+    if (value !== null && typeof value === 'object') return undefined;
+    if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+    key += `${JSON.stringify(name)}:${typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${Object.is(value, -0) ? '-0' : String(value)}`},`;
+  }
+  return key;
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
+import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { frozenCopy, plainCopy, updatedDevice } from './memory-records.js';
+import { frozenCopy, plainCopy, SharedRecords, updatedDevice } from './memory-records.js';
 import { decodeProfile, encodeProfile } from './profile-codec.js';
-import { AccessHistory, Locations, Pages, sourceOf } from './memory-history.js';
+import { AccessHistory, Pages, sourceOf } from './memory-history.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
 import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
@@ -100,7 +100,8 @@ export class MemoryStore implements Store {
   /** Dynamic list entries, by `list \0 kind \0 value`. */
   readonly #lists = new Map<string, DynamicListEntry>();
   readonly #pages = new Pages();
-  readonly #locations = new Locations();
+  readonly #locations = new SharedRecords<Location>();
+  readonly #agents = new SharedRecords<Agent>();
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
@@ -155,7 +156,7 @@ export class MemoryStore implements Store {
     // Copied on the way in (the caller may reuse its objects), sharing what the device's last access had.
     const at = input.access.at;
     const source = sourceOf(input.access, existing?.id ?? input.deviceId, existing && account.accesses.lastOf(existing.id), existing?.lastLocation, this.#locations);
-    const device = updatedDevice(existing, input, at, source, newlyAttached);
+    const device = updatedDevice(existing, input, at, source, newlyAttached, this.#agents);
     // Last: the list stays ordered by last use.
     account.devices = withLast(account.devices, existing, device);
     this.#pruneDevices(account);
@@ -396,6 +397,7 @@ export class MemoryStore implements Store {
     this.#days.clear();
     this.#pages.clear();
     this.#locations.clear();
+    this.#agents.clear();
   }
 
   /** The account as the core reads it: the stored, frozen records and device list, and the accesses and profile built anew. */

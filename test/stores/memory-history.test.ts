@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import type { Access } from '../../src/model.js';
-import { AccessHistory, Locations, Pages, sourceOf } from '../../src/stores/memory-history.js';
+import type { Access, Location } from '../../src/model.js';
+import { AccessHistory, Pages, sourceOf } from '../../src/stores/memory-history.js';
+import { SharedRecords } from '../../src/stores/memory-records.js';
 
 /** What the history must equal: every access kept, then the newest `size`. */
 function naive(calls: Array<{ access: Access; size: number }>): Access[] {
@@ -69,7 +70,7 @@ describe('AccessHistory (the memory store’s access columns)', () => {
   });
 
   it('shares one frozen location among the sources of every device placed there, and tells apart any that differ', () => {
-    const locations = new Locations(3);
+    const locations = new SharedRecords<Location>(3);
     const paris = (): Access => ({ at: 1, deviceId: 'a', ip: '203.0.113.1', location: { country: 'FR', city: 'Paris', lat: 48.85, lon: 2.35 } });
     const first = sourceOf(paris(), 'a', undefined, undefined, locations);
     const second = sourceOf({ ...paris(), deviceId: 'b', ip: '198.51.100.9' }, 'b', undefined, undefined, locations);
