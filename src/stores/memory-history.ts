@@ -7,9 +7,10 @@ export type Source = Readonly<Pick<Access, 'deviceId' | 'ip' | 'network' | 'loca
 /**
  * One account's recent accesses, oldest first, kept in columns: a device's accesses repeat its
  * address, network and place, so those are one frozen `Source` shared by every access that has
- * them, and an access costs a time (8 bytes, unboxed in a double array), a pointer to its source
- * and one to its page (a string shared store-wide, see `Pages`). A ring: once full, the newest
- * access overwrites the oldest. `entries()` builds the `Access` objects a snapshot hands out.
+ * them, and an access costs a time (8 bytes, unboxed in a double array) and one small integer (8
+ * bytes) naming its source and its page in the account's tables of each (a page is a string shared
+ * store-wide, see `Pages`). A ring: once full, the newest access overwrites the oldest. `entries()`
+ * builds the `Access` objects a snapshot hands out.
  */
 export class AccessHistory {
   /**
@@ -18,9 +19,15 @@ export class AccessHistory {
    * spare slots in every account's columns.
    */
   #times: number[] = [];
+  /** Per slot, `source + PAGE × page`: indices into `#sources` and (plus one, 0 for none) `#pages`. Small integers, unboxed. */
+  #refs: number[] = [];
+  /**
+   * The sources and pages the slots name, each once, in arrays of their exact size (a new one is
+   * rare: a device moved, or a page not seen in this history). Those no slot names any more are
+   * dropped when a table outgrows twice the slots.
+   */
   #sources: Source[] = [];
-  /** Absent until an access has a page (`recordPages: false` keeps none). */
-  #pages?: Array<string | undefined>;
+  #pages: string[] = [];
   /** Accesses kept: the first `#count` slots from `#oldest`, wrapping around (`#oldest` is 0 until the ring is full). */
   #count = 0;
   #oldest = 0;
@@ -31,17 +38,18 @@ export class AccessHistory {
 
   /** The newest access of the device, if any is kept. */
   lastOf(deviceId: string): Source | undefined {
-    const sources = this.#sources;
-    const capacity = sources.length;
+    const refs = this.#refs;
+    const capacity = refs.length;
     for (let n = 0, i = this.#oldest + this.#count - 1; n < this.#count; n++, i--) {
-      const source = sources[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]!;
+      const source = this.#sources[refs[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]! & SOURCE_MASK]!;
       if (source.deviceId === deviceId) return source;
     }
     return undefined;
   }
 
-  /** Keep one more access, then at most `size` (the newest). `source` from `sourceOf`; `page` interned. */
+  /** Keep one more access, then at most `size` (the newest; `historySize` is at most 10,000). `source` from `sourceOf`; `page` interned. */
   push(at: number, source: Source, page: string | undefined, size: number): void {
+    size = Math.min(size, MAX_SIZE);
     if (size < 1) return this.#relayout(0, 0);
     const capacity = this.#times.length;
     if (this.#count === size && capacity === size) {
@@ -59,33 +67,70 @@ export class AccessHistory {
 
   #put(i: number, at: number, source: Source, page: string | undefined): void {
     this.#times[i] = at;
-    this.#sources[i] = source;
-    if (page !== undefined || this.#pages) (this.#pages ??= new Array<string | undefined>(this.#times.length))[i] = page;
+    // The slot's old access is gone: it keeps nothing in the tables alive if they are compacted now.
+    this.#refs[i] = 0;
+    let s = this.#sources.lastIndexOf(source);
+    let p = page === undefined ? -1 : this.#pages.lastIndexOf(page);
+    if ((s === -1 && this.#sources.length >= this.#tableLimit()) || (p === -1 && page !== undefined && this.#pages.length >= this.#tableLimit())) {
+      this.#compact(i);
+      s = this.#sources.lastIndexOf(source);
+      p = page === undefined ? -1 : this.#pages.lastIndexOf(page);
+    }
+    if (s === -1) s = (this.#sources = [...this.#sources, source]).length - 1;
+    if (p === -1 && page !== undefined) p = (this.#pages = [...this.#pages, page]).length - 1;
+    this.#refs[i] = s + PAGE * (p + 1);
+  }
+
+  /** Entries a table may hold before the ones no slot names are dropped. */
+  #tableLimit(): number {
+    return 2 * this.#times.length + 8;
+  }
+
+  /** The tables with only what the kept slots (but `skip`) name, in slot order, and the slots renumbered. */
+  #compact(skip: number): void {
+    const sources: Source[] = [];
+    const pages: string[] = [];
+    const capacity = this.#refs.length;
+    for (let n = 0, i = this.#oldest; n < this.#count; n++, i = i + 1 === capacity ? 0 : i + 1) {
+      if (i === skip) continue;
+      const ref = this.#refs[i]!;
+      const source = this.#sources[ref & SOURCE_MASK]!;
+      let s = sources.lastIndexOf(source);
+      if (s === -1) s = sources.push(source) - 1;
+      let p = -1;
+      if (ref >= PAGE) {
+        const page = this.#pages[Math.floor(ref / PAGE) - 1]!;
+        p = pages.lastIndexOf(page);
+        if (p === -1) p = pages.push(page) - 1;
+      }
+      this.#refs[i] = s + PAGE * (p + 1);
+    }
+    this.#sources = sources.slice();
+    this.#pages = pages.slice();
   }
 
   /** Keep the newest `keep` accesses, oldest first from slot 0, in columns of `capacity` slots. */
   #relayout(keep: number, capacity: number): void {
     keep = Math.min(keep, this.#count);
     const times = new Array<number>(capacity);
-    const sources = new Array<Source>(capacity);
-    const pages = this.#pages && new Array<string | undefined>(capacity);
+    const refs = new Array<number>(capacity);
     const old = this.#times.length;
     for (let k = 0, i = this.#oldest + this.#count - keep; k < keep; k++, i++) {
       if (i >= old) i -= old;
       times[k] = this.#times[i]!;
-      sources[k] = this.#sources[i]!;
-      if (pages) pages[k] = this.#pages![i];
+      refs[k] = this.#refs[i]!;
     }
     this.#times = times;
-    this.#sources = sources;
-    this.#pages = pages;
+    this.#refs = refs;
     this.#count = keep;
     this.#oldest = 0;
+    if (keep === 0) [this.#sources, this.#pages] = [[], []];
   }
 
   /** The accesses, oldest first, as new objects (the caller may keep or change them). */
   entries(): Access[] {
     const times = this.#times;
+    const refs = this.#refs;
     const sources = this.#sources;
     const pages = this.#pages;
     const capacity = times.length;
@@ -93,11 +138,22 @@ export class AccessHistory {
     const out = new Array<Access>(n);
     for (let k = 0, i = this.#oldest; k < n; k++, i++) {
       if (i === capacity) i = 0;
-      out[k] = accessOf(times[i]!, sources[i]!, pages?.[i]);
+      const ref = refs[i]!;
+      out[k] = accessOf(times[i]!, sources[ref & SOURCE_MASK]!, ref >= PAGE ? pages[Math.floor(ref / PAGE) - 1] : undefined);
     }
     return out;
   }
 }
+
+/** A slot's ref is `source + PAGE × (page + 1)`: below 2^31, a small integer V8 keeps unboxed. */
+const PAGE = 2 ** 16;
+const SOURCE_MASK = PAGE - 1;
+/**
+ * Accesses kept at most. A table holds at most twice the slots plus 8 entries (then it is
+ * compacted to the ones in use), so with this many slots every index fits: sources below 2^16,
+ * pages below 2^15.
+ */
+const MAX_SIZE = 2 ** 14 - 8;
 
 function accessOf(at: number, source: Source, page: string | undefined): Access {
   const access: Access = { at, deviceId: source.deviceId };

@@ -34,6 +34,23 @@ describe('AccessHistory (the memory store’s access columns)', () => {
     }
   });
 
+  it('keeps every access right while its addresses and pages keep changing (old ones are dropped from its tables)', () => {
+    const history = new AccessHistory();
+    const calls: Array<{ access: Access; size: number }> = [];
+    let last: ReturnType<typeof sourceOf> | undefined;
+    for (let i = 0; i < 3_000; i++) {
+      // A new address every few accesses, a page in a hundred, now and then none; historySize 10, then 3, then 25.
+      const access: Access = { at: i, deviceId: 'dev', ip: `203.0.${Math.floor(i / 3) % 256}.1` };
+      if (i % 7 !== 0) access.page = `/p${(i * 37) % 100}`;
+      const size = i < 1_000 ? 10 : i < 2_000 ? 3 : 25;
+      last = sourceOf(access, 'dev', last, undefined);
+      history.push(access.at, last, access.page, size);
+      calls.push({ access, size });
+      expect(history.entries()).to.deep.equal(naive(calls));
+      expect(history.lastOf('dev')).to.equal(last);
+    }
+  });
+
   it('shares one frozen source among a device’s accesses from one address and place', () => {
     const history = new AccessHistory();
     let source: ReturnType<typeof sourceOf> | undefined;
