@@ -58,6 +58,38 @@ export function plainCopy<T>(value: T): T {
   return copy as T;
 }
 
+/**
+ * What `structuredClone(value)` gives, sharing its strings instead of copying each one (strings
+ * cannot change; a kept record's ids, agent and reasons are then the strings its device record and
+ * the core already hold). Plain objects and arrays are copied here; for anything else (a Date, app
+ * metadata of other classes, an object met twice, a function) the whole value is structured-cloned.
+ */
+export function sharingCopy<T>(value: T): T {
+  try {
+    return copyTree(value, new Set()) as T;
+  } catch (error) {
+    if (error !== NOT_A_TREE) throw error;
+    return structuredClone(value);
+  }
+}
+
+const NOT_A_TREE = Symbol('not a tree of plain values');
+
+function copyTree(value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined' || typeof value === 'bigint') return value;
+  if (typeof value !== 'object' || seen.has(value)) throw NOT_A_TREE;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) throw NOT_A_TREE;
+    return value.map((item) => copyTree(item, seen));
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) throw NOT_A_TREE;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyTree((value as Record<string, unknown>)[key], seen);
+  return copy;
+}
+
 /** Freezes `value` and everything it holds; returns it. */
 export function deepFrozen<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -4,7 +4,7 @@ import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, De
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { frozenCopy, plainCopy, SharedRecords, updatedDevice } from './memory-records.js';
+import { frozenCopy, plainCopy, SharedRecords, sharingCopy, updatedDevice } from './memory-records.js';
 import { decodeProfile, encodeProfile } from './profile-codec.js';
 import { AccessHistory, Pages, sourceOf } from './memory-history.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
@@ -205,7 +205,7 @@ export class MemoryStore implements Store {
       previous.status = 'overridden';
       previous.updatedAt = challenge.createdAt;
     }
-    this.#challenges.set(challenge.id, structuredClone(challenge));
+    this.#challenges.set(challenge.id, sharingCopy(challenge));
     this.#challengeByDevice.set(key, challenge.id);
   }
 
@@ -223,7 +223,7 @@ export class MemoryStore implements Store {
     const challenge = this.#challenges.get(id);
     if (!challenge || !from.includes(challenge.status)) return undefined;
     // A challenge keeps its id and stays bound to its account and device (the pending-challenge index is keyed by them).
-    Object.assign(challenge, structuredClone(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
+    Object.assign(challenge, sharingCopy(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
     return structuredClone(challenge);
   }
 
