@@ -21,13 +21,8 @@ export class AccessHistory {
   #times: number[] = [];
   /** Per slot, `source + PAGE × page`: indices into `#sources` and (plus one, 0 for none) `#pages`. Small integers, unboxed. */
   #refs: number[] = [];
-  /**
-   * The sources and pages the slots name, each once, in arrays of their exact size (a new one is
-   * rare: a device moved, or a page not seen in this history). Those no slot names any more are
-   * dropped when a table outgrows twice the slots.
-   */
-  #sources: Source[] = [];
-  #pages: string[] = [];
+  readonly #sources = new Table<Source>();
+  readonly #pages = new Table<string>();
   /** Accesses kept: the first `#count` slots from `#oldest`, wrapping around (`#oldest` is 0 until the ring is full). */
   #count = 0;
   #oldest = 0;
@@ -41,7 +36,7 @@ export class AccessHistory {
     const refs = this.#refs;
     const capacity = refs.length;
     for (let n = 0, i = this.#oldest + this.#count - 1; n < this.#count; n++, i--) {
-      const source = this.#sources[refs[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]! & SOURCE_MASK]!;
+      const source = this.#sources.at(refs[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]! & SOURCE_MASK);
       if (source.deviceId === deviceId) return source;
     }
     return undefined;
@@ -54,6 +49,7 @@ export class AccessHistory {
     const capacity = this.#times.length;
     if (this.#count === size && capacity === size) {
       // Full: the newest overwrites the oldest.
+      this.#release(this.#oldest);
       this.#put(this.#oldest, at, source, page);
       this.#oldest = this.#oldest + 1 === size ? 0 : this.#oldest + 1;
       return;
@@ -67,46 +63,14 @@ export class AccessHistory {
 
   #put(i: number, at: number, source: Source, page: string | undefined): void {
     this.#times[i] = at;
-    // The slot's old access is gone: it keeps nothing in the tables alive if they are compacted now.
-    this.#refs[i] = 0;
-    let s = this.#sources.lastIndexOf(source);
-    let p = page === undefined ? -1 : this.#pages.lastIndexOf(page);
-    if ((s === -1 && this.#sources.length >= this.#tableLimit()) || (p === -1 && page !== undefined && this.#pages.length >= this.#tableLimit())) {
-      this.#compact(i);
-      s = this.#sources.lastIndexOf(source);
-      p = page === undefined ? -1 : this.#pages.lastIndexOf(page);
-    }
-    if (s === -1) s = (this.#sources = [...this.#sources, source]).length - 1;
-    if (p === -1 && page !== undefined) p = (this.#pages = [...this.#pages, page]).length - 1;
-    this.#refs[i] = s + PAGE * (p + 1);
+    this.#refs[i] = this.#sources.acquire(source) + PAGE * (page === undefined ? 0 : this.#pages.acquire(page) + 1);
   }
 
-  /** Entries a table may hold before the ones no slot names are dropped. */
-  #tableLimit(): number {
-    return 2 * this.#times.length + 8;
-  }
-
-  /** The tables with only what the kept slots (but `skip`) name, in slot order, and the slots renumbered. */
-  #compact(skip: number): void {
-    const sources: Source[] = [];
-    const pages: string[] = [];
-    const capacity = this.#refs.length;
-    for (let n = 0, i = this.#oldest; n < this.#count; n++, i = i + 1 === capacity ? 0 : i + 1) {
-      if (i === skip) continue;
-      const ref = this.#refs[i]!;
-      const source = this.#sources[ref & SOURCE_MASK]!;
-      let s = sources.lastIndexOf(source);
-      if (s === -1) s = sources.push(source) - 1;
-      let p = -1;
-      if (ref >= PAGE) {
-        const page = this.#pages[Math.floor(ref / PAGE) - 1]!;
-        p = pages.lastIndexOf(page);
-        if (p === -1) p = pages.push(page) - 1;
-      }
-      this.#refs[i] = s + PAGE * (p + 1);
-    }
-    this.#sources = sources.slice();
-    this.#pages = pages.slice();
+  /** The access in slot `i` is forgotten: its source and page are named once less. */
+  #release(i: number): void {
+    const ref = this.#refs[i]!;
+    this.#sources.release(ref & SOURCE_MASK);
+    if (ref >= PAGE) this.#pages.release(Math.floor(ref / PAGE) - 1);
   }
 
   /** Keep the newest `keep` accesses, oldest first from slot 0, in columns of `capacity` slots. */
@@ -115,31 +79,33 @@ export class AccessHistory {
     const times = new Array<number>(capacity);
     const refs = new Array<number>(capacity);
     const old = this.#times.length;
-    for (let k = 0, i = this.#oldest + this.#count - keep; k < keep; k++, i++) {
+    for (let k = 0, i = this.#oldest; k < this.#count; k++, i++) {
       if (i >= old) i -= old;
-      times[k] = this.#times[i]!;
-      refs[k] = this.#refs[i]!;
+      const kept = k - (this.#count - keep);
+      if (kept < 0) {
+        this.#release(i);
+        continue;
+      }
+      times[kept] = this.#times[i]!;
+      refs[kept] = this.#refs[i]!;
     }
     this.#times = times;
     this.#refs = refs;
     this.#count = keep;
     this.#oldest = 0;
-    if (keep === 0) [this.#sources, this.#pages] = [[], []];
   }
 
   /** The accesses, oldest first, as new objects (the caller may keep or change them). */
   entries(): Access[] {
     const times = this.#times;
     const refs = this.#refs;
-    const sources = this.#sources;
-    const pages = this.#pages;
     const capacity = times.length;
     const n = this.#count;
     const out = new Array<Access>(n);
     for (let k = 0, i = this.#oldest; k < n; k++, i++) {
       if (i === capacity) i = 0;
       const ref = refs[i]!;
-      out[k] = accessOf(times[i]!, sources[ref & SOURCE_MASK]!, ref >= PAGE ? pages[Math.floor(ref / PAGE) - 1] : undefined);
+      out[k] = accessOf(times[i]!, this.#sources.at(ref & SOURCE_MASK), ref >= PAGE ? this.#pages.at(Math.floor(ref / PAGE) - 1) : undefined);
     }
     return out;
   }
@@ -148,12 +114,51 @@ export class AccessHistory {
 /** A slot's ref is `source + PAGE × (page + 1)`: below 2^31, a small integer V8 keeps unboxed. */
 const PAGE = 2 ** 16;
 const SOURCE_MASK = PAGE - 1;
+/** Accesses kept at most: a table holds at most one entry per slot, so every index fits (sources below 2^16, pages below 2^15). */
+const MAX_SIZE = 2 ** 15 - 1;
+
 /**
- * Accesses kept at most. A table holds at most twice the slots plus 8 entries (then it is
- * compacted to the ones in use), so with this many slots every index fits: sources below 2^16,
- * pages below 2^15.
+ * The values an account's slots name, each once, with how many slots name it: a value no slot
+ * names any more is let go at once and its index reused. Arrays of their exact size (a new value
+ * is rare: a device moved, or a page not seen in this history).
  */
-const MAX_SIZE = 2 ** 14 - 8;
+class Table<T> {
+  #values: Array<T | undefined> = [];
+  #uses: number[] = [];
+
+  at(index: number): T {
+    return this.#values[index]!;
+  }
+
+  /** The index of `value`, named once more (added when new). */
+  acquire(value: T): number {
+    let index = this.#values.lastIndexOf(value);
+    if (index === -1) {
+      index = this.#uses.indexOf(0);
+      if (index === -1) {
+        index = this.#values.length;
+        this.#values = appended(this.#values, value);
+        this.#uses = appended(this.#uses, 0);
+      } else {
+        this.#values[index] = value;
+      }
+    }
+    this.#uses[index]!++;
+    return index;
+  }
+
+  release(index: number): void {
+    if (--this.#uses[index]! === 0) this.#values[index] = undefined;
+  }
+}
+
+/** `list` and `value` in a new array of the exact size (`push` would leave 16 spare slots). */
+function appended<T>(list: readonly T[], value: T): T[] {
+  const next = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) next[i] = list[i]!;
+  next[list.length] = value;
+  return next;
+}
 
 function accessOf(at: number, source: Source, page: string | undefined): Access {
   const access: Access = { at, deviceId: source.deviceId };
