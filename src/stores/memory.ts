@@ -118,6 +118,7 @@ export class MemoryStore implements Store {
 
   async attach(input: AttachInput): Promise<AttachResult> {
     const account = this.#account(input.accountId, true);
+    forgetEndedCounters(account, input.access.at);
     if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: this.#snapshot(account) };
 
     const inactive: string[] = [];
@@ -459,6 +460,17 @@ function withLast(devices: ReadonlyArray<Readonly<DeviceRecord>>, existing: Read
   for (const d of devices) if (d !== existing) next[k++] = d;
   next[k] = device;
   return Object.freeze(next);
+}
+
+/**
+ * Counters whose window ended count as none (`countHit` starts them anew), so each attach lets them
+ * go, as Redis expires them: a challenged account's budgets are not kept for as long as the account.
+ */
+function forgetEndedCounters(account: AccountState, at: number): void {
+  const counters = account.counters;
+  if (!counters) return;
+  for (const [name, counter] of counters) if (counter.resetAt <= at) counters.delete(name);
+  if (counters.size === 0) delete account.counters;
 }
 
 /** The account's devices with `device` in place of the record of the same id. */
