@@ -116,10 +116,11 @@ function sameList(a: readonly string[] | undefined, b: readonly string[]): boole
  * Flat records (fields of primitive values) shared store-wide, one frozen copy per distinct record:
  * a geolocation database places most addresses in one of a few thousand cities, most devices run
  * one of a few hundred browser builds, and each source or device keeps a pointer to one location or
- * agent instead of its own copy (about 100 bytes). Bounded: emptied when full.
+ * agent instead of its own copy (about 100 bytes). Found by a hash of the fields, not a key string
+ * (which would cost as much as the record). Bounded: emptied when full.
  */
 export class SharedRecords<T extends object> {
-  readonly #known = new Map<string, Readonly<T>>();
+  readonly #known = new Map<number, Readonly<T>>();
   readonly #max: number;
 
   constructor(max = 4096) {
@@ -128,13 +129,13 @@ export class SharedRecords<T extends object> {
 
   /** A frozen record with the same fields and values, in the same order. */
   intern(record: Readonly<T>): Readonly<T> {
-    const key = keyOf(record);
-    if (key === undefined) return frozenCopy(record);
-    const known = this.#known.get(key);
-    if (known !== undefined) return known;
+    const hash = hashOf(record);
+    if (hash === undefined) return frozenCopy(record);
+    const known = this.#known.get(hash);
+    if (known !== undefined) return sameRecord(known, record) ? known : frozenCopy(record); // another record has this hash: this one is not shared
     if (this.#known.size >= this.#max) this.#known.clear();
     const copy = frozenCopy(record);
-    this.#known.set(key, copy);
+    this.#known.set(hash, copy);
     return copy;
   }
 
@@ -143,14 +144,30 @@ export class SharedRecords<T extends object> {
   }
 }
 
-/** Each field's name, type and value, quoted where text; `undefined` for a value no key tells apart (an object, a symbol). */
-function keyOf(record: object): string | undefined {
-  let key = '';
+/** A 32-bit hash (FNV-1a) of each field's name, type and value; `undefined` for a value that cannot be shared (an object, a symbol). */
+function hashOf(record: object): number | undefined {
+  let hash = 0x811c9dc5;
+  const add = (text: string): void => {
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ 0xffff, 0x01000193); // a separator no char is: "ab" + "c" hashes apart from "a" + "bc"
+  };
   for (const name of Object.keys(record)) {
     const value: unknown = (record as Record<string, unknown>)[name];
-    if (value !== null && typeof value === 'object') return undefined;
-    if (typeof value === 'function' || typeof value === 'symbol') return undefined;
-    key += `${JSON.stringify(name)}:${typeof value === 'string' ? JSON.stringify(value) : `${typeof value} ${Object.is(value, -0) ? '-0' : String(value)}`},`;
+    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) return undefined;
+    add(name);
+    add(typeof value);
+    add(Object.is(value, -0) ? '-0' : String(value));
   }
-  return key;
+  return hash;
+}
+
+/** The same fields in the same order, with the same values (`Object.is`: -0 is not 0). */
+function sameRecord(a: object, b: object): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== other[i] || !Object.is((a as Record<string, unknown>)[keys[i]!], (b as Record<string, unknown>)[keys[i]!])) return false;
+  }
+  return true;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { sharingCopy } from '../../src/stores/memory-records.js';
+import { SharedRecords, sharingCopy } from '../../src/stores/memory-records.js';
 import { runs } from '../fuzz/support.js';
 
 describe('sharingCopy (how the memory store keeps challenge records)', () => {
@@ -30,5 +30,23 @@ describe('sharingCopy (how the memory store keeps challenge records)', () => {
     expect(copy.reasons[0]).to.not.equal(record.reasons[0]);
     const twice = sharingCopy({ a: agent, b: agent });
     expect(twice.a).to.equal(twice.b).and.not.equal(agent);
+  });
+});
+
+describe('SharedRecords (locations and agents shared store-wide)', () => {
+  it('hands out a frozen record with the same fields, order and values, the same one for equal records', () => {
+    const primitive = fc.oneof(fc.string({ maxLength: 6 }), fc.double(), fc.constantFrom(0, -0, 1, NaN), fc.boolean(), fc.constant(undefined), fc.constant(null));
+    const record = fc.dictionary(fc.constantFrom('lat', 'lon', 'city', 'country', 'asn', 'a', 'b'), primitive, { maxKeys: 5 });
+    const shared = new SharedRecords<Record<string, unknown>>(64);
+    fc.assert(
+      fc.property(record, (r) => {
+        const kept = shared.intern(r);
+        expect(Object.isFrozen(kept)).to.equal(true);
+        expect(Object.keys(kept)).to.deep.equal(Object.keys(r));
+        for (const key of Object.keys(r)) expect(Object.is(kept[key], r[key]), key).to.equal(true);
+        expect(shared.intern({ ...r })).to.equal(kept);
+      }),
+      runs(0x5ca1ac, 2_000),
+    );
   });
 });
