@@ -24,11 +24,11 @@ const MAX_INSIGHT_DAYS = Math.ceil(INSIGHTS_RETENTION_MS / 86_400_000) + 1;
 
 export interface MemoryStoreOptions {
   /**
-   * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured
-   * (`bench/decide.ts`), heap per account with one device: about 0.9 KB in the store, 2 KB with the
-   * core's own per-account state (household profile, admin index entry); each further device
-   * about 0.5 KB; each kept access 23 bytes (3.2 KB in the store with the default `historySize` of
-   * 100, 6–7 KB with the core's state). Size this to the memory you give it.
+   * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured in
+   * the detection lab (accounts of about 4.4 devices, each with a full history of 100 accesses, a
+   * household profile and its challenges): about 2.2 KB of heap per device in the store, 2.4 KB
+   * with the core's own per-account state; each kept access 16 bytes plus its share of the sources.
+   * Size this to the memory you give it.
    */
   maxAccounts?: number;
   /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
