@@ -158,7 +158,7 @@ async function heapOf(options: Partial<Options>, fill: (core: ReturnType<typeof 
   return used;
 }
 
-/** More than the memory store caches parsed profiles for (1,024), so the figures are mostly what an idle account costs. */
+/** Accounts per heap figure. */
 const ACCOUNTS = 4_000;
 const browser = (d: number) => `${CHROME} Device/${d}`;
 /** Each account its own home address, as in real traffic (one address for all would be learned as a NAT). */

@@ -5,14 +5,15 @@ import type { AttachInput } from './store.js';
 /**
  * The device record after an attach: a new frozen record (records are replaced, never changed in
  * place, so a snapshot hands them out as they are), sharing whatever did not change: its id, its
- * agent, groups and metadata, and the strings and location of `access`, its newest source.
+ * agent (or the equal one `agents` knows), groups and metadata, and the strings and location of
+ * `access`, its newest source.
  */
-export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean): Readonly<DeviceRecord> {
+export function updatedDevice(existing: Readonly<DeviceRecord> | undefined, input: AttachInput, at: number, access: Source, newlyAttached: boolean, agents?: SharedRecords<Agent>): Readonly<DeviceRecord> {
   const device: DeviceRecord = {
     id: access.deviceId,
     accountId: existing?.accountId ?? input.accountId,
     type: input.type,
-    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : frozenCopy(input.agent),
+    agent: existing && shallowEqual(existing.agent, input.agent) ? existing.agent : (agents?.intern(input.agent) ?? frozenCopy(input.agent)),
     status: newlyAttached || !existing ? 'attached' : existing.status,
     logoutPending: existing?.logoutPending ?? false,
     firstSeen: existing?.firstSeen ?? at,
@@ -57,6 +58,38 @@ export function plainCopy<T>(value: T): T {
   return copy as T;
 }
 
+/**
+ * What `structuredClone(value)` gives, sharing its strings instead of copying each one (strings
+ * cannot change; a kept record's ids, agent and reasons are then the strings its device record and
+ * the core already hold). Plain objects and arrays are copied here; for anything else (a Date, app
+ * metadata of other classes, an object met twice, a function) the whole value is structured-cloned.
+ */
+export function sharingCopy<T>(value: T): T {
+  try {
+    return copyTree(value, new Set()) as T;
+  } catch (error) {
+    if (error !== NOT_A_TREE) throw error;
+    return structuredClone(value);
+  }
+}
+
+const NOT_A_TREE = Symbol('not a tree of plain values');
+
+function copyTree(value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined' || typeof value === 'bigint') return value;
+  if (typeof value !== 'object' || seen.has(value)) throw NOT_A_TREE;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) throw NOT_A_TREE;
+    return value.map((item) => copyTree(item, seen));
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) throw NOT_A_TREE;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyTree((value as Record<string, unknown>)[key], seen);
+  return copy;
+}
+
 /** Freezes `value` and everything it holds; returns it. */
 export function deepFrozen<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -77,4 +110,64 @@ function shallowEqual(a: Readonly<Agent | Location> | undefined, b: Readonly<Age
 
 function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Flat records (fields of primitive values) shared store-wide, one frozen copy per distinct record:
+ * a geolocation database places most addresses in one of a few thousand cities, most devices run
+ * one of a few hundred browser builds, and each source or device keeps a pointer to one location or
+ * agent instead of its own copy (about 100 bytes). Found by a hash of the fields, not a key string
+ * (which would cost as much as the record). Bounded: emptied when full.
+ */
+export class SharedRecords<T extends object> {
+  readonly #known = new Map<number, Readonly<T>>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  /** A frozen record with the same fields and values, in the same order. */
+  intern(record: Readonly<T>): Readonly<T> {
+    const hash = hashOf(record);
+    if (hash === undefined) return frozenCopy(record);
+    const known = this.#known.get(hash);
+    if (known !== undefined) return sameRecord(known, record) ? known : frozenCopy(record); // another record has this hash: this one is not shared
+    if (this.#known.size >= this.#max) this.#known.clear();
+    const copy = frozenCopy(record);
+    this.#known.set(hash, copy);
+    return copy;
+  }
+
+  clear(): void {
+    this.#known.clear();
+  }
+}
+
+/** A 32-bit hash (FNV-1a) of each field's name, type and value; `undefined` for a value that cannot be shared (an object, a symbol). */
+function hashOf(record: object): number | undefined {
+  let hash = 0x811c9dc5;
+  const add = (text: string): void => {
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ 0xffff, 0x01000193); // a separator no char is: "ab" + "c" hashes apart from "a" + "bc"
+  };
+  for (const name of Object.keys(record)) {
+    const value: unknown = (record as Record<string, unknown>)[name];
+    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) return undefined;
+    add(name);
+    add(typeof value);
+    add(Object.is(value, -0) ? '-0' : String(value));
+  }
+  return hash;
+}
+
+/** The same fields in the same order, with the same values (`Object.is`: -0 is not 0). */
+function sameRecord(a: object, b: object): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== other[i] || !Object.is((a as Record<string, unknown>)[keys[i]!], (b as Record<string, unknown>)[keys[i]!])) return false;
+  }
+  return true;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { AccountStatus, Access, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
+import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { SharelockError, show } from '../errors.js';
 import { exceededLimits } from './attach-rules.js';
-import { deepFrozen, frozenCopy, plainCopy, updatedDevice } from './memory-records.js';
+import { frozenCopy, plainCopy, SharedRecords, sharingCopy, updatedDevice } from './memory-records.js';
+import { decodeProfile, encodeProfile } from './profile-codec.js';
 import { AccessHistory, Pages, sourceOf } from './memory-history.js';
 import { INSIGHTS_BOUNDS, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSortKeys, type AttachInput, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
 import type { AccountSummary, DynamicListEntry, ListKind, ListName } from '../admin/types.js';
@@ -23,11 +24,11 @@ const MAX_INSIGHT_DAYS = Math.ceil(INSIGHTS_RETENTION_MS / 86_400_000) + 1;
 
 export interface MemoryStoreOptions {
   /**
-   * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured
-   * (`bench/decide.ts`), heap per account with one device: about 0.9 KB in the store, 2 KB with the
-   * core's own per-account state (household profile, admin index entry); each further device
-   * about 0.5 KB; each kept access 23 bytes (3.2 KB in the store with the default `historySize` of
-   * 100, 6–7 KB with the core's state). Size this to the memory you give it.
+   * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured in
+   * the detection lab (accounts of about 4.4 devices, each with a full history of 100 accesses, a
+   * household profile and its challenges): about 2.2 KB of heap per device in the store, 2.4 KB
+   * with the core's own per-account state; each kept access 16 bytes plus its share of the sources.
+   * Size this to the memory you give it.
    */
   maxAccounts?: number;
   /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
@@ -57,7 +58,7 @@ interface DayState {
 /**
  * One account. Its device and forced-challenge records are frozen and replaced, never changed in
  * place, so an attach snapshot hands them out without copying them; its accesses are kept in
- * columns (`AccessHistory`), its profile as JSON (see `#profiles`).
+ * columns (`AccessHistory`), its profile packed (`encodeProfile`).
  */
 interface AccountState {
   status: AccountStatus;
@@ -67,7 +68,7 @@ interface AccountState {
    */
   devices: ReadonlyArray<Readonly<DeviceRecord>>;
   accesses: AccessHistory;
-  /** The core's profile, as JSON: a fifth of the heap of its objects (~300 B against 700–1,400 for one place). */
+  /** The core's profile, packed (`encodeProfile`): a third of its JSON, a seventh of the heap of its objects. */
   profile?: string;
   /** `countHit` counters, least recently used first. */
   counters?: Map<string, CounterState>;
@@ -90,7 +91,8 @@ export class MemoryStore implements Store {
   /** `account \0 device` → id of its newest challenge. */
   readonly #challengeByDevice: LRUCache<string, string>;
   readonly #maxDevices: number;
-  readonly #exposures: LRUCache<string, Exposure[]>;
+  /** Each device's exposures, newest first: frozen copies sharing the caller's strings (a challenge id, a reason). */
+  readonly #exposures: LRUCache<string, ReadonlyArray<Readonly<Exposure>>>;
   /** `device \0 account` → its conversion. */
   readonly #conversions: LRUCache<string, Conversion>;
   /** Per-day insights, at most `MAX_INSIGHT_DAYS` (the oldest day goes first). */
@@ -98,12 +100,8 @@ export class MemoryStore implements Store {
   /** Dynamic list entries, by `list \0 kind \0 value`. */
   readonly #lists = new Map<string, DynamicListEntry>();
   readonly #pages = new Pages();
-  /**
-   * Profiles parsed (and frozen) for the 1,024 accounts judged last, by account id, with the JSON they
-   * were parsed from: a busy account's misses do not parse it again. Bounded, so idle accounts keep
-   * only their JSON.
-   */
-  readonly #profiles = new LRUCache<string, { json: string; profile: unknown }>({ max: 1_024 });
+  readonly #locations = new SharedRecords<Location>();
+  readonly #agents = new SharedRecords<Agent>();
   /** Identifies this instance, e.g. in logs of a fleet. */
   readonly id = randomUUID();
 
@@ -120,7 +118,8 @@ export class MemoryStore implements Store {
 
   async attach(input: AttachInput): Promise<AttachResult> {
     const account = this.#account(input.accountId, true);
-    if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: this.#snapshot(input.accountId, account) };
+    forgetEndedCounters(account, input.access.at);
+    if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: this.#snapshot(account) };
 
     const inactive: string[] = [];
     const unused = (device: Readonly<DeviceRecord>) => device.status === 'attached' && device.lastSeen < input.inactiveBefore && device.id !== input.deviceId;
@@ -143,29 +142,29 @@ export class MemoryStore implements Store {
     const existing = account.devices.find((d) => d.id === input.deviceId);
     if (existing?.logoutPending) {
       replaceDevice(account, frozenCopy(existing, { logoutPending: false }));
-      return { outcome: { kind: 'logout', status: existing.status }, snapshot: this.#snapshot(input.accountId, account) };
+      return { outcome: { kind: 'logout', status: existing.status }, snapshot: this.#snapshot(account) };
     }
 
     let newlyAttached = false;
     if (existing?.status !== 'attached' && existing?.status !== 'excluded') {
       const exceeded = exceededLimits(account.devices, input.type, input.limits);
       if (exceeded.length > 0 && !input.force) {
-        return { outcome: { kind: 'over_limit', exceeded }, snapshot: this.#snapshot(input.accountId, account) };
+        return { outcome: { kind: 'over_limit', exceeded }, snapshot: this.#snapshot(account) };
       }
       newlyAttached = true;
     }
 
     // Copied on the way in (the caller may reuse its objects), sharing what the device's last access had.
     const at = input.access.at;
-    const source = sourceOf(input.access, existing?.id ?? input.deviceId, existing && account.accesses.lastOf(existing.id), existing?.lastLocation);
-    const device = updatedDevice(existing, input, at, source, newlyAttached);
+    const source = sourceOf(input.access, existing?.id ?? input.deviceId, existing && account.accesses.lastOf(existing.id), existing?.lastLocation, this.#locations);
+    const device = updatedDevice(existing, input, at, source, newlyAttached, this.#agents);
     // Last: the list stays ordered by last use.
     account.devices = withLast(account.devices, existing, device);
     this.#pruneDevices(account);
     account.accesses.push(at, source, this.#pages.intern(input.access.page), input.historySize);
 
     const outcome = device.status === 'excluded' ? ({ kind: 'excluded' } as const) : ({ kind: 'attached', newlyAttached } as const);
-    return { outcome, snapshot: this.#snapshot(input.accountId, account) };
+    return { outcome, snapshot: this.#snapshot(account) };
   }
 
   async listDevices(accountId: string): Promise<DeviceRecord[]> {
@@ -183,17 +182,13 @@ export class MemoryStore implements Store {
     return structuredClone(device);
   }
 
-  /** Copied and frozen here (a few times a day per account), so every snapshot shares it. */
+  /** Packed here (a few times a day per account); each snapshot decodes its own copy. */
   async saveProfile(accountId: string, profile: unknown): Promise<void> {
     const account = this.#account(accountId, false);
     if (!account) return;
-    const json = JSON.stringify(profile);
-    if (json === undefined) {
-      delete account.profile;
-      return;
-    }
-    account.profile = json;
-    this.#profiles.set(accountId, { json, profile: deepFrozen(JSON.parse(json)) });
+    const stored = encodeProfile(profile);
+    if (stored === undefined) delete account.profile;
+    else account.profile = stored;
   }
 
   async getAccountStatus(accountId: string): Promise<AccountStatus> {
@@ -211,7 +206,7 @@ export class MemoryStore implements Store {
       previous.status = 'overridden';
       previous.updatedAt = challenge.createdAt;
     }
-    this.#challenges.set(challenge.id, structuredClone(challenge));
+    this.#challenges.set(challenge.id, sharingCopy(challenge));
     this.#challengeByDevice.set(key, challenge.id);
   }
 
@@ -229,7 +224,7 @@ export class MemoryStore implements Store {
     const challenge = this.#challenges.get(id);
     if (!challenge || !from.includes(challenge.status)) return undefined;
     // A challenge keeps its id and stays bound to its account and device (the pending-challenge index is keyed by them).
-    Object.assign(challenge, structuredClone(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
+    Object.assign(challenge, sharingCopy(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
     return structuredClone(challenge);
   }
 
@@ -262,12 +257,12 @@ export class MemoryStore implements Store {
   }
 
   async recordExposure(deviceId: string, exposure: Exposure): Promise<void> {
-    const list = [structuredClone(exposure), ...(this.#exposures.get(deviceId) ?? [])];
-    this.#exposures.set(deviceId, list.slice(0, INSIGHTS_BOUNDS.exposuresPerDevice));
+    const kept = this.#exposures.get(deviceId) ?? [];
+    this.#exposures.set(deviceId, [frozenCopy(exposure), ...kept.slice(0, INSIGHTS_BOUNDS.exposuresPerDevice - 1)]);
   }
 
   async findExposures(deviceId: string): Promise<Exposure[]> {
-    return structuredClone(this.#exposures.get(deviceId) ?? []);
+    return (this.#exposures.get(deviceId) ?? []).map((exposure) => ({ ...exposure }));
   }
 
   async recordConversion(conversion: Conversion, day: string, counts: DayCounts): Promise<RecordedConversion> {
@@ -332,7 +327,7 @@ export class MemoryStore implements Store {
       status: account?.status ?? 'active',
       devices: account?.devices.slice() ?? [],
       accesses: account?.accesses.entries() ?? [],
-      ...(account?.profile !== undefined ? { profile: JSON.parse(account.profile) as unknown } : {}),
+      ...(account?.profile !== undefined ? { profile: decodeProfile(account.profile) } : {}),
       challenges,
       counters: Object.fromEntries(account?.counters ?? []),
       forced: [...(account?.forced?.values() ?? [])],
@@ -350,7 +345,6 @@ export class MemoryStore implements Store {
     }
     for (const device of account?.devices ?? []) this.#exposures.delete(device.id);
     this.#accounts.delete(accountId);
-    this.#profiles.delete(accountId);
     return {
       devices: account?.devices.length ?? 0,
       accesses: account?.accesses.length ?? 0,
@@ -403,27 +397,19 @@ export class MemoryStore implements Store {
     this.#conversions.clear();
     this.#days.clear();
     this.#pages.clear();
-    this.#profiles.clear();
+    this.#locations.clear();
+    this.#agents.clear();
   }
 
-  /** The account as the core reads it: the stored, frozen records and device list, and the accesses built anew. */
-  #snapshot(accountId: string, account: AccountState): AttachResult['snapshot'] {
+  /** The account as the core reads it: the stored, frozen records and device list, and the accesses and profile built anew. */
+  #snapshot(account: AccountState): AttachResult['snapshot'] {
     return {
       status: account.status,
       devices: account.devices,
       accesses: account.accesses.entries(),
-      ...(account.profile !== undefined ? { profile: this.#profileOf(accountId, account.profile) } : {}),
+      ...(account.profile !== undefined ? { profile: decodeProfile(account.profile) } : {}),
       ...(account.forced ? { forced: [...account.forced.values()] } : {}),
     };
-  }
-
-  /** The profile parsed from `json`, frozen: the one parsed last for this account when it is still the same JSON. */
-  #profileOf(accountId: string, json: string): unknown {
-    const cached = this.#profiles.get(accountId);
-    if (cached?.json === json) return cached.profile;
-    const profile = deepFrozen(JSON.parse(json) as unknown);
-    this.#profiles.set(accountId, { json, profile });
-    return profile;
   }
 
   /** A day's insights, created when missing; beyond `MAX_INSIGHT_DAYS` the oldest day is forgotten. */
@@ -474,6 +460,17 @@ function withLast(devices: ReadonlyArray<Readonly<DeviceRecord>>, existing: Read
   for (const d of devices) if (d !== existing) next[k++] = d;
   next[k] = device;
   return Object.freeze(next);
+}
+
+/**
+ * Counters whose window ended count as none (`countHit` starts them anew), so each attach lets them
+ * go, as Redis expires them: a challenged account's budgets are not kept for as long as the account.
+ */
+function forgetEndedCounters(account: AccountState, at: number): void {
+  const counters = account.counters;
+  if (!counters) return;
+  for (const [name, counter] of counters) if (counter.resetAt <= at) counters.delete(name);
+  if (counters.size === 0) delete account.counters;
 }
 
 /** The account's devices with `device` in place of the record of the same id. */

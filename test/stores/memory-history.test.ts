@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import type { Access } from '../../src/model.js';
+import type { Access, Location } from '../../src/model.js';
 import { AccessHistory, Pages, sourceOf } from '../../src/stores/memory-history.js';
+import { SharedRecords } from '../../src/stores/memory-records.js';
 
 /** What the history must equal: every access kept, then the newest `size`. */
 function naive(calls: Array<{ access: Access; size: number }>): Access[] {
@@ -30,6 +31,23 @@ describe('AccessHistory (the memory store’s access columns)', () => {
       calls.push({ access, size });
       expect(history.entries()).to.deep.equal(naive(calls));
       expect(history.length).to.equal(naive(calls).length);
+    }
+  });
+
+  it('keeps every access right while its addresses and pages keep changing (old ones are dropped from its tables)', () => {
+    const history = new AccessHistory();
+    const calls: Array<{ access: Access; size: number }> = [];
+    let last: ReturnType<typeof sourceOf> | undefined;
+    for (let i = 0; i < 3_000; i++) {
+      // A new address every few accesses, a page in a hundred, now and then none; historySize 10, then 3, then 25.
+      const access: Access = { at: i, deviceId: 'dev', ip: `203.0.${Math.floor(i / 3) % 256}.1` };
+      if (i % 7 !== 0) access.page = `/p${(i * 37) % 100}`;
+      const size = i < 1_000 ? 10 : i < 2_000 ? 3 : 25;
+      last = sourceOf(access, 'dev', last, undefined);
+      history.push(access.at, last, access.page, size);
+      calls.push({ access, size });
+      expect(history.entries()).to.deep.equal(naive(calls));
+      expect(history.lastOf('dev')).to.equal(last);
     }
   });
 
@@ -66,5 +84,22 @@ describe('AccessHistory (the memory store’s access columns)', () => {
     expect(pages.intern(undefined)).to.equal(undefined);
     pages.intern('/b');
     expect(pages.intern('/c')).to.equal('/c');
+  });
+
+  it('shares one frozen location among the sources of every device placed there, and tells apart any that differ', () => {
+    const locations = new SharedRecords<Location>(3);
+    const paris = (): Access => ({ at: 1, deviceId: 'a', ip: '203.0.113.1', location: { country: 'FR', city: 'Paris', lat: 48.85, lon: 2.35 } });
+    const first = sourceOf(paris(), 'a', undefined, undefined, locations);
+    const second = sourceOf({ ...paris(), deviceId: 'b', ip: '198.51.100.9' }, 'b', undefined, undefined, locations);
+    expect(second.location).to.equal(first.location);
+    expect(Object.isFrozen(first.location)).to.equal(true);
+    expect(first.location).to.deep.equal(paris().location);
+    // A text that reads like another field, a -0, a field in another order: each its own location.
+    for (const location of [{ country: 'FR", "city":"Paris' }, { country: 'FR', city: 'Paris', lat: 48.85, lon: -0 }, { city: 'Paris', country: 'FR', lat: 48.85, lon: 2.35 }]) {
+      const other = locations.intern(location);
+      expect(other).to.not.equal(first.location);
+      expect(Object.keys(other)).to.deep.equal(Object.keys(location));
+      expect(Object.is(other.lon, location.lon)).to.equal(true);
+    }
   });
 });

@@ -68,6 +68,17 @@ describe('MemoryStore bounds', () => {
     expect((await store.countHit('acct', 'other-998', HOUR, T0 + 120_000, 0)).count).to.equal(1);
   });
 
+  it('forgets counters whose window ended at the account\'s next attach, and keeps the open ones', async () => {
+    const store = new MemoryStore();
+    await store.attach(attach('acct', 'dev', T0));
+    await store.countHit('acct', 'minute', 60_000, T0);
+    await store.countHit('acct', 'hour', 3_600_000, T0);
+    await store.attach(attach('acct', 'dev', T0 + 120_000));
+    expect((await store.readAccount('acct')).counters).to.deep.equal({ hour: { count: 1, resetAt: T0 + 3_600_000 } });
+    await store.attach(attach('acct', 'dev', T0 + 3_600_000));
+    expect((await store.readAccount('acct')).counters).to.deep.equal({});
+  });
+
   it('forgets an account\'s counters with the account, beyond maxAccounts', async () => {
     const store = new MemoryStore({ maxAccounts: 1 });
     await store.countHit('a', 'wrongCodes', 3_600_000, T0);
