@@ -74,11 +74,17 @@ const EGRESS_PAIR_WINDOW_MS = hours(12);
 
 export const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
-/** A profile read back from a store: anything unexpected becomes an empty profile, never an error. */
+/**
+ * A profile read back from a store, for the core to change (`recordAccess` changes it in place):
+ * anything unexpected becomes an empty profile, never an error, and a frozen one (a store may hand
+ * out a shared frozen record) is copied. The built-in stores hand out a fresh one each time.
+ */
 export function readProfile(value: unknown): AccountProfile {
   if (!value || typeof value !== 'object' || (value as AccountProfile).v !== 1 || !Array.isArray((value as AccountProfile).places)) return emptyProfile();
   const profile = value as AccountProfile;
-  return profile.egress === undefined || Array.isArray(profile.egress) ? profile : { v: 1, places: profile.places };
+  const own = Object.isFrozen(profile) || Object.isFrozen(profile.places) || profile.places.some((p) => Object.isFrozen(p)) ? copyProfile(profile) : profile;
+  if (own.egress !== undefined && !Array.isArray(own.egress)) delete own.egress;
+  return own;
 }
 
 /** The day (since the epoch) of `at` in the account's local time. */
@@ -90,8 +96,9 @@ export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): acc
 }
 
 /**
- * Fold one access into the profile. Returns a new profile and whether anything changed (so the
- * store is written only when it did: a few times a day per account).
+ * Fold one access into the profile, in place (see `readProfile`). Returns the profile and whether
+ * anything changed but the place's `lastSeen` (so the store is written only when it did: a few
+ * times a day per account; `lastSeen` is saved with the next real change).
  */
 export function recordAccess(
   profile: AccountProfile,
@@ -101,32 +108,28 @@ export function recordAccess(
   settings: HouseholdSettings,
 ): { profile: AccountProfile; changed: boolean } {
   if (!isPlaceAccess(access) || isEgress(profile, access.network)) return { profile, changed: false };
-  // Most accesses change nothing (a known device at a known place, on a day already counted): say
-  // so without copying the profile, which is most of the cost of a decision otherwise.
-  if (unchanged(profile, access, devices, recent, settings)) return { profile, changed: false };
-  const next = copyProfile(profile);
   let changed = false;
-  if (next.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
-    next.tzMinutes = Math.round(access.location.lon / 15) * 60;
+  if (profile.tzMinutes === undefined && isPrecise(access.location, PRECISE_KM)) {
+    profile.tzMinutes = Math.round(access.location.lon / 15) * 60;
     changed = true;
   }
-  const day = dayOf(access.at, next);
-  let place = placeOf(next, access.network);
+  const day = dayOf(access.at, profile);
+  let place = placeOf(profile, access.network);
   if (!place) {
-    place = dualStackPartner(next, access, devices, recent, settings);
+    place = dualStackPartner(profile, access, devices, recent, settings);
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
       place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at };
-      next.places.push(place);
+      profile.places.push(place);
     }
     changed = true;
   } else {
     // Both networks of a dual-stack home may have become places before a device moved between them.
-    const partner = dualStackPartner(next, access, devices, recent, settings);
+    const partner = dualStackPartner(profile, access, devices, recent, settings);
     if (partner && partner !== place) {
       mergeInto(place, partner);
-      next.places = next.places.filter((p) => p !== partner);
+      profile.places = profile.places.filter((p) => p !== partner);
       changed = true;
     }
   }
@@ -148,62 +151,37 @@ export function recordAccess(
   }
   // Only a new address can make a network an egress.
   if (access.ip !== undefined && !access.network.includes(':') && noteAddress(place, access.ip, access.at)) {
-    if (showsEgress(place, access.network)) return { profile: asEgress(next, place, access.network), changed: true };
+    if (showsEgress(place, access.network)) {
+      memo.delete(profile);
+      return { profile: asEgress(profile, place, access.network), changed: true };
+    }
     changed = true;
   }
   place.lastSeen = Math.max(place.lastSeen, access.at);
-  if (next.places.length > MAX_PLACES) {
-    next.places.sort((a, b) => b.lastSeen - a.lastSeen);
-    next.places.length = MAX_PLACES;
+  if (profile.places.length > MAX_PLACES) {
+    profile.places.sort((a, b) => b.lastSeen - a.lastSeen);
+    profile.places.length = MAX_PLACES;
   }
 
+  // Places and their devices group households: group them anew if they changed.
+  if (changed) memo.delete(profile);
   // Use at the same time from a place of another household is the evidence of a second person.
-  const clusters = householdsOf(next);
+  const clusters = householdsOf(profile);
   const mine = clusters.get(place)!;
   for (const other of devices) {
     if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
     const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
-    const otherPlace = placeOf(next, otherNetwork);
+    const otherPlace = placeOf(profile, otherNetwork);
     if (!otherPlace || clusters.get(otherPlace) === mine) continue;
     // A household seen on one day only (a friend's TV for an evening, a misplaced hop) is no household yet.
     if (daysOf(mine) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
     changed = addTo(place.overlapDays, day, MAX_DAYS) || changed;
     changed = addTo(otherPlace.overlapDays, day, MAX_DAYS) || changed;
   }
-
-  // lastSeen alone changes on every access; it is saved with the next real change.
-  return { profile: changed ? next : profile, changed };
+  return { profile, changed };
 }
 
-/** Whether `recordAccess` would change nothing but `lastSeen` (which is saved with the next real change). */
-function unchanged(profile: AccountProfile, access: Access & { network: string }, devices: readonly DeviceRecord[], recent: readonly Access[], settings: HouseholdSettings): boolean {
-  const place = placeOf(profile, access.network);
-  if (!place || !place.devices.includes(access.deviceId) || !place.days.includes(dayOf(access.at, profile))) return false;
-  const precise = isPrecise(access.location, PRECISE_KM);
-  if (precise && (profile.tzMinutes === undefined || place.lat === undefined)) return false;
-  if ((access.location?.asn !== undefined && place.asn === undefined) || (access.location?.country !== undefined && place.country === undefined)) return false;
-  if (access.ip !== undefined && !access.network.includes(':') && !(place.addresses ?? []).some(([ip]) => ip === access.ip)) return false;
-  const partner = dualStackPartner(profile, access, devices, recent, settings);
-  if (partner && partner !== place) return false;
-  const day = dayOf(access.at, profile);
-  let clusters: Map<Place, Set<Place>> | undefined;
-  for (const other of devices) {
-    if (other.id === access.deviceId || other.status !== 'attached' || access.at - other.lastSeen > settings.people.overlapWindowMs) continue;
-    const otherNetwork = other.lastLocation?.mobile || other.lastLocation?.hosting || other.lastLocation?.pooled ? undefined : other.lastNetwork;
-    const otherPlace = placeOf(profile, otherNetwork);
-    if (!otherPlace) continue;
-    clusters ??= householdsOf(profile);
-    if (clusters.get(otherPlace) === clusters.get(place)) continue;
-    if (daysOf(clusters.get(place)!) < 2 || daysOf(clusters.get(otherPlace)!) < 2) continue;
-    if (!place.overlapDays.includes(day) || !otherPlace.overlapDays.includes(day)) return false;
-  }
-  return true;
-}
-
-/**
- * A copy of what `recordAccess` changes: the profile a store hands out may be frozen and shared
- * (the memory store's is). The `[ip, at]` pairs are never changed, so they are shared.
- */
+/** A copy of what `recordAccess` changes. The `[ip, at]` pairs are never changed, so they are shared. */
 function copyProfile(profile: AccountProfile): AccountProfile {
   const places = profile.places.map((p) => {
     const place: Place = { ...p, networks: p.networks.slice(), devices: p.devices.slice(), days: p.days.slice(), overlapDays: p.overlapDays.slice() };
@@ -396,7 +374,7 @@ function daysOf(household: ReadonlySet<Place>): number {
   return first === undefined ? 0 : 1;
 }
 
-/** Profiles are not regrouped once their households are asked for (`recordAccess` builds a new one). */
+/** Profiles are not regrouped once their households are asked for (until `recordAccess` changes their places). */
 const memo = new WeakMap<AccountProfile, Map<Place, Set<Place>>>();
 
 function addTo<T>(list: T[], value: T, max: number): boolean {

@@ -51,7 +51,11 @@ export interface AccountSnapshot {
   devices: ReadonlyArray<Readonly<DeviceRecord>>;
   /** Recent accesses, oldest first, at most `historySize`. Read-only: stores may share the entries. */
   accesses: ReadonlyArray<Readonly<Access>>;
-  /** What the core last saved with `saveProfile()` (its household model), or `undefined`. Read-only. */
+  /**
+   * What the core last saved with `saveProfile()` (its household model), or `undefined`. The core
+   * changes what it is given: hand out a fresh copy each time (the built-in stores parse it anew)
+   * or a frozen value, which the core copies before changing.
+   */
   profile?: unknown;
   /**
    * Challenges an admin asked for (`forceChallenge()`), waiting for the next request; absent or
