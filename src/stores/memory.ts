@@ -26,7 +26,7 @@ export interface MemoryStoreOptions {
   /**
    * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured in
    * the detection lab (accounts of about 4.4 devices, each with a full history of 100 accesses, a
-   * household profile and its challenges of the last day): about 1.75 KB of heap per device in the
+   * household profile and its challenges of the last day): about 1.8 KB of heap per device in the
    * store, 2.0 KB with the core's own per-account state; each kept access 16 bytes plus its share
    * of the sources. Size this to the memory you give it.
    */
