@@ -26,13 +26,18 @@ export interface MemoryStoreOptions {
   /**
    * Accounts kept; the least recently used is forgotten beyond this. Default 100 000. Measured in
    * the detection lab (accounts of about 4.4 devices, each with a full history of 100 accesses, a
-   * household profile and its challenges): about 2.2 KB of heap per device in the store, 2.4 KB
-   * with the core's own per-account state; each kept access 16 bytes plus its share of the sources.
-   * Size this to the memory you give it.
+   * household profile and its challenges of the last day): about 1.8 KB of heap per device in the
+   * store, 2.0 KB with the core's own per-account state; each kept access 16 bytes plus its share
+   * of the sources. Size this to the memory you give it.
    */
   maxAccounts?: number;
   /** Challenges kept; the least recently used is forgotten beyond this. Default 100 000. */
   maxChallenges?: number;
+  /**
+   * How long a challenge is kept past its `expiresAt`, in ms, so a late click still finds it (and
+   * says it expired); then it is forgotten, as `RedisStore` expires it. Default 1 day.
+   */
+  challengeGraceMs?: number;
   /**
    * Devices kept per account. Beyond it the least recently used devices that no longer count and
    * have no logout pending (`detached` or `kicked`) are forgotten; `attached` and `excluded`
@@ -90,6 +95,14 @@ export class MemoryStore implements Store {
   readonly #challenges: LRUCache<string, ChallengeRecord>;
   /** `account \0 device` → id of its newest challenge. */
   readonly #challengeByDevice: LRUCache<string, string>;
+  readonly #challengeGraceMs: number;
+  /**
+   * Challenge id → when it may be forgotten (`expiresAt + challengeGraceMs`), in the order they were
+   * created, which is nearly the order they expire: a sweep stops at the first not yet due.
+   */
+  readonly #expiring = new Map<string, number>();
+  /** The earliest time in `#expiring` (`Infinity` when empty): an attach sweeps only from then. */
+  #sweepAt = Infinity;
   readonly #maxDevices: number;
   /** Each device's exposures, newest first: frozen copies sharing the caller's strings (a challenge id, a reason). */
   readonly #exposures: LRUCache<string, ReadonlyArray<Readonly<Exposure>>>;
@@ -110,13 +123,15 @@ export class MemoryStore implements Store {
     const maxChallenges = positiveInteger(options.maxChallenges ?? 100_000, 'maxChallenges');
     this.#maxDevices = positiveInteger(options.maxDevicesPerAccount ?? 50, 'maxDevicesPerAccount');
     this.#accounts = new LRUCache({ max: maxAccounts });
-    this.#challenges = new LRUCache({ max: maxChallenges });
+    this.#challengeGraceMs = wholeNumber(options.challengeGraceMs ?? 86_400_000, 'challengeGraceMs');
+    this.#challenges = new LRUCache({ max: maxChallenges, dispose: (_challenge, id) => this.#expiring.delete(id) });
     this.#challengeByDevice = new LRUCache({ max: maxChallenges });
     this.#conversions = new LRUCache({ max: positiveInteger(options.maxConversions ?? 100_000, 'maxConversions') });
     this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? maxAccounts, 'maxExposedDevices') });
   }
 
   async attach(input: AttachInput): Promise<AttachResult> {
+    if (input.access.at >= this.#sweepAt) this.#forgetExpiredChallenges(input.access.at);
     const account = this.#account(input.accountId, true);
     forgetEndedCounters(account, input.access.at);
     if (account.status === 'suspended') return { outcome: { kind: 'suspended' }, snapshot: this.#snapshot(account) };
@@ -208,6 +223,10 @@ export class MemoryStore implements Store {
     }
     this.#challenges.set(challenge.id, sharingCopy(challenge));
     this.#challengeByDevice.set(key, challenge.id);
+    const forgetAt = challenge.expiresAt + this.#challengeGraceMs;
+    this.#expiring.set(challenge.id, forgetAt);
+    if (forgetAt < this.#sweepAt) this.#sweepAt = forgetAt;
+    if (challenge.createdAt >= this.#sweepAt) this.#forgetExpiredChallenges(challenge.createdAt);
   }
 
   async getChallenge(id: string): Promise<ChallengeRecord | undefined> {
@@ -380,6 +399,32 @@ export class MemoryStore implements Store {
     return structuredClone([...this.#lists.values()]);
   }
 
+  /**
+   * Forget the challenges whose grace ended by `now` (the caller's time of the attach or challenge at
+   * hand), and the device pointers naming them. One whose `expiresAt` an update moved later goes to the back.
+   */
+  #forgetExpiredChallenges(now: number): void {
+    this.#sweepAt = Infinity;
+    for (const [id, forgetAt] of this.#expiring) {
+      const challenge = this.#challenges.peek(id);
+      const due = challenge ? challenge.expiresAt + this.#challengeGraceMs : forgetAt;
+      if (due > now) {
+        if (due === forgetAt) {
+          this.#sweepAt = forgetAt;
+          return;
+        }
+        this.#expiring.delete(id);
+        this.#expiring.set(id, due);
+        continue;
+      }
+      this.#expiring.delete(id);
+      if (!challenge) continue;
+      this.#challenges.delete(id);
+      const key = `${challenge.accountId}\0${challenge.deviceId}`;
+      if (this.#challengeByDevice.peek(key) === id) this.#challengeByDevice.delete(key);
+    }
+  }
+
   /** The account's challenge pointers, `[account \0 device, challenge id]` (a walk of the pointer cache: admin calls only). */
   #challengesOf(accountId: string): Array<[string, string]> {
     const prefix = `${accountId}\0`;
@@ -393,6 +438,8 @@ export class MemoryStore implements Store {
     this.#accounts.clear();
     this.#challenges.clear();
     this.#challengeByDevice.clear();
+    this.#expiring.clear();
+    this.#sweepAt = Infinity;
     this.#exposures.clear();
     this.#conversions.clear();
     this.#days.clear();
@@ -495,6 +542,13 @@ function addCounts(state: DayState, counts: DayCounts): void {
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryStore option \`${name}\` is invalid: got ${show(value)}; use a whole number of at least 1.`);
+  }
+  return value;
+}
+
+function wholeNumber(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryStore option \`${name}\` is invalid: got ${show(value)}; use a whole number of ms, 0 or more.`);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { DeviceType } from '../../src/model.js';
+import type { ChallengeRecord, DeviceType } from '../../src/model.js';
 import { SharelockError } from '../../src/errors.js';
 import { MemoryStore, type MemoryStoreOptions } from '../../src/stores/memory.js';
 import type { AttachInput } from '../../src/stores/store.js';
@@ -22,7 +22,35 @@ function attach(accountId: string, deviceId: string, at = T0, type: DeviceType =
   };
 }
 
+function challenge(id: string, deviceId: string, createdAt: number): ChallengeRecord {
+  return {
+    id, accountId: 'acct', deviceId, kind: 'verify', reasons: [], status: 'created', limits: { devices: 3 },
+    device: { type: 'computer', agent: { browser: 'Firefox' } }, contact: { email: 'owner@example.com' },
+    attempts: 0, createdAt, updatedAt: createdAt, expiresAt: createdAt + 30 * 60_000,
+  };
+}
+
 describe('MemoryStore bounds', () => {
+  it('forgets a challenge challengeGraceMs after it expired, as RedisStore does, and no sooner', async () => {
+    const HOUR = 3_600_000;
+    const store = new MemoryStore({ challengeGraceMs: HOUR });
+    await store.createChallenge(challenge('old', 'dev-a', T0));
+    await store.createChallenge(challenge('replaced', 'dev-b', T0));
+    await store.createChallenge(challenge('newest', 'dev-b', T0 + 20 * 60_000));
+    await store.updateChallenge('newest', ['created'], { expiresAt: T0 + 5 * HOUR });
+    await store.attach(attach('acct', 'dev-c', T0 + 90 * 60_000 - 1)); // the grace of `old` and `replaced` has 1 ms left
+    expect(await store.getChallenge('old')).to.include({ status: 'created' });
+    await store.attach(attach('acct', 'dev-c', T0 + 90 * 60_000));
+    expect(await store.getChallenge('old')).to.equal(undefined);
+    expect(await store.getChallenge('replaced')).to.equal(undefined);
+    expect((await store.readAccount('acct')).challenges.map((c) => c.id)).to.deep.equal(['newest']);
+    await store.createChallenge(challenge('later', 'dev-a', T0 + 6 * HOUR - 1)); // `newest`, moved to expire later, has one ms left
+    expect(await store.findPendingChallenge('acct', 'dev-b')).to.include({ id: 'newest' });
+    await store.attach(attach('acct', 'dev-c', T0 + 6 * HOUR + 1));
+    expect(await store.getChallenge('newest')).to.equal(undefined);
+    expect((await store.readAccount('acct')).challenges.map((c) => c.id)).to.deep.equal(['later']);
+  });
+
   it('forgets the least recently used account beyond maxAccounts', async () => {
     const store = new MemoryStore({ maxAccounts: 2 });
     await store.attach(attach('a', 'dev'));
@@ -115,6 +143,7 @@ describe('MemoryStore bounds', () => {
       [{ maxAccounts: '10' as unknown as number }, /`maxAccounts` is invalid: got "10"/],
       [{ maxConversions: 0 }, /`maxConversions` is invalid: got 0/],
       [{ maxExposedDevices: 1.5 }, /`maxExposedDevices` is invalid: got 1\.5/],
+      [{ challengeGraceMs: -1 }, /`challengeGraceMs` is invalid: got -1; use a whole number of ms, 0 or more/],
     ];
     for (const [options, message] of cases) {
       expect(() => new MemoryStore(options))
