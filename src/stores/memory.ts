@@ -98,7 +98,8 @@ export class MemoryStore implements Store {
   readonly #challengeGraceMs: number;
   /**
    * Challenge id → when it may be forgotten (`expiresAt + challengeGraceMs`), in the order they were
-   * created, which is nearly the order they expire: a sweep stops at the first not yet due.
+   * queued (created, or given a new `expiresAt`), which is nearly the order they expire: a sweep
+   * stops at the first not yet due.
    */
   readonly #expiring = new Map<string, number>();
   /** The earliest time in `#expiring` (`Infinity` when empty): an attach sweeps only from then. */
@@ -223,9 +224,7 @@ export class MemoryStore implements Store {
     }
     this.#challenges.set(challenge.id, sharingCopy(challenge));
     this.#challengeByDevice.set(key, challenge.id);
-    const forgetAt = challenge.expiresAt + this.#challengeGraceMs;
-    this.#expiring.set(challenge.id, forgetAt);
-    if (forgetAt < this.#sweepAt) this.#sweepAt = forgetAt;
+    this.#forgetLater(challenge);
     if (challenge.createdAt >= this.#sweepAt) this.#forgetExpiredChallenges(challenge.createdAt);
   }
 
@@ -244,6 +243,7 @@ export class MemoryStore implements Store {
     if (!challenge || !from.includes(challenge.status)) return undefined;
     // A challenge keeps its id and stays bound to its account and device (the pending-challenge index is keyed by them).
     Object.assign(challenge, sharingCopy(patch), { id: challenge.id, accountId: challenge.accountId, deviceId: challenge.deviceId });
+    if (patch.expiresAt !== undefined) this.#forgetLater(challenge);
     return structuredClone(challenge);
   }
 
@@ -400,24 +400,29 @@ export class MemoryStore implements Store {
   }
 
   /**
+   * Queue `challenge` to be forgotten `challengeGraceMs` after its `expiresAt`, behind the ones
+   * queued before it (created, or given a later `expiresAt`, earlier).
+   */
+  #forgetLater(challenge: ChallengeRecord): void {
+    const forgetAt = challenge.expiresAt + this.#challengeGraceMs;
+    this.#expiring.delete(challenge.id);
+    this.#expiring.set(challenge.id, forgetAt);
+    if (forgetAt < this.#sweepAt) this.#sweepAt = forgetAt;
+  }
+
+  /**
    * Forget the challenges whose grace ended by `now` (the caller's time of the attach or challenge at
-   * hand), and the device pointers naming them. One whose `expiresAt` an update moved later goes to the back.
+   * hand), and the device pointers naming them, up to the first one in the queue not yet due.
    */
   #forgetExpiredChallenges(now: number): void {
     this.#sweepAt = Infinity;
     for (const [id, forgetAt] of this.#expiring) {
-      const challenge = this.#challenges.peek(id);
-      const due = challenge ? challenge.expiresAt + this.#challengeGraceMs : forgetAt;
-      if (due > now) {
-        if (due === forgetAt) {
-          this.#sweepAt = forgetAt;
-          return;
-        }
-        this.#expiring.delete(id);
-        this.#expiring.set(id, due);
-        continue;
+      if (forgetAt > now) {
+        this.#sweepAt = forgetAt;
+        return;
       }
       this.#expiring.delete(id);
+      const challenge = this.#challenges.peek(id);
       if (!challenge) continue;
       this.#challenges.delete(id);
       const key = `${challenge.accountId}\0${challenge.deviceId}`;
