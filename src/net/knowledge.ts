@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
+import { fnv1a32 } from '../hash.js';
 import { days, hours } from '../time.js';
 
 /**
@@ -73,7 +74,7 @@ export class NetworkKnowledge {
   observe(account: string, ip: string | undefined, at: number): boolean {
     if (ip === undefined || !ipaddr.isValid(ip)) return false;
     const parsed = ipaddr.parse(ip);
-    const who = hash(account);
+    const who = fnv1a32(account);
     if (parsed.kind() === 'ipv4') {
       const o = (parsed as ipaddr.IPv4).octets;
       const b16 = `${o[0]}.${o[1]}`;
@@ -130,9 +131,3 @@ export class NetworkKnowledge {
   }
 }
 
-/** FNV-1a, 32 bits: accounts are told apart, not stored. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}

@@ -1,6 +1,7 @@
 import type { Agent, DeviceRecord, Location } from '../model.js';
 import type { Source } from './memory-history.js';
 import type { AttachInput } from './store.js';
+import { fnv1a32 } from '../hash.js';
 
 /**
  * The device record after an attach: a new frozen record (records are replaced, never changed in
@@ -146,10 +147,10 @@ export class SharedRecords<T extends object> {
 
 /** A 32-bit hash (FNV-1a) of each field's name, type and value; `undefined` for a value that cannot be shared (an object, a symbol). */
 function hashOf(record: object): number | undefined {
-  let hash = 0x811c9dc5;
+  let hash = fnv1a32('');
+  // Each part ends with a separator no text has: "ab" + "c" hashes apart from "a" + "bc".
   const add = (text: string): void => {
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    hash = Math.imul(hash ^ 0xffff, 0x01000193); // a separator no char is: "ab" + "c" hashes apart from "a" + "bc"
+    hash = fnv1a32(PART_END, fnv1a32(text, hash));
   };
   for (const name of Object.keys(record)) {
     const value: unknown = (record as Record<string, unknown>)[name];
@@ -160,6 +161,8 @@ function hashOf(record: object): number | undefined {
   }
   return hash;
 }
+
+const PART_END = '\uffff';
 
 /** The same fields in the same order, with the same values (`Object.is`: -0 is not 0). */
 function sameRecord(a: object, b: object): boolean {
