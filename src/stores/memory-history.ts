@@ -36,7 +36,7 @@ export class AccessHistory {
     const refs = this.#refs;
     const capacity = refs.length;
     for (let n = 0, i = this.#oldest + this.#count - 1; n < this.#count; n++, i--) {
-      const source = this.#sources.at(refs[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]! & SOURCE_MASK);
+      const source = this.#sources.at(sourceIndex(refs[i >= capacity ? i - capacity : i < 0 ? i + capacity : i]!));
       if (source.deviceId === deviceId) return source;
     }
     return undefined;
@@ -69,8 +69,9 @@ export class AccessHistory {
   /** The access in slot `i` is forgotten: its source and page are named once less. */
   #release(i: number): void {
     const ref = this.#refs[i]!;
-    this.#sources.release(ref & SOURCE_MASK);
-    if (ref >= PAGE) this.#pages.release(Math.floor(ref / PAGE) - 1);
+    this.#sources.release(sourceIndex(ref));
+    const page = pageIndex(ref);
+    if (page !== undefined) this.#pages.release(page);
   }
 
   /** Keep the newest `keep` accesses, oldest first from slot 0, in columns of `capacity` slots. */
@@ -105,7 +106,8 @@ export class AccessHistory {
     for (let k = 0, i = this.#oldest; k < n; k++, i++) {
       if (i === capacity) i = 0;
       const ref = refs[i]!;
-      out[k] = accessOf(times[i]!, this.#sources.at(ref & SOURCE_MASK), ref >= PAGE ? this.#pages.at(Math.floor(ref / PAGE) - 1) : undefined);
+      const page = pageIndex(ref);
+      out[k] = accessOf(times[i]!, this.#sources.at(sourceIndex(ref)), page === undefined ? undefined : this.#pages.at(page));
     }
     return out;
   }
@@ -114,6 +116,9 @@ export class AccessHistory {
 /** A slot's ref is `source + PAGE × (page + 1)`: below 2^31, a small integer V8 keeps unboxed. */
 const PAGE = 2 ** 16;
 const SOURCE_MASK = PAGE - 1;
+const sourceIndex = (ref: number): number => ref & SOURCE_MASK;
+/** The page's index in its table, or `undefined` for an access without a page. */
+const pageIndex = (ref: number): number | undefined => (ref >= PAGE ? Math.floor(ref / PAGE) - 1 : undefined);
 /** Accesses kept at most: a table holds at most one entry per slot, so every index fits (sources below 2^16, pages below 2^15). */
 const MAX_SIZE = 2 ** 15 - 1;
 
