@@ -1,4 +1,4 @@
-import type { AccountProfile, Place } from '../signals/households.js';
+import { emptyProfile, type AccountProfile, type Place } from '../signals/households.js';
 
 /**
  * The core's household profile as the memory store keeps it: a one-byte string of about a fifth of
@@ -11,8 +11,6 @@ import type { AccountProfile, Place } from '../signals/households.js';
 
 /** Marks a packed profile; JSON never starts with it. */
 const PACKED = '\x01';
-/** What a packed profile that cannot be read decodes to: the core's empty profile. */
-const emptyProfile = (): AccountProfile => ({ v: 1, places: [] });
 
 const PROFILE_KEYS = new Set(['v', 'places', 'egress', 'tzMinutes']);
 const PLACE_KEYS = new Set(['networks', 'devices', 'days', 'overlapDays', 'lastSeen', 'lat', 'lon', 'accuracyKm', 'asn', 'country', 'addresses']);
