@@ -57,8 +57,6 @@ const DAY_MS = days(1);
 const MAX_EGRESS = 8;
 /** A phone or tablet links a home's two networks when it comes back to one within this long of leaving it (see `dualStackPartner`). */
 const RETURN_WINDOW_MS = minutes(30);
-/** An IPv6 network placed to this radius or worse is placed in a region (often its operator's hub), not a city. */
-const REGIONAL_KM = 100;
 /** A place is located when the database knows it to this radius (a city, not a region or a country). */
 const PRECISE_KM = 250;
 /**
@@ -322,9 +320,10 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * yet: one household's most used place with IPv6 has IPv6 only (a phone that has not fallen back
  * to IPv4 there yet), the other's most used place with IPv4 has IPv4 only (a TV without IPv6), and
  * nothing says those two are apart: not two different operators, not two different countries, not
- * placed certainly more than `apartKm` apart (unless both are one operator's in one country).
- * Databases place a home's IPv4 and IPv6 networks separately, often hundreds of kilometres apart
- * (an operator's IPv6 at its hub) or not at all. A second household whose home is linked across
+ * placed certainly more than `apartKm` apart (unless both are one operator's in one country, or the
+ * database names no operator and both are in one country). Databases place a home's IPv4 and IPv6
+ * networks separately, often hundreds of kilometres apart (an operator's IPv6 at its hub, or in
+ * another city of the country) or not at all. A second household whose home is linked across
  * families already (its own dual-stack home) never pairs. Nor does an IPv4-only household where a
  * phone or tablet is used (`handheld`): a phone uses a home's IPv6 whenever the home has it (and a
  * phone of a dual-stack home is seen on both halves, which joins them), so a phone seen there on
@@ -356,9 +355,9 @@ function mayBeTogether(p: Place, q: Place, apartKm: number): boolean {
   if (p.lat === undefined || q.lat === undefined) return true;
   // Databases often place an operator's IPv6 at its hub, hundreds of kilometres from its IPv4 homes.
   if (p.asn !== undefined && p.asn === q.asn && p.country !== undefined && p.country === q.country) return true;
-  // Without an operator to tell (a city-only database), an IPv6 network placed no closer than a region
-  // is as likely at the hub of the operator of the IPv4 home as anywhere: its distance says nothing.
-  if (p.asn === undefined && (p.accuracyKm ?? 0) >= REGIONAL_KM && p.country !== undefined && p.country === q.country) return true;
+  // Without an operator to tell (a city-only database), an IPv6 network's position says no more than
+  // its country: databases place a home's IPv6 at its operator's hub or in another city altogether.
+  if (p.asn === undefined && p.country !== undefined && p.country === q.country) return true;
   return effectiveDistanceKm({ lat: p.lat, lon: p.lon!, accuracyKm: p.accuracyKm }, { lat: q.lat, lon: q.lon!, accuracyKm: q.accuracyKm }) <= apartKm;
 }
 

@@ -30,6 +30,9 @@ const CITY_ONLY = {
   /** The same home's IPv6, placed at its operator's hub (Ashburn, 850 km away) to a region. */
   atlantaHomeV6: { ip: '2601:cd9d:8a96:e000::5bfa', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn' } },
   atlantaOtherHomeV6: { ip: '2600:1700:4a20:7e00::9', location: { lat: 33.76, lon: -84.4, accuracyKm: 10, country: 'US', city: 'Atlanta' } },
+  /** Another Atlanta home's IPv6, placed confidently in another city of the country (Los Angeles, 3,100 km away). */
+  atlantaHomeV6InLosAngeles: { ip: '2601:cd9d:8a96:e100::7', location: { lat: 34.05, lon: -118.24, accuracyKm: 20, country: 'US', city: 'Los Angeles' } },
+  torontoHomeV6: { ip: '2607:fea8:1c40:9a00::3', location: { lat: 43.65, lon: -79.38, accuracyKm: 20, country: 'CA', city: 'Toronto' } },
 };
 /** A carrier's IPv4 pool, a different network each day, placed in the country as a whole. */
 const CARRIER_V4 = '172.58.1';
@@ -192,6 +195,32 @@ describe('sharing signals, end to end through decide()', () => {
       expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
       clock.advance(hours(24));
     }
+  });
+
+  it("counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when a city-only database places the IPv6 precisely in another city of the country", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-v6-in-la' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const laptop = device({ id: 'atlanta-v6-in-la' }).at(CITY_ONLY.atlantaHomeV6InLosAngeles.ip);
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
+  it('still counts, through a city-only database, a second home on IPv6 in another country in use alongside an IPv4-only home', async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-toronto' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const friend = device({ id: 'atlanta-toronto' }).at(CITY_ONLY.torontoHomeV6.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 5; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      verdicts.push(kind(await friend.open()));
+      clock.advance(hours(24));
+    }
+    expect(verdicts).to.include('challenge');
   });
 
   it("counts a TV on the home's IPv4 and a phone on its IPv6 as one person though the phone leaves each morning on its carrier's unflagged IPv4", async () => {
