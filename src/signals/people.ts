@@ -3,7 +3,7 @@ import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
- * by shared devices) with a home (a place with one address), each in use on at least
+ * by shared devices) with a home (a place with one address where more than a phone passed by), each in use on at least
  * `people.minDays` days (in the account's local time), and alongside another household: at the same
  * time on at least `people.minOverlapDays` of them, or, for a household other than the main one, on
  * `people.minDays` days when the main household's home was in use too (that day or the next or the
@@ -20,16 +20,17 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
-  // A household is somewhere people live: a place with one address (a home, not a pool or proxy),
-  // in use on `minDays` days, and alongside another household: at the same time on `minOverlapDays`
-  // of them, or on `minDays` days when the main household's home was in use too, that day or the
-  // next or the one before (a weekend friend or a household across town watching at other hours
-  // than the owner: never at the same minute).
+  const handheld = handheldDevices(context);
+  // A household is somewhere people live: a home (see `hasHome`: not a pool, a proxy or a network a
+  // phone passed through), in use on `minDays` days, and alongside another household: at the same
+  // time on `minOverlapDays` of them, or on `minDays` days when the main household's home was in use
+  // too, that day or the next or the one before (a weekend friend or a household across town
+  // watching at other hours than the owner: never at the same minute).
   const established = households.filter(
-    (h) => hasHome(h) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
+    (h) => hasHome(h, handheld) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
   );
-  if (main && established.length > 0 && !established.includes(main) && hasHome(main) && days(main, 'days') >= minDays) established.push(main);
-  const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheldDevices(context));
+  if (main && established.length > 0 && !established.includes(main) && hasHome(main, handheld) && days(main, 'days') >= minDays) established.push(main);
+  const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheld);
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
   const here = isPlaceAccess(context.access) ? placeOf(profile, context.access.network) : undefined;
@@ -67,7 +68,19 @@ export function handheldDevices(context: Pick<SignalContext, 'devices'>): Set<st
   return ids;
 }
 
-const hasHome = (household: Set<Place>): boolean => [...household].some((p) => isStablePlace(p, 1));
+/**
+ * Whether a household has a home: a place with one address (see `isStablePlace`) that is more than
+ * somewhere a phone passed through: in use on two days, or by two devices, or by a computer or TV.
+ * A phone or tablet alone on one day is on an unflagged carrier network or a station's Wi-Fi, and a
+ * household of such places only is a phone on the move, not people living somewhere. (Its days still
+ * count as days the main household was at home: see `daysAtHome`.)
+ */
+function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
+  for (const place of household) {
+    if (isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)))) return true;
+  }
+  return false;
+}
 
 /** Days a household's homes (one-address places) were in use. */
 function daysAtHome(household: Set<Place>): Set<number> {

@@ -240,6 +240,19 @@ describe('sharing signals, end to end through decide()', () => {
     }
   });
 
+  it("counts a phone seen only on its carrier's unflagged networks, another each day, as no household beside the home's TV", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const tv = device({ id: 'atlanta-phone-out' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+    const phone = device({ id: 'atlanta-phone-out' }, IPHONE);
+    for (let day = 0; day < 6; day++) {
+      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      // Out all evening: each day one address of another /24, which a city-only database cannot tell from a home.
+      expect(kind(await phone.at(`${CARRIER_V4}${day}.17`).open()), `phone, day ${day}`).to.equal('allow');
+      clock.advance(hours(24));
+    }
+  });
+
   it("takes a phone going back and forth between a home's IPv4 and its IPv6, placed 850 km apart, for one place, not a copied cookie", async () => {
     const { device, clock } = setup({ geo: { lookup: cityOnly } });
     const phone = device({ id: 'atlanta-happy-eyeballs' }, IPHONE);
