@@ -3,11 +3,11 @@ import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
- * by shared devices) with a home (a place with one address where more than a phone passed by), each in use on at least
- * `people.minDays` days (in the account's local time), and alongside another household: at the same
- * time on at least `people.minOverlapDays` of them, or, for a household other than the main one, on
- * `people.minDays` days when the main household's home was in use too (that day or the next or the
- * one before). One odd evening elsewhere is not a person; a second home in use alongside the first,
+ * by shared devices) with a home (a place with one address where more than a phone passed by),
+ * each in use on at least `people.minDays` days (in the account's local time), and alongside
+ * another household: at the same time on at least `people.minOverlapDays` of them, or, for a
+ * household other than the main one, on `people.minDays` days when the main household's home was in
+ * use too (that day or the next or the one before). One odd evening elsewhere is not a person; a second home in use alongside the first,
  * day after day, is, whether or not its evenings line up with the owner's.
  *
  * `primary` tells whether this access comes from the account's main household (the one with the
