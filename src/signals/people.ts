@@ -7,8 +7,9 @@ import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type
  * each in use on at least `people.minDays` days (in the account's local time), and alongside
  * another household: at the same time on at least `people.minOverlapDays` of them, or, for a
  * household other than the main one, on `people.minDays` days when the main household's home was in
- * use too (that day or the next or the one before). One odd evening elsewhere is not a person; a second home in use alongside the first,
- * day after day, is, whether or not its evenings line up with the owner's.
+ * use too (that day or the next or the one before). One odd evening elsewhere is not a person; a
+ * second home in use alongside the first, day after day, is, whether or not its evenings line up
+ * with the owner's.
  *
  * `primary` tells whether this access comes from the account's main household (the one with the
  * most recently verified device, else the one in use on most days), which is never challenged
