@@ -18,12 +18,13 @@ export function networkOf(ip: string | undefined): string | undefined {
 
 /**
  * Whether two networks (as `networkOf` gives them) are next to each other: the same IPv4 /16 or
- * IPv6 /48, where an ISP moves a home when it renumbers its line.
+ * IPv6 /32, where an ISP moves a home when it renumbers its line (an IPv6 prefix is often drawn
+ * afresh from anywhere in the ISP's /32, not from the /48 of the last one).
  */
 export function isNeighbour(a: string, b: string): boolean {
   const v6 = a.includes(':');
   if (v6 !== b.includes(':')) return false;
-  return v6 ? sameUpTo(a, b, ':', 3) : sameUpTo(a, b, '.', 2);
+  return v6 ? sameUpTo(a, b, ':', 2) : sameUpTo(a, b, '.', 2);
 }
 
 /** Whether `a` and `b` have the same first `parts` parts, each ended by `separator`. */

@@ -12,11 +12,12 @@ describe('neighbouring networks (a home line its ISP renumbered)', () => {
     expect(neighbours('1.23.4.5', '1.2.34.5')).to.equal(false);
   });
 
-  it('takes two IPv6 /56s of one /48 for neighbours, and of two /48s for strangers', () => {
+  it('takes two IPv6 /56s of one /32 for neighbours, and of two /32s for strangers', () => {
     expect(neighbours('2404:fbab:341b:8000::1', '2404:fbab:341b:4500::1')).to.equal(true);
-    expect(neighbours('2404:fbab:341b:8000::1', '2404:fbab:341c:8000::1')).to.equal(false);
-    // The written form drops leading zeros: 2404:fbab:341:… is not 2404:fbab:3410:….
-    expect(neighbours('2404:fbab:341::1', '2404:fbab:3410::1')).to.equal(false);
+    expect(neighbours('2404:fbab:341b:8000::1', '2404:fbab:9c22:ca00::1')).to.equal(true);
+    expect(neighbours('2404:fbab:341b:8000::1', '2404:fbac:341b:8000::1')).to.equal(false);
+    // The written form drops leading zeros: 2404:fba:… is not 2404:fbab:….
+    expect(neighbours('2404:fba::1', '2404:fbab::1')).to.equal(false);
   });
 
   it('never takes an IPv4 network and an IPv6 network for neighbours', () => {

@@ -536,6 +536,18 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await device({ id: 'renumbered' }).at(PLACES.parisNeighbour.ip).open()), "another ISP's network: no slot to take").to.equal('challenge');
   });
 
+  it("lets a browser whose cookies were cleared take its old slot when its home's IPv6 prefix was renumbered into another /48 of the ISP's /32", async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 2 } });
+    expect(kind(await device({ id: 'renumbered-v6' }, IPHONE).at(PLACES.parisHomeV6a.ip).open())).to.equal('allow');
+    expect(kind(await device({ id: 'renumbered-v6' }, MAC).at(PLACES.parisHomeV6a.ip).open())).to.equal('allow');
+    clock.advance(hours(24));
+    // 2a01:cb00:1234:… → 2a01:cb00:9c22:…: the same ISP's /32, a prefix the new cookie is the first to show.
+    expect(kind(await device({ id: 'renumbered-v6' }, MAC).at('2a01:cb00:9c22:ca00::5').open()), 'renumbered, cookies cleared').to.equal('allow');
+    expect((await guard.devices('renumbered-v6')).filter((d) => d.status === 'attached')).to.have.length(2);
+    clock.advance(hours(24));
+    expect(kind(await device({ id: 'renumbered-v6' }, MAC).at('2a02:8428:9c22:ca00::5').open()), "another ISP's prefix: no slot to take").to.equal('challenge');
+  });
+
   it('lets a browser that updated itself take its old slot after its cookies were cleared, and never an older one', async () => {
     const { guard, device, clock } = setup({ limits: { devices: 2 } });
     const chrome = (version: string) => ({ 'user-agent': `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36` });
