@@ -41,7 +41,7 @@ export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
 export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
 export const HELD_OUT = {
   variants: ['city-only-harsh', 'city-only-v4', 'alt-cities'],
-  seeds: [11, 12, 13, 21, 23, 31, 33],
+  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43],
   /** The held-out runs BENCHMARKS.md reports, variant and seed. */
   runs: [['city-only-harsh', 11], ['city-only-harsh', 12], ['city-only-v4', 11], ['alt-cities', 13]],
   /**
@@ -55,6 +55,11 @@ export const HELD_OUT = {
    * read the failures of `fresh` and measured its rules on them, so those count as seen from then on.
    */
   fresh8: [['city-only-harsh', 31], ['city-only-v4', 31], ['alt-cities', 33]],
+  /**
+   * Seeds never run before session 8's last rule (slot takeover within an ISP's IPv6 /32, added after
+   * `fresh8`'s cookie clearers were read), run once at 2,000 accounts.
+   */
+  fresh8b: [['city-only-harsh', 41], ['city-only-v4', 41], ['alt-cities', 43]],
 } as const;
 
 export function variant(name: string): WorldVariant {
