@@ -184,30 +184,23 @@ describe('sharing signals, end to end through decide()', () => {
     }
   });
 
-  it("counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when a city-only database places the IPv6 in a region 850 km away", async () => {
-    const { device, clock } = setup({ geo: { lookup: cityOnly } });
-    const tv = device({ id: 'atlanta-city-only' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
-    const laptop = device({ id: 'atlanta-city-only' }).at(CITY_ONLY.atlantaHomeV6.ip);
-    for (let day = 0; day < 5; day++) {
-      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
-      clock.advance(minutes(2));
-      // Neither a second household nor a journey of 850 km in two minutes.
-      expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
-      clock.advance(hours(24));
-    }
-  });
-
-  it("counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when a city-only database places the IPv6 precisely in another city of the country", async () => {
-    const { device, clock } = setup({ geo: { lookup: cityOnly } });
-    const tv = device({ id: 'atlanta-v6-in-la' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
-    const laptop = device({ id: 'atlanta-v6-in-la' }).at(CITY_ONLY.atlantaHomeV6InLosAngeles.ip);
-    for (let day = 0; day < 5; day++) {
-      expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
-      clock.advance(minutes(2));
-      expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
-      clock.advance(hours(24));
-    }
-  });
+  for (const [where, v6] of [
+    ['in a region 850 km away', CITY_ONLY.atlantaHomeV6],
+    ['precisely in another city of the country, 3,100 km away', CITY_ONLY.atlantaHomeV6InLosAngeles],
+  ] as const) {
+    it(`counts a TV on the home's IPv4 and a laptop on its IPv6 as one person when a city-only database places the IPv6 ${where}`, async () => {
+      const { device, clock } = setup({ geo: { lookup: cityOnly } });
+      const tv = device({ id: 'atlanta-city-only' }, TV).at(CITY_ONLY.atlantaHomeV4.ip);
+      const laptop = device({ id: 'atlanta-city-only' }).at(v6.ip);
+      for (let day = 0; day < 5; day++) {
+        expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
+        clock.advance(minutes(2));
+        // Neither a second household nor a journey of hundreds of kilometres in two minutes.
+        expect(kind(await laptop.open()), `laptop, day ${day}`).to.equal('allow');
+        clock.advance(hours(24));
+      }
+    });
+  }
 
   it('still counts, through a city-only database, a second home on IPv6 in another country in use alongside an IPv4-only home', async () => {
     const { device, clock } = setup({ geo: { lookup: cityOnly } });
