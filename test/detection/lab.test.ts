@@ -14,7 +14,7 @@ import { World } from '../../bench/detection/world.js';
 const ACCOUNTS = 300;
 const SEED = HELD_OUT.seeds[1];
 const VARIANT = HELD_OUT.variants[0];
-const HONEST_BOUND = 0.015;
+const HONEST_BOUND = 0.01;
 const CAUGHT_BOUND = 0.88;
 
 /** Everything but the wall-clock time. */
