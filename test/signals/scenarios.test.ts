@@ -30,7 +30,7 @@ const CITY_ONLY = {
   /** The same home's IPv6, placed at its operator's hub (Ashburn, 850 km away) to a region. */
   atlantaHomeV6: { ip: '2601:cd9d:8a96:e000::5bfa', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn' } },
   atlantaOtherHomeV6: { ip: '2600:1700:4a20:7e00::9', location: { lat: 33.76, lon: -84.4, accuracyKm: 10, country: 'US', city: 'Atlanta' } },
-  /** Another Atlanta home's IPv6, placed confidently in another city of the country (Los Angeles, 3,100 km away). */
+  /** An Atlanta home's IPv6 placed confidently in another city of the country (Los Angeles, 3,100 km away). */
   atlantaHomeV6InLosAngeles: { ip: '2601:cd9d:8a96:e100::7', location: { lat: 34.05, lon: -118.24, accuracyKm: 20, country: 'US', city: 'Los Angeles' } },
   torontoHomeV6: { ip: '2607:fea8:1c40:9a00::3', location: { lat: 43.65, lon: -79.38, accuracyKm: 20, country: 'CA', city: 'Toronto' } },
 };
