@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { SharelockError, show } from '../errors.js';
+import { SharelockError } from '../errors.js';
+import { invalidStoreOption, wholeNumberOption } from './store-options.js';
 import type { RecordedConversion, SetDeviceStatusOptions } from './store.js';
 import type { Conversion, DayCounts, Exposure } from '../insights/model.js';
 import type { AccountStatus, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus } from '../model.js';
@@ -84,18 +85,18 @@ export class FallbackStore implements Store {
   #probing = false;
 
   constructor(options: FallbackStoreOptions) {
-    if (typeof options !== 'object' || options === null) throw invalid('options', options, 'pass { primary: store }');
+    if (typeof options !== 'object' || options === null) throw invalidStoreOption('FallbackStore', 'options', options, 'pass { primary: store }');
     for (const key of Object.keys(options)) {
       if (!(key in OPTION_KEYS)) throw new SharelockError('SHARELOCK_E_OPTION_UNKNOWN', `FallbackStore has no option \`${key}\`; the options are ${Object.keys(OPTION_KEYS).map((k) => `\`${k}\``).join(', ')}.`);
     }
-    if (!isStore(options.primary)) throw invalid('primary', options.primary, 'pass a store, e.g. RedisStore.fromUrl(url)');
-    if (options.fallback !== undefined && !isStore(options.fallback)) throw invalid('fallback', options.fallback, 'pass a store, or leave it out for a MemoryStore');
-    if (options.now !== undefined && typeof options.now !== 'function') throw invalid('now', options.now, 'pass a function returning ms since the epoch');
-    if (options.onSwitch !== undefined && typeof options.onSwitch !== 'function') throw invalid('onSwitch', options.onSwitch, 'pass a function');
+    if (!isStore(options.primary)) throw invalidStoreOption('FallbackStore', 'primary', options.primary, 'pass a store, e.g. RedisStore.fromUrl(url)');
+    if (options.fallback !== undefined && !isStore(options.fallback)) throw invalidStoreOption('FallbackStore', 'fallback', options.fallback, 'pass a store, or leave it out for a MemoryStore');
+    if (options.now !== undefined && typeof options.now !== 'function') throw invalidStoreOption('FallbackStore', 'now', options.now, 'pass a function returning ms since the epoch');
+    if (options.onSwitch !== undefined && typeof options.onSwitch !== 'function') throw invalidStoreOption('FallbackStore', 'onSwitch', options.onSwitch, 'pass a function');
     this.#primary = options.primary;
     this.#fallback = options.fallback ?? new MemoryStore();
-    this.#timeoutMs = wholeNumber(options.primaryTimeoutMs ?? 250, 'primaryTimeoutMs', 1);
-    this.#retryAfterMs = wholeNumber(options.retryAfterMs ?? 1000, 'retryAfterMs', 0);
+    this.#timeoutMs = wholeNumberOption('FallbackStore', 'primaryTimeoutMs', options.primaryTimeoutMs ?? 250, 1, 'ms');
+    this.#retryAfterMs = wholeNumberOption('FallbackStore', 'retryAfterMs', options.retryAfterMs ?? 1000, 0, 'ms');
     this.#now = options.now ?? Date.now;
     this.#onSwitch = options.onSwitch;
   }
@@ -318,13 +319,4 @@ function capable<M extends InsightsMethod | AdminMethod>(store: Store, method: M
 
 function isStore(value: unknown): value is Store {
   return typeof value === 'object' && value !== null && typeof (value as Store).attach === 'function' && typeof (value as Store).getChallenge === 'function';
-}
-
-function wholeNumber(value: number, name: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw invalid(name, value, `use a whole number of ms, at least ${min}`);
-  return value;
-}
-
-function invalid(name: string, value: unknown, fix: string): SharelockError {
-  return new SharelockError('SHARELOCK_E_OPTION_INVALID', `FallbackStore option \`${name}\` is invalid: got ${show(value)}; ${fix}.`);
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AccountStatus, Access, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
-import { SharelockError, show } from '../errors.js';
+import { SharelockError } from '../errors.js';
+import { wholeNumberOption } from './store-options.js';
 import { exceededLimits } from './attach-rules.js';
 import { frozenCopy, plainCopy, SharedRecords, sharingCopy, updatedDevice } from './memory-records.js';
 import { decodeProfile, encodeProfile } from './profile-codec.js';
@@ -120,15 +121,15 @@ export class MemoryStore implements Store {
   readonly id = randomUUID();
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxAccounts = positiveInteger(options.maxAccounts ?? 100_000, 'maxAccounts');
-    const maxChallenges = positiveInteger(options.maxChallenges ?? 100_000, 'maxChallenges');
-    this.#maxDevices = positiveInteger(options.maxDevicesPerAccount ?? 50, 'maxDevicesPerAccount');
+    const maxAccounts = wholeNumberOption('MemoryStore', 'maxAccounts', options.maxAccounts ?? 100_000, 1);
+    const maxChallenges = wholeNumberOption('MemoryStore', 'maxChallenges', options.maxChallenges ?? 100_000, 1);
+    this.#maxDevices = wholeNumberOption('MemoryStore', 'maxDevicesPerAccount', options.maxDevicesPerAccount ?? 50, 1);
     this.#accounts = new LRUCache({ max: maxAccounts });
-    this.#challengeGraceMs = wholeNumber(options.challengeGraceMs ?? 86_400_000, 'challengeGraceMs');
+    this.#challengeGraceMs = wholeNumberOption('MemoryStore', 'challengeGraceMs', options.challengeGraceMs ?? 86_400_000, 0, 'ms');
     this.#challenges = new LRUCache({ max: maxChallenges, dispose: (_challenge, id) => this.#expiring.delete(id) });
     this.#challengeByDevice = new LRUCache({ max: maxChallenges });
-    this.#conversions = new LRUCache({ max: positiveInteger(options.maxConversions ?? 100_000, 'maxConversions') });
-    this.#exposures = new LRUCache({ max: positiveInteger(options.maxExposedDevices ?? maxAccounts, 'maxExposedDevices') });
+    this.#conversions = new LRUCache({ max: wholeNumberOption('MemoryStore', 'maxConversions', options.maxConversions ?? 100_000, 1) });
+    this.#exposures = new LRUCache({ max: wholeNumberOption('MemoryStore', 'maxExposedDevices', options.maxExposedDevices ?? maxAccounts, 1) });
   }
 
   async attach(input: AttachInput): Promise<AttachResult> {
@@ -543,17 +544,3 @@ function addCounts(state: DayState, counts: DayCounts): void {
   }
 }
 
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryStore option \`${name}\` is invalid: got ${show(value)}; use a whole number of at least 1.`);
-  }
-  return value;
-}
-
-function wholeNumber(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryStore option \`${name}\` is invalid: got ${show(value)}; use a whole number of ms, 0 or more.`);
-  }
-  return value;
-}

@@ -1,5 +1,6 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { SharelockError, show } from '../errors.js';
+import { invalidStoreOption, wholeNumberOption } from './store-options.js';
 import type { AccountStatus, Agent, ChallengeRecord, ChallengeStatus, DeviceRecord, DeviceStatus, DeviceType, Limits, Location } from '../model.js';
 import { PENDING_CHALLENGE } from '../model.js';
 import { INSIGHTS_BOUNDS, LISTS_CHANGED, MAX_LIST_ENTRIES, type AccountIndexPage, type AccountIndexQuery, type AccountSnapshot, type AccountSortKeys, type AttachInput, type AttachOutcome, type AttachResult, type CounterState, type ErasedRecords, type ForcedChallenge, type RecordedConversion, type Store, type StoredAccount } from './store.js';
@@ -145,21 +146,21 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     const client = (options as Partial<RedisStoreOptions> | undefined)?.client;
     if (typeof client?.evalsha !== 'function' || typeof client.duplicate !== 'function') {
-      throw invalid('client', client, 'pass an ioredis client: new RedisStore({ client: new Redis(url) }) or RedisStore.fromUrl(url)');
+      throw invalidStoreOption('RedisStore', 'client', client, 'pass an ioredis client: new RedisStore({ client: new Redis(url) }) or RedisStore.fromUrl(url)');
     }
     const prefix = options.prefix ?? 'sharelock:';
     if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-      throw invalid('prefix', prefix, 'use a string without `{` or `}` (the account id is the hash tag), e.g. "sharelock:"');
+      throw invalidStoreOption('RedisStore', 'prefix', prefix, 'use a string without `{` or `}` (the account id is the hash tag), e.g. "sharelock:"');
     }
     this.#client = client;
     this.#prefix = prefix;
     this.#channel = `${prefix}invalidate`;
-    this.#maxDevices = wholeNumber(options.maxDevicesPerAccount ?? 50, 'maxDevicesPerAccount', 1);
-    this.#retentionMs = wholeNumber(options.retentionMs ?? 30 * DAY_MS, 'retentionMs', 1);
-    this.#graceMs = wholeNumber(options.challengeGraceMs ?? DAY_MS, 'challengeGraceMs', 0);
+    this.#maxDevices = wholeNumberOption('RedisStore', 'maxDevicesPerAccount', options.maxDevicesPerAccount ?? 50, 1);
+    this.#retentionMs = wholeNumberOption('RedisStore', 'retentionMs', options.retentionMs ?? 30 * DAY_MS, 1, 'ms');
+    this.#graceMs = wholeNumberOption('RedisStore', 'challengeGraceMs', options.challengeGraceMs ?? DAY_MS, 0, 'ms');
     this.#quitClient = options.quitClientOnClose ?? false;
-    this.#maxIndexed = wholeNumber(options.maxIndexedAccounts ?? 100_000, 'maxIndexedAccounts', 1);
-    this.#histories = new HistoryMirror(wholeNumber(options.mirroredAccesses ?? 50_000, 'mirroredAccesses', 0));
+    this.#maxIndexed = wholeNumberOption('RedisStore', 'maxIndexedAccounts', options.maxIndexedAccounts ?? 100_000, 1);
+    this.#histories = new HistoryMirror(wholeNumberOption('RedisStore', 'mirroredAccesses', options.mirroredAccesses ?? 50_000, 0));
   }
 
   /**
@@ -1179,17 +1180,6 @@ function decodeChallenge(flat: string[]): ChallengeRecord | undefined {
   const record: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i] as string] = JSON.parse(flat[i + 1] as string);
   return record as unknown as ChallengeRecord;
-}
-
-function wholeNumber(value: number, name: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw invalid(name, value, `use a whole number of at least ${min}`);
-  }
-  return value;
-}
-
-function invalid(name: string, value: unknown, fix: string): SharelockError {
-  return new SharelockError('SHARELOCK_E_OPTION_INVALID', `RedisStore option \`${name}\` is invalid: got ${show(value)}; ${fix}.`);
 }
 
 // Durable webhook deliveries on the same Redis, so `sharelock/redis` offers both.
