@@ -23,8 +23,7 @@ export function networkOf(ip: string | undefined): string | undefined {
  */
 export function isNeighbour(a: string, b: string): boolean {
   const v6 = a.includes(':');
-  if (v6 !== b.includes(':')) return false;
-  return v6 ? sameUpTo(a, b, ':', 2) : sameUpTo(a, b, '.', 2);
+  return v6 === b.includes(':') && sameUpTo(a, b, v6 ? ':' : '.', 2);
 }
 
 /** Whether `a` and `b` have the same first `parts` parts, each ended by `separator`. */

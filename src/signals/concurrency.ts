@@ -1,7 +1,6 @@
 import type { DeviceRecord } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, mayBeOneHome, placeOf } from './households.js';
-import { handheldDevices } from './people.js';
+import { handheldDevices, householdsOf, isPlaceAccess, mayBeOneHome, placeOf } from './households.js';
 
 /**
  * `concurrent_sessions`: devices of this device's type in use at once (within `activeWindowMs`)
@@ -15,7 +14,7 @@ export function concurrentSessions(context: SignalContext): SignalResult {
   const mine = here && households.get(here);
   const elsewhere = new Set<unknown>();
   if (mine) {
-    const handheld = handheldDevices(context);
+    const handheld = handheldDevices(context.devices);
     for (const device of context.devices) {
       if (!isConcurrent(device, context)) continue;
       const place = device.lastLocation?.mobile || device.lastLocation?.hosting || device.lastLocation?.pooled ? undefined : placeOf(profile, device.lastNetwork);

@@ -265,15 +265,20 @@ function dualStackPartner(
     const previous = recent[i]!;
     if (access.at - previous.at > settings.dualStackLinkMs) break;
     if (previous.deviceId !== access.deviceId || !isPlaceAccess(previous) || previous.network.includes(':') === v6) continue;
-    if (isHandheld(devices, access.deviceId) && !cameFrom(recent, i, access.network, RETURN_WINDOW_MS)) return undefined;
+    if (isHandheld(devices.find((d) => d.id === access.deviceId)) && !cameFrom(recent, i, access.network, RETURN_WINDOW_MS)) return undefined;
     return profile.places.find((p) => p.networks.includes(previous.network));
   }
   return undefined;
 }
 
-function isHandheld(devices: readonly DeviceRecord[], id: string): boolean {
-  const type = devices.find((d) => d.id === id)?.type;
-  return type === 'mobile' || type === 'tablet';
+/** Phones and tablets: the devices that leave home with their owner, and use a home's IPv6 whenever it has it. */
+const isHandheld = (device: Pick<DeviceRecord, 'type'> | undefined): boolean => device?.type === 'mobile' || device?.type === 'tablet';
+
+/** The ids of the account's phones and tablets (see `isHandheld`). */
+export function handheldDevices(devices: readonly DeviceRecord[]): Set<string> {
+  const ids = new Set<string>();
+  for (const device of devices) if (isHandheld(device)) ids.add(device.id);
+  return ids;
 }
 
 /** Whether the device of `recent[i]` was on `network` within `windowMs` before it. */

@@ -1,8 +1,7 @@
 import type { Location } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
-import { dayOf, householdsOf, isEgress, isStablePlace, mayBeOneHome, maybeDualStack, placeOf, sameHousehold, type AccountProfile, type Place } from './households.js';
-import { handheldDevices } from './people.js';
+import { dayOf, handheldDevices, householdsOf, isEgress, isStablePlace, mayBeOneHome, maybeDualStack, placeOf, sameHousehold, type AccountProfile, type Place } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within
@@ -37,7 +36,7 @@ export function impossibleTravel(context: SignalContext): SignalResult {
       const there = placeOf(context.profile, device.lastNetwork);
       if (here && there) {
         const households = householdsOf(context.profile);
-        if (mayBeOneHome(households.get(here)!, households.get(there)!, minDistanceKm, (handheld ??= handheldDevices(context)))) continue;
+        if (mayBeOneHome(households.get(here)!, households.get(there)!, minDistanceKm, (handheld ??= handheldDevices(context.devices)))) continue;
       }
       if (atHomeThatDay(context.profile, there, device.lastLocation, device.lastSeen, minDistanceKm)) continue;
       if (sameCountryAtCountryLevel(access.location, device.lastLocation)) continue;

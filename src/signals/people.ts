@@ -1,5 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
-import { householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
+import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -21,7 +21,7 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
-  const handheld = handheldDevices(context);
+  const handheld = handheldDevices(context.devices);
   // A household is somewhere people live: a home (see `hasHome`: not a pool, a proxy or a network a
   // phone passed through), in use on `minDays` days, and alongside another household: at the same
   // time on `minOverlapDays` of them, or on `minDays` days when the main household's home was in use
@@ -62,19 +62,14 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
   return partners;
 }
 
-/** Phones and tablets: the devices that use a home's IPv6 whenever it has it. */
-export function handheldDevices(context: Pick<SignalContext, 'devices'>): Set<string> {
-  const ids = new Set<string>();
-  for (const d of context.devices) if (d.type === 'mobile' || d.type === 'tablet') ids.add(d.id);
-  return ids;
-}
 
 /**
  * Whether a household has a home: a place with one address (see `isStablePlace`) that is more than
- * somewhere a phone passed through: in use on two days, or by two devices, or by a computer or TV.
- * A phone or tablet alone on one day is on an unflagged carrier network or a station's Wi-Fi, and a
- * household of such places only is a phone on the move, not people living somewhere. (Its days still
- * count as days the main household was at home: see `daysAtHome`.)
+ * somewhere a phone passed through: in use on two days, or by two devices, or by a computer or TV
+ * (or a device the account no longer lists, whose type is not known). A phone or tablet alone on
+ * one day is on an unflagged carrier network or a station's Wi-Fi, and a household of such places
+ * only is a phone on the move, not people living somewhere. (Its days still count as days the main
+ * household was at home: see `daysAtHome`.)
  */
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
   for (const place of household) {
