@@ -401,16 +401,15 @@ export function sameHousehold(profile: AccountProfile, a: string | undefined, b:
  * Whether an access from `network` may be a device that replaced `device` in the same home: the
  * same network, the other IP family of the same place, a place of the household the old device
  * was used in (its last network may be a carrier's, or the home's IPv4 while the new one shows on
- * its IPv6 prefix), or a network next to its last one or to a place it was used at (see
- * `isNeighbour`: the home's line renumbered by its ISP, seen first by the new cookie).
+ * its IPv6 prefix), or a network next to its last one or to a place it was used at, whichever
+ * household that network is in so far (see `isNeighbour`: the home's line renumbered by its ISP).
  */
 export function sameHomeAs(profile: AccountProfile, network: string, device: { id: string; lastNetwork?: string }): boolean {
   if (network === device.lastNetwork || samePlace(profile, network, device.lastNetwork)) return true;
   if (device.lastNetwork !== undefined && isNeighbour(network, device.lastNetwork)) return true;
   const here = placeOf(profile, network);
-  if (!here) return profile.places.some((p) => p.devices.includes(device.id) && p.networks.some((n) => isNeighbour(network, n)));
-  for (const place of householdsOf(profile).get(here) ?? []) if (place.devices.includes(device.id)) return true;
-  return false;
+  const household = here && householdsOf(profile).get(here);
+  return profile.places.some((p) => p.devices.includes(device.id) && (household?.has(p) || p.networks.some((n) => isNeighbour(network, n))));
 }
 
 export function placeOf(profile: AccountProfile, network: string | undefined): Place | undefined {

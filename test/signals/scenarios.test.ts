@@ -529,6 +529,22 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await device({ id: 'renumbered' }).at(PLACES.parisNeighbour.ip).open()), "another ISP's network: no slot to take").to.equal('challenge');
   });
 
+  it('lets a browser whose cookies were cleared take its old slot on the renumbered home line, though a new device showed there first', async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 3 } });
+    const mac = device({ id: 'renumbered-shown' }, MAC);
+    expect(kind(await mac.at(PLACES.parisHome.ip).open())).to.equal('allow');
+    expect(kind(await device({ id: 'renumbered-shown' }, TV).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    clock.advance(minutes(2));
+    // Last seen on the home's IPv6: its IPv4, where it was before, is what the renumbered line is next to.
+    expect(kind(await mac.at(PLACES.parisHomeV6a.ip).open())).to.equal('allow');
+    clock.advance(hours(24));
+    // The line renumbered (81.2.0.0/16): a new phone is the first to show there, a household of its own so far.
+    expect(kind(await device({ id: 'renumbered-shown' }, IPHONE).at('81.2.203.18').open()), 'a new phone').to.equal('allow');
+    clock.advance(minutes(5));
+    expect(kind(await device({ id: 'renumbered-shown' }, MAC).at('81.2.203.18').open()), 'the Mac, cookies cleared').to.equal('allow');
+    expect((await guard.devices('renumbered-shown')).filter((d) => d.status === 'attached')).to.have.length(3);
+  });
+
   it("lets a browser whose cookies were cleared take its old slot when its home's IPv6 prefix was renumbered into another /48 of the ISP's /32", async () => {
     const { guard, device, clock } = setup({ limits: { devices: 2 } });
     expect(kind(await device({ id: 'renumbered-v6' }, IPHONE).at(PLACES.parisHomeV6a.ip).open())).to.equal('allow');
