@@ -387,14 +387,18 @@ export class Sharelock<Req = any, Res = any> {
     }
     // The store answers: read the dynamic entries in the background if they changed or are 30 s old.
     this.#lists.refresh();
-    // A browser whose cookies were cleared comes back as a new device: let it take its old slot.
-    const replaced = result.outcome.kind === 'over_limit' ? this.#replacedBy(input, result.snapshot.devices, readProfile(result.snapshot.profile)) : undefined;
+    // A browser whose cookies were cleared comes back as a new device: it takes its old slot, over
+    // the limit or below it (stale cookies must not fill the account for the devices still to come).
+    const replaced = isNewDevice(result, input) ? this.#replacedBy(input, result.snapshot.devices, readProfile(result.snapshot.profile)) : undefined;
     if (replaced) {
       try {
         await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));
         // Its cookie is gone, so it never comes back to leave its groups' pools by itself.
         await this.#releaseFromPools(replaced.id, poolsCounting(replaced.groups, identity.pools), input.access.at);
-        result = await this.#store('attach', (store) => store.attach(input));
+        result =
+          result.outcome.kind === 'over_limit'
+            ? await this.#store('attach', (store) => store.attach(input))
+            : { ...result, snapshot: { ...result.snapshot, devices: result.snapshot.devices.map((d) => (d.id === replaced.id ? { ...d, status: 'detached' as const } : d)) } };
       } catch {
         return this.#storeFailed(route);
       }
@@ -805,7 +809,9 @@ export class Sharelock<Req = any, Res = any> {
    * browser, OS and model, at the same or a newer version (browsers update themselves), in the same
    * home (the same network, the home's other IP family, or the household the old one was last used
    * in, see `sameHomeAs`), unused for an hour. Cookie clearing never buys a free slot this way: the
-   * new device takes the old one's.
+   * new device takes the old one's. If the old one comes back after all (two browser profiles, two
+   * phones of one model), it is a device the account knows, so it attaches as itself: never
+   * logged out, and never taking the new one's slot in turn.
    */
   #replacedBy(input: AttachInput, devices: readonly DeviceRecord[], profile: AccountProfile): DeviceRecord | undefined {
     const { network, at } = input.access;
@@ -932,6 +938,12 @@ const ALLOW: Verdict = Object.freeze({ kind: 'allow', reasons: Object.freeze([])
 const FREE: Decision = Object.freeze({ verdict: ALLOW });
 
 /** The route's limits under the account's own overrides. */
+/** A device the account had never seen: the only kind a cleared cookie can be (see `#replacedBy`). */
+function isNewDevice({ outcome, snapshot }: AttachResult, input: AttachInput): boolean {
+  if (outcome.kind === 'over_limit') return !snapshot.devices.some((d) => d.id === input.deviceId);
+  return outcome.kind === 'attached' && outcome.newlyAttached && snapshot.devices.find((d) => d.id === input.deviceId)?.firstSeen === input.access.at;
+}
+
 function limitsOf(route: ResolvedRouteOptions, identity: PayingIdentity): AttachInput['limits'] {
   return { ...route.limits, ...identity.limits };
 }

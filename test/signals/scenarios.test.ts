@@ -569,6 +569,27 @@ describe('sharing signals, end to end through decide()', () => {
     expect(kind(await device({ id: 'updater' }, chrome('129.0.6668.100')).at(PLACES.parisHome.ip).open()), 'an older Chrome is another computer').to.equal('challenge');
   });
 
+  it("lets a browser that clears its cookies every session keep one slot below the limit, so the phone's new cookie on its carrier finds room", async () => {
+    const { guard, device, clock } = setup({ limits: { devices: 3 } });
+    const attached = async () => (await guard.devices('private')).filter((d) => d.status === 'attached').length;
+    expect(kind(await device({ id: 'private' }, IPHONE).at(PLACES.parisHome.ip).open())).to.equal('allow');
+    const firstJar = device({ id: 'private' }, MAC).at(PLACES.parisHome.ip);
+    expect(kind(await firstJar.open())).to.equal('allow');
+    for (let day = 0; day < 4; day++) {
+      clock.advance(hours(24));
+      expect(kind(await device({ id: 'private' }, MAC).at(PLACES.parisHome.ip).open()), `the Mac, a new cookie jar, day ${day}`).to.equal('allow');
+    }
+    expect(await attached(), 'a phone and one Mac').to.equal(2);
+    clock.advance(hours(5));
+    // The phone's cookies were cleared too; it first shows on its carrier, which no place of the home is next to.
+    expect(kind(await device({ id: 'private' }, IPHONE).at(PLACES.parisCarrier.ip).open()), "the phone's new cookie").to.equal('allow');
+    expect(await attached()).to.equal(3);
+    clock.advance(hours(2));
+    // Not a cleared jar after all (a second browser profile): it is known, so it is never logged out, and takes no one's slot.
+    expect(kind(await firstJar.open()), 'the first jar, back over the limit').to.equal('challenge');
+    expect(await attached()).to.equal(3);
+  });
+
   it("lets a new phone take the old one's slot when it first shows on the home's IPv6 and the old one was last seen on its IPv4", async () => {
     const { guard, device, clock } = setup({ limits: { devices: 2 } });
     expect(kind(await device({ id: 'swapper' }, TV).at(PLACES.parisHome.ip).open())).to.equal('allow');
