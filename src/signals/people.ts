@@ -1,4 +1,5 @@
 import type { SignalContext, SignalResult } from './context.js';
+import { isNeighbour } from '../net/network.js';
 import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
@@ -17,11 +18,11 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
  */
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
-  const households = [...new Set(householdsOf(profile).values())];
+  const handheld = handheldDevices(context.devices);
+  const households = joinRenumbered([...new Set(householdsOf(profile).values())], handheld);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
-  const handheld = handheldDevices(context.devices);
   // A household is somewhere people live: a home (see `hasHome`: not a pool, a proxy or a network a
   // phone passed through), in use on `minDays` days, and alongside another household: at the same
   // time on `minOverlapDays` of them, or on `minDays` days when the main household's home was in use
@@ -72,10 +73,37 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
  * household was at home: see `daysAtHome`.)
  */
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
-  for (const place of household) {
-    if (isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)))) return true;
-  }
+  for (const place of household) if (isHome(place, handheld)) return true;
   return false;
+}
+
+const isHome = (place: Place, handheld: ReadonlySet<string>): boolean =>
+  isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)));
+
+/**
+ * Households joined where an ISP renumbered a home's line: a home's successor is the home next to
+ * it (see `isNeighbour`) that began on the day it was last in use or later, the only one to begin
+ * that first. Cookies cleared on the new line leave no device to join the two. A sharer's home
+ * next to the owner's is no successor once the owner's is in use again, nor while the owner's
+ * renumbered home began before it.
+ */
+function joinRenumbered(households: Array<Set<Place>>, handheld: ReadonlySet<string>): Array<Set<Place>> {
+  const homes = households.flatMap((household) => [...household].filter((p) => isHome(p, handheld)).map((place) => ({ place, household, first: Math.min(...place.days), last: Math.max(...place.days) })));
+  const joined = new Map(households.map((h) => [h, h]));
+  const root = (h: Set<Place>): Set<Place> => (joined.get(h) === h ? h : root(joined.get(h)!));
+  for (const old of homes) {
+    const next = homes.filter((h) => h !== old && h.first >= old.last && h.place.networks.some((n) => old.place.networks.some((m) => isNeighbour(n, m))));
+    const first = Math.min(...next.map((h) => h.first));
+    const successors = next.filter((h) => h.first === first);
+    if (successors.length === 1) joined.set(root(successors[0]!.household), root(old.household));
+  }
+  if ([...joined].every(([h, r]) => h === r)) return households;
+  const merged = new Map<Set<Place>, Set<Place>>();
+  for (const household of households) {
+    const r = root(household);
+    merged.set(r, new Set([...(merged.get(r) ?? []), ...household]));
+  }
+  return [...merged.values()];
 }
 
 /** Days a household's homes (one-address places) were in use. */

@@ -271,6 +271,29 @@ describe('sharing signals, end to end through decide()', () => {
     }
   });
 
+  it("counts a home line its ISP renumbered as the same home though every cookie was cleared on the new line, and a neighbour on that ISP as a second household", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const phones = new Map<string, CoreDevice>();
+    const day = async (id: string, homeIp: string, n: number, friendIp?: string) => {
+      if (!phones.has(id)) phones.set(id, device({ id }, IPHONE));
+      const phone = phones.get(id)!;
+      // A Mac browsing privately (a new cookie jar each session); the phone at home the first days, then out on its carrier's unflagged IPv4.
+      const verdicts = [kind(await device({ id }, MAC).at(homeIp).open()), kind(await phone.at(n < 3 ? homeIp : `${CARRIER_V4}${n}.17`).open())];
+      clock.advance(hours(2));
+      const friend = friendIp === undefined ? undefined : kind(await device({ id }, MAC).at(friendIp).open());
+      clock.advance(hours(22));
+      return { owner: verdicts, friend };
+    };
+    for (let n = 0; n < 3; n++) expect((await day('renumbered-line', '73.20.10.9', n)).owner, `day ${n}, the old line`).to.deep.equal(['allow', 'allow']);
+    // The ISP moved the line to another /24 of its /16; nothing of the old line is used again.
+    for (let n = 3; n < 8; n++) expect((await day('renumbered-line', '73.20.77.9', n)).owner, `day ${n}, the renumbered line`).to.deep.equal(['allow', 'allow']);
+
+    // The same, but the owner stays on 73.20.10.9 and a friend on the same ISP watches at 73.20.77.9.
+    const friend: Array<string | undefined> = [];
+    for (let n = 0; n < 6; n++) friend.push((await day('neighbour-line', '73.20.10.9', n, n >= 1 ? '73.20.77.9' : undefined)).friend);
+    expect(friend).to.include('challenge');
+  });
+
   it('counts an IPv4-only home where a phone is used as a home of its own, not the IPv4 half of a household on IPv6 in the same city', async () => {
     const { device, clock } = setup({ geo: { lookup: cityOnly } });
     const phone = device({ id: 'atlanta-v4-home' }, IPHONE).at(CITY_ONLY.atlantaHomeV4.ip);
