@@ -6,7 +6,7 @@ import { accountSortKeys, lastChallengeOf, summarise } from './admin/summary.js'
 import { LRUCache } from 'lru-cache';
 import type { ChallengeInsights } from './insights/conversions.js';
 import type { SignalResult } from './signals/context.js';
-import { AgentParser, sameAgentOrUpdated, type AgentInfo } from './device/agent.js';
+import { AgentParser, sameBrowser, type AgentInfo } from './device/agent.js';
 import { DeviceIdentity, type DeviceCookie } from './device/identity.js';
 import { isPromiseLike, type MaybePromise } from './maybe-promise.js';
 import { VerdictCache } from './cache.js';
@@ -817,8 +817,8 @@ export class Sharelock<Req = any, Res = any> {
     const { network, at } = input.access;
     if (network === undefined) return undefined;
     return devices
-      .filter((d) => d.status === 'attached' && d.id !== input.deviceId && d.type === input.type && sameHomeAs(profile, network, d))
-      .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS && sameAgentOrUpdated(d.agent, input.agent))
+      .filter((d) => d.status === 'attached' && d.id !== input.deviceId && sameBrowser(d, input) && sameHomeAs(profile, network, d))
+      .filter((d) => at - d.lastSeen > REPLACE_AFTER_IDLE_MS)
       .sort((a, b) => a.lastSeen - b.lastSeen)[0];
   }
 

@@ -91,6 +91,11 @@ export function sameAgentOrUpdated(old: Agent, next: Agent): boolean {
   );
 }
 
+/** Whether `next` may be `old` with its cookies cleared: the same type of device and the same browser, updated or not. */
+export function sameBrowser(old: { type: DeviceType; agent: Agent }, next: { type: DeviceType; agent: Agent }): boolean {
+  return old.type === next.type && sameAgentOrUpdated(old.agent, next.agent);
+}
+
 /** Dotted versions compared number by number ("17.5" < "17.5.1" < "18"); anything else must match exactly. */
 function notOlder(next: string | undefined, old: string | undefined): boolean {
   if (next === old) return true;

@@ -1,4 +1,6 @@
 import type { SignalContext, SignalResult } from './context.js';
+import { sameBrowser } from '../device/agent.js';
+import type { DeviceRecord } from '../model.js';
 import { isNeighbour } from '../net/network.js';
 import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
@@ -19,7 +21,7 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const households = joinRenumbered([...new Set(householdsOf(profile).values())], handheld);
+  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
@@ -73,37 +75,51 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
  * household was at home: see `daysAtHome`.)
  */
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
-  for (const place of household) if (isHome(place, handheld)) return true;
+  for (const place of household) {
+    if (isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)))) return true;
+  }
   return false;
 }
 
-const isHome = (place: Place, handheld: ReadonlySet<string>): boolean =>
-  isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)));
-
 /**
- * Households joined where an ISP renumbered a home's line: a home's successor is the home next to
- * it (see `isNeighbour`) that began on the day it was last in use or later, the only one to begin
- * that first. Cookies cleared on the new line leave no device to join the two. A sharer's home
- * next to the owner's is no successor once the owner's is in use again, nor while the owner's
- * renumbered home began before it.
+ * Households joined by a browser whose cookies were cleared: a device first seen on a network next
+ * to (see `isNeighbour`) a place where the same browser's previous cookie was used (see
+ * `previousCookie`), nothing having been seen of that one since, and no other device of that
+ * browser first seen since either. Cookies cleared on a home line its ISP renumbered leave no
+ * device to join the old and the new line; a sharer's device of the same make is no new cookie of
+ * the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
  */
-function joinRenumbered(households: Array<Set<Place>>, handheld: ReadonlySet<string>): Array<Set<Place>> {
-  const homes = households.flatMap((household) => [...household].filter((p) => isHome(p, handheld)).map((place) => ({ place, household, first: Math.min(...place.days), last: Math.max(...place.days) })));
-  const joined = new Map(households.map((h) => [h, h]));
-  const root = (h: Set<Place>): Set<Place> => (joined.get(h) === h ? h : root(joined.get(h)!));
-  for (const old of homes) {
-    const next = homes.filter((h) => h !== old && h.first >= old.last && h.place.networks.some((n) => old.place.networks.some((m) => isNeighbour(n, m))));
-    const first = Math.min(...next.map((h) => h.first));
-    const successors = next.filter((h) => h.first === first);
-    if (successors.length === 1) joined.set(root(successors[0]!.household), root(old.household));
+function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[]): Array<Set<Place>> {
+  if (households.length < 2) return households;
+  const parent = new Map(households.map((h) => [h, h]));
+  const root = (h: Set<Place>): Set<Place> => (parent.get(h) === h ? h : root(parent.get(h)!));
+  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id)).map((place) => ({ place, household })));
+  const previous = new Map(devices.map((d) => [d, previousCookie(d, devices)]));
+  const claims = new Map<DeviceRecord, number>();
+  for (const p of previous.values()) if (p) claims.set(p, (claims.get(p) ?? 0) + 1);
+  for (const device of devices) {
+    const before = previous.get(device);
+    // A cookie is cleared once: two devices of the same browser first seen after it are two devices.
+    if (!before || claims.get(before) !== 1) continue;
+    const then = placesOf(before.id);
+    for (const now of placesOf(device.id)) {
+      const next = then.find((b) => root(b.household) !== root(now.household) && b.place.networks.some((n) => now.place.networks.some((m) => isNeighbour(n, m))));
+      if (next) parent.set(root(now.household), root(next.household));
+    }
   }
-  if ([...joined].every(([h, r]) => h === r)) return households;
+  if (households.every((h) => parent.get(h) === h)) return households;
   const merged = new Map<Set<Place>, Set<Place>>();
-  for (const household of households) {
-    const r = root(household);
-    merged.set(r, new Set([...(merged.get(r) ?? []), ...household]));
-  }
+  for (const household of households) merged.set(root(household), new Set([...(merged.get(root(household)) ?? []), ...household]));
   return [...merged.values()];
+}
+
+/** The device this one may be a new cookie of: the same browser (see `sameBrowser`) last seen most recently before it was first seen. */
+function previousCookie(device: DeviceRecord, devices: readonly DeviceRecord[]): DeviceRecord | undefined {
+  let previous: DeviceRecord | undefined;
+  for (const d of devices) {
+    if (d.lastSeen < device.firstSeen && (!previous || d.lastSeen > previous.lastSeen) && sameBrowser(d, device)) previous = d;
+  }
+  return previous;
 }
 
 /** Days a household's homes (one-address places) were in use. */

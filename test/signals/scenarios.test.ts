@@ -274,13 +274,15 @@ describe('sharing signals, end to end through decide()', () => {
   it("counts a home line its ISP renumbered as the same home though every cookie was cleared on the new line, and a neighbour on that ISP as a second household", async () => {
     const { device, clock } = setup({ geo: { lookup: cityOnly } });
     const phones = new Map<string, CoreDevice>();
+    // The friend's browser is the owner's make: a Mac's Safari of the same version, keeping its cookies.
+    const friendMac = device({ id: 'neighbour-line' }, MAC);
     const day = async (id: string, homeIp: string, n: number, friendIp?: string) => {
       if (!phones.has(id)) phones.set(id, device({ id }, IPHONE));
       const phone = phones.get(id)!;
       // A Mac browsing privately (a new cookie jar each session); the phone at home the first days, then out on its carrier's unflagged IPv4.
       const verdicts = [kind(await device({ id }, MAC).at(homeIp).open()), kind(await phone.at(n < 3 ? homeIp : `${CARRIER_V4}${n}.17`).open())];
       clock.advance(hours(2));
-      const friend = friendIp === undefined ? undefined : kind(await device({ id }, MAC).at(friendIp).open());
+      const friend = friendIp === undefined ? undefined : kind(await friendMac.at(friendIp).open());
       clock.advance(hours(22));
       return { owner: verdicts, friend };
     };
