@@ -21,7 +21,7 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices);
+  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, handheld);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
@@ -75,25 +75,27 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
  * household was at home: see `daysAtHome`.)
  */
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
-  for (const place of household) {
-    if (isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)))) return true;
-  }
+  for (const place of household) if (isHome(place, handheld)) return true;
   return false;
 }
 
+const isHome = (place: Place, handheld: ReadonlySet<string>): boolean =>
+  isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)));
+
 /**
- * Households joined by a browser whose cookies were cleared: a device first seen on a network next
- * to (see `isNeighbour`) a place where the same browser's previous cookie was used (see
+ * Households joined by a browser whose cookies were cleared: a device first seen at a home next to
+ * (see `isNeighbour`) a home where the same browser's previous cookie was used (see
  * `previousCookie`), nothing having been seen of that one since, and no other device of that
  * browser first seen since either. Cookies cleared on a home line its ISP renumbered leave no
  * device to join the old and the new line; a sharer's device of the same make is no new cookie of
  * the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
  */
-function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[]): Array<Set<Place>> {
+function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], handheld: ReadonlySet<string>): Array<Set<Place>> {
   if (households.length < 2) return households;
   const parent = new Map(households.map((h) => [h, h]));
   const root = (h: Set<Place>): Set<Place> => (parent.get(h) === h ? h : root(parent.get(h)!));
-  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id)).map((place) => ({ place, household })));
+  // Homes only: a carrier's networks are next to everyone's on that carrier.
+  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && isHome(p, handheld)).map((place) => ({ place, household })));
   const previous = new Map(devices.map((d) => [d, previousCookie(d, devices)]));
   const claims = new Map<DeviceRecord, number>();
   for (const p of previous.values()) if (p) claims.set(p, (claims.get(p) ?? 0) + 1);
