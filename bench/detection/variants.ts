@@ -41,7 +41,7 @@ export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
 export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
 export const HELD_OUT = {
   variants: ['city-only-harsh', 'city-only-v4', 'alt-cities'],
-  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43],
+  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53],
   /** The held-out runs BENCHMARKS.md reports, variant and seed. */
   runs: [['city-only-harsh', 11], ['city-only-harsh', 12], ['city-only-v4', 11], ['alt-cities', 13]],
   /**
@@ -60,6 +60,12 @@ export const HELD_OUT = {
    * `fresh8`'s cookie clearers were read), run once at 2,000 accounts.
    */
   fresh8b: [['city-only-harsh', 41], ['city-only-v4', 41], ['alt-cities', 43]],
+  /**
+   * Seeds never run before session 9's rules (a cleared cookie takes its slot below the limit, and
+   * joins the households of its old and new home) were settled, run once at 2,000 accounts. Session
+   * 9 read `fresh8b`'s cookie clearers, so `fresh8b` counts as seen from then on.
+   */
+  fresh9: [['city-only-harsh', 51], ['city-only-v4', 51], ['alt-cities', 53]],
 } as const;
 
 export function variant(name: string): WorldVariant {
