@@ -389,7 +389,7 @@ export class Sharelock<Req = any, Res = any> {
     this.#lists.refresh();
     // A browser whose cookies were cleared comes back as a new device: it takes its old slot, over
     // the limit or below it (stale cookies must not fill the account for the devices still to come).
-    const replaced = isNewDevice(result, input) ? this.#replacedBy(input, result.snapshot.devices, readProfile(result.snapshot.profile)) : undefined;
+    const replaced = !ingested?.uncounted && isNewDevice(result, input) ? this.#replacedBy(input, result.snapshot.devices, readProfile(result.snapshot.profile)) : undefined;
     if (replaced) {
       try {
         await this.#store('setDeviceStatus', (store) => store.setDeviceStatus(identity.id, replaced.id, 'detached', input.access.at, { logout: false }));

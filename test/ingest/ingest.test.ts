@@ -111,6 +111,16 @@ describe('ingest: events through the decision path', () => {
     expect(recorded.map((d) => d.status)).to.deep.equal(['excluded', 'excluded', 'excluded', 'excluded', 'excluded']);
   });
 
+  it("by default, never lets a device known only from events take an idle browser's slot as its cleared cookie", async () => {
+    const { guard, clock } = make({ ingest: { enabled: false, countEventDevices: false } });
+    expect((await guard.decide(browser(), { id: 'acct' })).verdict.kind).to.equal('allow');
+    clock.advance(hours(2));
+    // The same browser on the same network, an hour idle: what a cleared cookie looks like, but an event's device counts for nothing.
+    only((await guard.ingest(pageView('acct', 'anon-1', clock.now()))).results);
+    const devices = await guard.devices('acct');
+    expect(devices.map((d) => d.status).sort()).to.deep.equal(['attached', 'excluded']);
+  });
+
   it('never sends a code to contacts an event taught, unless the app trusts its events', async () => {
     const { guard } = make();
     await guard.ingest({ type: 'identify', userId: 'acct', traits: { email: 'sharer@evil.example' } });
