@@ -3,6 +3,7 @@ import { sameBrowser } from '../device/agent.js';
 import type { DeviceRecord } from '../model.js';
 import { isNeighbour } from '../net/network.js';
 import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
+import { workplaces } from './workplaces.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -21,7 +22,8 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, handheld);
+  const isHome = homes(handheld, workplaces(profile, context.accesses));
+  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, isHome);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
@@ -31,9 +33,9 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   // too, that day or the next or the one before (a weekend friend or a household across town
   // watching at other hours than the owner: never at the same minute).
   const established = households.filter(
-    (h) => hasHome(h, handheld) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
+    (h) => hasHome(h, isHome) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
   );
-  if (main && established.length > 0 && !established.includes(main) && hasHome(main, handheld) && days(main, 'days') >= minDays) established.push(main);
+  if (main && established.length > 0 && !established.includes(main) && hasHome(main, isHome) && days(main, 'days') >= minDays) established.push(main);
   const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheld);
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
@@ -72,15 +74,22 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
  * (or a device the account no longer lists, whose type is not known). A phone or tablet alone on
  * one day is on an unflagged carrier network or a station's Wi-Fi, and a household of such places
  * only is a phone on the move, not people living somewhere. (Its days still count as days the main
- * household was at home: see `daysAtHome`.)
+ * household was at home: see `daysAtHome`.) Nor is a place where phones and tablets alone are used,
+ * only in working hours (see `workplaces`): a commuter's office, before the phone is seen at home.
  */
-function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
-  for (const place of household) if (isHome(place, handheld)) return true;
+function hasHome(household: Set<Place>, isHome: (place: Place) => boolean): boolean {
+  for (const place of household) if (isHome(place)) return true;
   return false;
 }
 
-const isHome = (place: Place, handheld: ReadonlySet<string>): boolean =>
-  isStablePlace(place, 1) && (place.days.length >= 2 || place.devices.length >= 2 || place.devices.some((d) => !handheld.has(d)));
+/** Which places are homes (see `hasHome`); one where phones and tablets alone are used in working hours (see `workplaces`) is none. */
+function homes(handheld: ReadonlySet<string>, isWorkplace: (place: Place) => boolean): (place: Place) => boolean {
+  return (place) => {
+    if (!isStablePlace(place, 1)) return false;
+    if (place.devices.some((d) => !handheld.has(d))) return true;
+    return (place.days.length >= 2 || place.devices.length >= 2) && !isWorkplace(place);
+  };
+}
 
 /**
  * Households joined by a browser whose cookies were cleared: a device first seen at a home next to
@@ -90,12 +99,12 @@ const isHome = (place: Place, handheld: ReadonlySet<string>): boolean =>
  * device to join the old and the new line; a sharer's device of the same make is no new cookie of
  * the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
  */
-function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], handheld: ReadonlySet<string>): Array<Set<Place>> {
+function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], isHome: (place: Place) => boolean): Array<Set<Place>> {
   if (households.length < 2) return households;
   const parent = new Map(households.map((h) => [h, h]));
   const root = (h: Set<Place>): Set<Place> => (parent.get(h) === h ? h : root(parent.get(h)!));
   // Homes only: a carrier's networks are next to everyone's on that carrier.
-  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && isHome(p, handheld)).map((place) => ({ place, household })));
+  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && isHome(p)).map((place) => ({ place, household })));
   const previous = new Map(devices.map((d) => [d, previousCookie(d, devices)]));
   const claims = new Map<DeviceRecord, number>();
   for (const p of previous.values()) if (p) claims.set(p, (claims.get(p) ?? 0) + 1);

@@ -146,6 +146,8 @@ describe('sharing signals, end to end through decide()', () => {
     const tv = device({ id: 'rio2' }, TV).at(PLACES.rioHomeV4.ip);
     const friend = device({ id: 'rio2' }, IPHONE).at(PLACES.rioOtherHomeV6.ip);
     const verdicts: string[] = [];
+    // Evenings, 21:00 in Rio: a phone alone somewhere at 09:00 on weekdays may be at the office.
+    clock.advance(hours(12));
     for (let day = 0; day < 5; day++) {
       expect(kind(await tv.open()), `TV, day ${day}`).to.equal('allow');
       verdicts.push(kind(await friend.open()));
@@ -458,6 +460,28 @@ describe('sharing signals, end to end through decide()', () => {
     expect(await friendVerdicts({})).to.include('challenge');
     // Never at the same minute, but on 3 days (people.minDays) when the owner's home was in use too.
     expect(await friendVerdicts({ signals: { people: { overlapWindowMs: minutes(5) } } }), 'with a 5-minute window').to.include('challenge');
+  });
+
+  it("counts a commuter's office, where the phone is seen day after day before it is ever seen at home, as no second household; a phone at another home in the evenings is one", async () => {
+    const weekdays = async (id: string, phoneAt: number) => {
+      // The clock starts on a Monday at noon, Paris time (UTC+0 as the account's longitude gives it).
+      const { device, clock } = setup();
+      const tv = device({ id }, TV).at(PLACES.parisHome.ip);
+      const phone = device({ id }, IPHONE).at(PLACES.parisNeighbour.ip);
+      const verdicts: string[] = [];
+      clock.advance(hours(phoneAt - 12));
+      for (let day = 0; day < 4; day++) {
+        verdicts.push(kind(await phone.open()));
+        clock.advance(hours(3));
+        verdicts.push(kind(await phone.open()));
+        clock.advance(hours(20 - phoneAt - 3));
+        verdicts.push(kind(await tv.open()));
+        clock.advance(hours(4 + phoneAt));
+      }
+      return verdicts;
+    };
+    expect(await weekdays('commuter', 9), 'the phone at the office, 09:00–12:00, Monday to Thursday').to.not.include('challenge');
+    expect(await weekdays('evenings', 17), 'the phone at another home, 17:00–20:00').to.include('challenge');
   });
 
   it('challenges a friend who watches at weekends only, at other hours than the owner, on the third day', async () => {
