@@ -937,13 +937,13 @@ export class Sharelock<Req = any, Res = any> {
 const ALLOW: Verdict = Object.freeze({ kind: 'allow', reasons: Object.freeze([]) as unknown as Reason[] });
 const FREE: Decision = Object.freeze({ verdict: ALLOW });
 
-/** The route's limits under the account's own overrides. */
 /** A device the account had never seen: the only kind a cleared cookie can be (see `#replacedBy`). */
 function isNewDevice({ outcome, snapshot }: AttachResult, input: AttachInput): boolean {
   if (outcome.kind === 'over_limit') return !snapshot.devices.some((d) => d.id === input.deviceId);
   return outcome.kind === 'attached' && outcome.newlyAttached && snapshot.devices.find((d) => d.id === input.deviceId)?.firstSeen === input.access.at;
 }
 
+/** The route's limits under the account's own overrides. */
 function limitsOf(route: ResolvedRouteOptions, identity: PayingIdentity): AttachInput['limits'] {
   return { ...route.limits, ...identity.limits };
 }

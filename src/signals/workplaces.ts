@@ -15,13 +15,22 @@ const WORK_ENDS = 20;
  * computer or TV at midday is people, whatever the hour.)
  */
 export function workplaces(profile: AccountProfile, accesses: readonly Access[]): (place: Place) => boolean {
+  // Read from the history once, when first asked (most decisions never ask).
+  let seen: { atWork: Set<string>; offWork: Set<string> } | undefined;
+  return (place) => {
+    seen ??= networksByHours(profile, accesses);
+    const { atWork, offWork } = seen;
+    return place.networks.some((n) => atWork.has(n)) && !place.networks.some((n) => offWork.has(n));
+  };
+}
+
+function networksByHours(profile: AccountProfile, accesses: readonly Access[]): { atWork: Set<string>; offWork: Set<string> } {
   const atWork = new Set<string>();
   const offWork = new Set<string>();
   for (const access of accesses) {
-    if (!isPlaceAccess(access)) continue;
-    (isWorkingHour(access.at, profile) ? atWork : offWork).add(access.network);
+    if (isPlaceAccess(access)) (isWorkingHour(access.at, profile) ? atWork : offWork).add(access.network);
   }
-  return (place) => place.networks.some((n) => atWork.has(n)) && !place.networks.some((n) => offWork.has(n));
+  return { atWork, offWork };
 }
 
 function isWorkingHour(at: number, profile: AccountProfile): boolean {
