@@ -2,6 +2,7 @@ import type { Access, DeviceRecord } from '../model.js';
 import { isNeighbour, networkOf } from '../net/network.js';
 import { days, hours, minutes } from '../time.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
+import { isWorkingHour } from './workplaces.js';
 
 /**
  * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
@@ -25,6 +26,11 @@ export interface Place {
   country?: string;
   /** The latest distinct IPv4 addresses seen here, each with when it was first seen (see `EGRESS_ADDRESSES`). */
   addresses?: Array<[ip: string, at: number]>;
+  /**
+   * `true` while every use here was in working hours (see `isWorkingHour`), `false` once one was
+   * not. Absent on places recorded before sharelock kept it: taken as used at any hour.
+   */
+  workHoursOnly?: boolean;
 }
 
 /** What sharelock remembers about an account between requests, to tell households apart. Plain JSON. */
@@ -118,7 +124,7 @@ export function recordAccess(
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
-      place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at };
+      place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at, ...(isWorkingHour(access.at, profile.tzMinutes) ? { workHoursOnly: true } : {}) };
       profile.places.push(place);
     }
     changed = true;
@@ -133,6 +139,10 @@ export function recordAccess(
   }
   changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
   changed = addTo(place.days, day, MAX_DAYS) || changed;
+  if (place.workHoursOnly && !isWorkingHour(access.at, profile.tzMinutes)) {
+    place.workHoursOnly = false;
+    changed = true;
+  }
   if (isPrecise(access.location, PRECISE_KM) && place.lat === undefined) {
     place.lat = access.location.lat;
     place.lon = access.location.lon;
@@ -204,6 +214,7 @@ function mergeInto(place: Place, other: Place): void {
   if (place.asn === undefined && other.asn !== undefined) place.asn = other.asn;
   if (place.country === undefined && other.country !== undefined) place.country = other.country;
   if (other.addresses) place.addresses = [...other.addresses, ...(place.addresses ?? [])].sort((a, b) => a[1] - b[1]).slice(-EGRESS_ADDRESSES);
+  if (place.workHoursOnly && !other.workHoursOnly) place.workHoursOnly = false;
 }
 
 function noteAddress(place: Place, ip: string, at: number): boolean {

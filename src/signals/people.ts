@@ -3,7 +3,6 @@ import { sameBrowser } from '../device/agent.js';
 import type { DeviceRecord } from '../model.js';
 import { isNeighbour } from '../net/network.js';
 import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
-import { workplaces } from './workplaces.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -22,7 +21,7 @@ import { workplaces } from './workplaces.js';
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const isHome = homes(handheld, workplaces(profile, context.accesses));
+  const isHome = homes(handheld);
   const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, isHome);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
@@ -74,20 +73,21 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
  * (or a device the account no longer lists, whose type is not known). A phone or tablet alone on
  * one day is on an unflagged carrier network or a station's Wi-Fi, and a household of such places
  * only is a phone on the move, not people living somewhere. (Its days still count as days the main
- * household was at home: see `daysAtHome`.) Nor is a place where phones and tablets alone are used,
- * only in working hours (see `workplaces`): a commuter's office, before the phone is seen at home.
+ * household was at home: see `daysAtHome`.) Nor is a place where phones and tablets alone were
+ * used, only in working hours (`Place.workHoursOnly`): a commuter's office, before the phone is
+ * seen at home. A computer or TV makes a place a home at any hour.
  */
 function hasHome(household: Set<Place>, isHome: (place: Place) => boolean): boolean {
   for (const place of household) if (isHome(place)) return true;
   return false;
 }
 
-/** Which places are homes (see `hasHome`); one where phones and tablets alone are used in working hours (see `workplaces`) is none. */
-function homes(handheld: ReadonlySet<string>, isWorkplace: (place: Place) => boolean): (place: Place) => boolean {
+/** Which places are homes (see `hasHome`). */
+function homes(handheld: ReadonlySet<string>): (place: Place) => boolean {
   return (place) => {
     if (!isStablePlace(place, 1)) return false;
     if (place.devices.some((d) => !handheld.has(d))) return true;
-    return (place.days.length >= 2 || place.devices.length >= 2) && !isWorkplace(place);
+    return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
   };
 }
 

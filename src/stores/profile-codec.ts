@@ -13,9 +13,9 @@ import { emptyProfile, type AccountProfile, type Place } from '../signals/househ
 const PACKED = '\x01';
 
 const PROFILE_KEYS = new Set(['v', 'places', 'egress', 'tzMinutes']);
-const PLACE_KEYS = new Set(['networks', 'devices', 'days', 'overlapDays', 'lastSeen', 'lat', 'lon', 'accuracyKm', 'asn', 'country', 'addresses']);
+const PLACE_KEYS = new Set(['networks', 'devices', 'days', 'overlapDays', 'lastSeen', 'lat', 'lon', 'accuracyKm', 'asn', 'country', 'addresses', 'workHoursOnly']);
 /** Optional fields of a place, by bit of its flags byte. */
-const OPTIONAL = ['lat', 'lon', 'accuracyKm', 'asn', 'country', 'addresses'] as const;
+const OPTIONAL = ['lat', 'lon', 'accuracyKm', 'asn', 'country', 'addresses', 'workHoursOnly'] as const;
 /** Integers up to this size are written as variable-length numbers (zigzagged, doubled: below 2^53). */
 const MAX_VARINT = 2 ** 47;
 
@@ -81,6 +81,7 @@ function pack(profile: AccountProfile): string | undefined {
         writer.number(at);
       }
     }
+    if (place.workHoursOnly !== undefined) writer.byte(place.workHoursOnly ? 1 : 0);
   }
   return writer.text();
 }
@@ -199,6 +200,7 @@ class Reader {
       for (let n = this.#uint(); n > 0; n--) addresses.push([this.#string(), this.#number()]);
       place.addresses = addresses;
     }
+    if (flags & 64) place.workHoursOnly = this.#byte() === 1;
     return place;
   }
 
@@ -270,6 +272,7 @@ function isPackablePlace(place: unknown): boolean {
   if (!isStringList(place.networks) || !isStringList(place.devices) || !isNumberList(place.days) || !isNumberList(place.overlapDays) || !isFiniteNumber(place.lastSeen)) return false;
   for (const key of ['lat', 'lon', 'accuracyKm', 'asn'] as const) if (key in place && !isFiniteNumber(place[key])) return false;
   if ('country' in place && typeof place.country !== 'string') return false;
+  if ('workHoursOnly' in place && typeof place.workHoursOnly !== 'boolean') return false;
   if ('addresses' in place) {
     const addresses = place.addresses;
     if (!isList(addresses) || !addresses.every((a) => isList(a) && a.length === 2 && typeof a[0] === 'string' && isFiniteNumber(a[1]))) return false;

@@ -30,6 +30,7 @@ const place: fc.Arbitrary<Place> = fc.record(
     asn: number,
     country: text,
     addresses: fc.array(fc.tuple(text, number), { maxLength: 3 }),
+    workHoursOnly: fc.boolean(),
   },
   { requiredKeys: ['networks', 'devices', 'days', 'overlapDays', 'lastSeen'] },
 );
