@@ -41,7 +41,7 @@ export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
 export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
 export const HELD_OUT = {
   variants: ['city-only-harsh', 'city-only-v4', 'alt-cities'],
-  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53],
+  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53, 61, 63],
   /** The held-out runs BENCHMARKS.md reports, variant and seed. */
   runs: [['city-only-harsh', 11], ['city-only-harsh', 12], ['city-only-v4', 11], ['alt-cities', 13]],
   /**
@@ -66,6 +66,11 @@ export const HELD_OUT = {
    * 9 read `fresh8b`'s cookie clearers, so `fresh8b` counts as seen from then on.
    */
   fresh9: [['city-only-harsh', 51], ['city-only-v4', 51], ['alt-cities', 53]],
+  /**
+   * Seeds never run before session 9's workplace rule (added after `fresh9`'s commuters were read:
+   * `fresh9` counts as seen from then on), run once at 2,000 accounts.
+   */
+  fresh10: [['city-only-harsh', 61], ['city-only-v4', 61], ['alt-cities', 63]],
 } as const;
 
 export function variant(name: string): WorldVariant {
