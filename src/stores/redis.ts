@@ -835,7 +835,7 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * A fixed-window counter in one string, `<count> <resetAt>` (ARGV: at, windowMs, by). A window
  * opens at a positive hit when none is open (or the last one ended by `at`); `by` 0 only reads.
- * Times are the caller's: the key's TTL only cleans up once the window is over.
+ * Times are the caller's: the key's TTL only cleans up once the window is over (a minute after).
  */
 const COUNT_HIT = new LuaScript(`
 local at, window, by = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -851,7 +851,9 @@ end
 if reset == at then reset = at + window end
 count = math.max(0, count + by)
 local value = string.format('%.0f %.0f', count, reset)
-local ttl = math.max(1, reset - at)
+-- A minute past the window's end: a server whose clock is behind (or a hit stamped just before
+-- the end) must still find the window, not open a new one.
+local ttl = math.max(0, reset - at) + 60000
 redis.call('SET', KEYS[1], value, 'PX', string.format('%.0f', ttl))
 -- The names, for an erasure without a scan; the set lives as long as its longest counter.
 redis.call('SADD', KEYS[2], ARGV[4])
