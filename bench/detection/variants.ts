@@ -41,7 +41,7 @@ export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
 export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
 export const HELD_OUT = {
   variants: ['city-only-harsh', 'city-only-v4', 'alt-cities'],
-  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53, 61, 63],
+  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53, 61, 63, 71, 73],
   /** The held-out runs BENCHMARKS.md reports, variant and seed. */
   runs: [['city-only-harsh', 11], ['city-only-harsh', 12], ['city-only-v4', 11], ['alt-cities', 13]],
   /**
@@ -71,6 +71,12 @@ export const HELD_OUT = {
    * `fresh9` counts as seen from then on), run once at 2,000 accounts.
    */
   fresh10: [['city-only-harsh', 61], ['city-only-v4', 61], ['alt-cities', 63]],
+  /**
+   * Seeds never run before a cleared cookie joined places whose address changed within their
+   * network (added after `fresh10`'s cookie clearers were read: `fresh10` counts as seen from then
+   * on), run once at 2,000 accounts.
+   */
+  fresh11: [['city-only-harsh', 71], ['city-only-v4', 71], ['alt-cities', 73]],
 } as const;
 
 export function variant(name: string): WorldVariant {

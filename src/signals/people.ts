@@ -21,8 +21,9 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const isHome = homes(handheld);
-  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, isHome);
+  const livedIn = (place: Place) => isLivedIn(place, handheld);
+  const isHome = (place: Place) => isStablePlace(place, 1) && livedIn(place);
+  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, livedIn);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
@@ -82,29 +83,26 @@ function hasHome(household: Set<Place>, isHome: (place: Place) => boolean): bool
   return false;
 }
 
-/** Which places are homes (see `hasHome`). */
-function homes(handheld: ReadonlySet<string>): (place: Place) => boolean {
-  return (place) => {
-    if (!isStablePlace(place, 1)) return false;
-    if (place.devices.some((d) => !handheld.has(d))) return true;
-    return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
-  };
+/** Whether people may live at a place (see `hasHome`): more than a phone passed through, and no phone's workplace. */
+function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
+  if (place.devices.some((d) => !handheld.has(d))) return true;
+  return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
 }
 
 /**
- * Households joined by a browser whose cookies were cleared: a device first seen at a home next to
- * (see `isNeighbour`) a home where the same browser's previous cookie was used (see
+ * Households joined by a browser whose cookies were cleared: a device first seen at a place people
+ * live at (see `isLivedIn`) next to (see `isNeighbour`) one where the same browser's previous cookie was used (see
  * `previousCookie`), nothing having been seen of that one since, and no other device of that
  * browser first seen since either. Cookies cleared on a home line its ISP renumbered leave no
  * device to join the old and the new line; a sharer's device of the same make is no new cookie of
  * the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
  */
-function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], isHome: (place: Place) => boolean): Array<Set<Place>> {
+function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], livedIn: (place: Place) => boolean): Array<Set<Place>> {
   if (households.length < 2) return households;
   const parent = new Map(households.map((h) => [h, h]));
   const root = (h: Set<Place>): Set<Place> => (parent.get(h) === h ? h : root(parent.get(h)!));
-  // Homes only: a carrier's networks are next to everyone's on that carrier.
-  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && isHome(p)).map((place) => ({ place, household })));
+  // Places people live at (a home's address may change within its network): a carrier's networks are next to everyone's on that carrier.
+  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && livedIn(p)).map((place) => ({ place, household })));
   const previous = new Map(devices.map((d) => [d, previousCookie(d, devices)]));
   const claims = new Map<DeviceRecord, number>();
   for (const p of previous.values()) if (p) claims.set(p, (claims.get(p) ?? 0) + 1);

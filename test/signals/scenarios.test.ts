@@ -278,11 +278,11 @@ describe('sharing signals, end to end through decide()', () => {
     const phones = new Map<string, CoreDevice>();
     // The friend's browser is the owner's make: a Mac's Safari of the same version, keeping its cookies.
     const friendMac = device({ id: 'neighbour-line' }, MAC);
-    const day = async (id: string, homeIp: string, n: number, friendIp?: string) => {
+    const day = async (id: string, homeIp: string, n: number, friendIp?: string, phoneHomeDays = 3) => {
       if (!phones.has(id)) phones.set(id, device({ id }, IPHONE));
       const phone = phones.get(id)!;
       // A Mac browsing privately (a new cookie jar each session); the phone at home the first days, then out on its carrier's unflagged IPv4.
-      const verdicts = [kind(await device({ id }, MAC).at(homeIp).open()), kind(await phone.at(n < 3 ? homeIp : `${CARRIER_V4}${n}.17`).open())];
+      const verdicts = [kind(await device({ id }, MAC).at(homeIp).open()), kind(await phone.at(n < phoneHomeDays ? homeIp : `${CARRIER_V4}${n}.17`).open())];
       clock.advance(hours(2));
       const friend = friendIp === undefined ? undefined : kind(await friendMac.at(friendIp).open());
       clock.advance(hours(22));
@@ -291,6 +291,10 @@ describe('sharing signals, end to end through decide()', () => {
     for (let n = 0; n < 3; n++) expect((await day('renumbered-line', '73.20.10.9', n)).owner, `day ${n}, the old line`).to.deep.equal(['allow', 'allow']);
     // The ISP moved the line to another /24 of its /16; nothing of the old line is used again.
     for (let n = 3; n < 8; n++) expect((await day('renumbered-line', '73.20.77.9', n)).owner, `day ${n}, the renumbered line`).to.deep.equal(['allow', 'allow']);
+
+    // Renumbered twice; on the middle line the address changed within its /24, so that line is no one-address home.
+    const lines = ['73.20.10.9', '73.20.10.9', '73.20.10.9', '73.20.60.9', '73.20.60.44', '73.20.77.9', '73.20.77.9', '73.20.77.9', '73.20.77.9', '73.20.77.9'];
+    for (const [n, ip] of lines.entries()) expect((await day('renumbered-twice', ip, n, undefined, 5)).owner, `day ${n}, ${ip}`).to.deep.equal(['allow', 'allow']);
 
     // The same, but the owner stays on 73.20.10.9 and a friend on the same ISP watches at 73.20.77.9.
     const friend: Array<string | undefined> = [];
