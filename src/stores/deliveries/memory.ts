@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SharelockError, show } from '../../errors.js';
+import { wholeNumberOption } from '../store-options.js';
 import type { Claimed, Delivery, DeliveryQueue } from './queue.js';
 
 export interface MemoryDeliveryQueueOptions {
@@ -28,8 +28,8 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   readonly #maxDead: number;
 
   constructor(options: MemoryDeliveryQueueOptions = {}) {
-    this.#maxPending = positive(options.maxPending ?? 10_000, 'maxPending');
-    this.#maxDead = positive(options.maxDeadLetters ?? 1000, 'maxDeadLetters');
+    this.#maxPending = wholeNumberOption('MemoryDeliveryQueue', 'maxPending', options.maxPending ?? 10_000, 1);
+    this.#maxDead = wholeNumberOption('MemoryDeliveryQueue', 'maxDeadLetters', options.maxDeadLetters ?? 1000, 1);
   }
 
   async push(deliveries: readonly Delivery[]): Promise<void> {
@@ -101,9 +101,3 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   }
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new SharelockError('SHARELOCK_E_OPTION_INVALID', `MemoryDeliveryQueue option \`${name}\` is invalid: got ${show(value)}; use a whole number of at least 1.`);
-  }
-  return value;
-}

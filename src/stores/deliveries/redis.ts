@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { SharelockError, show } from '../../errors.js';
+import { invalidStoreOption, wholeNumberOption } from '../store-options.js';
 import type { Claimed, Delivery, DeliveryQueue } from './queue.js';
 import { LuaScript } from '../lua-script.js';
 
@@ -132,16 +132,16 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   constructor(options: RedisDeliveryQueueOptions) {
     const client = (options as Partial<RedisDeliveryQueueOptions> | undefined)?.client;
     if (typeof client?.evalsha !== 'function' || typeof client.zcard !== 'function') {
-      throw invalid('client', client, 'pass an ioredis client: new RedisDeliveryQueue({ client: new Redis(url) })');
+      throw invalidStoreOption('RedisDeliveryQueue', 'client', client, 'pass an ioredis client: new RedisDeliveryQueue({ client: new Redis(url) })');
     }
     const prefix = options.prefix ?? 'sharelock:webhooks:';
-    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) throw invalid('prefix', prefix, 'use a string without `{` or `}` (the queue adds its own hash tag), e.g. "myapp:webhooks:"');
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) throw invalidStoreOption('RedisDeliveryQueue', 'prefix', prefix, 'use a string without `{` or `}` (the queue adds its own hash tag), e.g. "myapp:webhooks:"');
     this.#client = client;
     this.#prefix = `${prefix}{wh}:msg:`;
     this.#pending = `${prefix}{wh}:pending`;
     this.#dead = `${prefix}{wh}:dead`;
-    this.#maxDead = whole(options.maxDeadLetters ?? 1000, 'maxDeadLetters', 1);
-    this.#deadTtlMs = whole(options.deadLetterTtlMs ?? 30 * DAY_MS, 'deadLetterTtlMs', 1);
+    this.#maxDead = wholeNumberOption('RedisDeliveryQueue', 'maxDeadLetters', options.maxDeadLetters ?? 1000, 1);
+    this.#deadTtlMs = wholeNumberOption('RedisDeliveryQueue', 'deadLetterTtlMs', options.deadLetterTtlMs ?? 30 * DAY_MS, 1, 'ms');
   }
 
   async push(deliveries: readonly Delivery[]): Promise<void> {
@@ -204,11 +204,3 @@ const scripts = {
   revive: new LuaScript(REVIVE),
 };
 
-function whole(value: number, name: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw invalid(name, value, `use a whole number of at least ${min}`);
-  return value;
-}
-
-function invalid(name: string, value: unknown, fix: string): SharelockError {
-  return new SharelockError('SHARELOCK_E_OPTION_INVALID', `RedisDeliveryQueue option \`${name}\` is invalid: got ${show(value)}; ${fix}.`);
-}
