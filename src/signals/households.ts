@@ -2,7 +2,7 @@ import type { Access, DeviceRecord } from '../model.js';
 import { isNeighbour, networkOf } from '../net/network.js';
 import { days, hours, minutes } from '../time.js';
 import { effectiveDistanceKm, isPrecise } from './distance.js';
-import { isWorkingHour } from './workplaces.js';
+import { dayOf, isWorkingHour } from './local-time.js';
 
 /**
  * A place: the fixed networks one home (or office, campus, hotel) uses, the devices seen there and
@@ -59,7 +59,6 @@ const MAX_NETWORKS = 8;
 const MAX_DEVICES = 16;
 /** Days of use remembered per place (so `travel.minPlaceDays` can ask for at most this many). */
 export const MAX_DAYS = 31;
-const DAY_MS = days(1);
 const MAX_EGRESS = 8;
 /** A phone or tablet links a home's two networks when it comes back to one within this long of leaving it (see `dualStackPartner`). */
 const RETURN_WINDOW_MS = minutes(30);
@@ -91,8 +90,6 @@ export function readProfile(value: unknown): AccountProfile {
   return own;
 }
 
-/** The day (since the epoch) of `at` in the account's local time. */
-export const dayOf = (at: number, profile?: Pick<AccountProfile, 'tzMinutes'>): number => Math.floor((at + (profile?.tzMinutes ?? 0) * 60_000) / DAY_MS);
 
 /** Whether an access is from a fixed network that can stand for a place. */
 export function isPlaceAccess(access: Pick<Access, 'network' | 'location'>): access is Access & { network: string } {
@@ -124,7 +121,7 @@ export function recordAccess(
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
-      place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at, ...(isWorkingHour(access.at, profile.tzMinutes) ? { workHoursOnly: true } : {}) };
+      place = { networks: [access.network], devices: [], days: [], overlapDays: [], lastSeen: access.at, ...(isWorkingHour(access.at, profile) ? { workHoursOnly: true } : {}) };
       profile.places.push(place);
     }
     changed = true;
@@ -139,7 +136,7 @@ export function recordAccess(
   }
   changed = addTo(place.devices, access.deviceId, MAX_DEVICES) || changed;
   changed = addTo(place.days, day, MAX_DAYS) || changed;
-  if (place.workHoursOnly && !isWorkingHour(access.at, profile.tzMinutes)) {
+  if (place.workHoursOnly && !isWorkingHour(access.at, profile)) {
     place.workHoursOnly = false;
     changed = true;
   }

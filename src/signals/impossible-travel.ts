@@ -1,7 +1,8 @@
 import type { Location } from '../model.js';
 import type { SignalContext, SignalResult } from './context.js';
 import { effectiveDistanceKm, haversineKm, isPrecise } from './distance.js';
-import { dayOf, handheldDevices, householdsOf, isEgress, isStablePlace, mayBeOneHome, maybeDualStack, placeOf, sameHousehold, type AccountProfile, type Place } from './households.js';
+import { dayOf } from './local-time.js';
+import { handheldDevices, householdsOf, isEgress, isStablePlace, mayBeOneHome, maybeDualStack, placeOf, sameHousehold, type AccountProfile, type Place } from './households.js';
 
 /**
  * `impossible_travel`: compared with the latest access of each *other* device within

@@ -21,9 +21,7 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
 export function peopleCount(context: SignalContext): SignalResult & { primary: boolean } {
   const { profile, settings, limits } = context;
   const handheld = handheldDevices(context.devices);
-  const livedIn = (place: Place) => isLivedIn(place, handheld);
-  const isHome = (place: Place) => isStablePlace(place, 1) && livedIn(place);
-  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, livedIn);
+  const households = joinClearedCookies([...new Set(householdsOf(profile).values())], context.devices, handheld);
   const { minDays, minOverlapDays } = settings.people;
   const main = mainHousehold(households, context);
   const homeDays = main && daysAtHome(main);
@@ -33,9 +31,9 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   // too, that day or the next or the one before (a weekend friend or a household across town
   // watching at other hours than the owner: never at the same minute).
   const established = households.filter(
-    (h) => hasHome(h, isHome) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
+    (h) => hasHome(h, handheld) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
   );
-  if (main && established.length > 0 && !established.includes(main) && hasHome(main, isHome) && days(main, 'days') >= minDays) established.push(main);
+  if (main && established.length > 0 && !established.includes(main) && hasHome(main, handheld) && days(main, 'days') >= minDays) established.push(main);
   const partners = dualStackPairs(established, settings.travel.minDistanceKm, handheld);
   const observed = Math.max(1, established.length - partners.size / 2);
   const threshold = limits.people ?? 1;
@@ -67,23 +65,22 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
   return partners;
 }
 
-
-/**
- * Whether a household has a home: a place with one address (see `isStablePlace`) that is more than
- * somewhere a phone passed through: in use on two days, or by two devices, or by a computer or TV
- * (or a device the account no longer lists, whose type is not known). A phone or tablet alone on
- * one day is on an unflagged carrier network or a station's Wi-Fi, and a household of such places
- * only is a phone on the move, not people living somewhere. (Its days still count as days the main
- * household was at home: see `daysAtHome`.) Nor is a place where phones and tablets alone were
- * used, only in working hours (`Place.workHoursOnly`): a commuter's office, before the phone is
- * seen at home. A computer or TV makes a place a home at any hour.
- */
-function hasHome(household: Set<Place>, isHome: (place: Place) => boolean): boolean {
-  for (const place of household) if (isHome(place)) return true;
+/** Whether a household has a home: a place with one address (see `isStablePlace`) people live at (see `isLivedIn`). */
+function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
+  for (const place of household) if (isStablePlace(place, 1) && isLivedIn(place, handheld)) return true;
   return false;
 }
 
-/** Whether people may live at a place (see `hasHome`): more than a phone passed through, and no phone's workplace. */
+/**
+ * Whether people may live at a place: more than somewhere a phone passed through, so in use on two
+ * days, or by two devices, or by a computer or TV (or a device the account no longer lists, whose
+ * type is not known). A phone or tablet alone on one day is on an unflagged carrier network or a
+ * station's Wi-Fi: a household of such places only is a phone on the move, not people living
+ * somewhere (its days still count as days the main household was at home: see `daysAtHome`). Nor
+ * is a place where phones and tablets alone were used, only in working hours
+ * (`Place.workHoursOnly`): a commuter's office, before the phone is seen at home. A computer or TV
+ * makes a place lived in at any hour.
+ */
 function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
   if (place.devices.some((d) => !handheld.has(d))) return true;
   return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
@@ -91,18 +88,19 @@ function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
 
 /**
  * Households joined by a browser whose cookies were cleared: a device first seen at a place people
- * live at (see `isLivedIn`) next to (see `isNeighbour`) one where the same browser's previous cookie was used (see
- * `previousCookie`), nothing having been seen of that one since, and no other device of that
- * browser first seen since either. Cookies cleared on a home line its ISP renumbered leave no
- * device to join the old and the new line; a sharer's device of the same make is no new cookie of
- * the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
+ * live at (see `isLivedIn`) next to (see `isNeighbour`) one where the same browser's previous cookie
+ * was used (see `previousCookie`), nothing having been seen of that one since, and no other device
+ * of that browser first seen since either. Cookies cleared on a home line its ISP renumbered leave
+ * no device to join the old and the new line; a sharer's device of the same make is no new cookie
+ * of the owner's once the owner's is in use again, or once another cookie of the owner's shows up.
+ * Lived-in places only (a carrier's networks are next to everyone's on that carrier), one address
+ * or not (a home's address may change within its network).
  */
-function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], livedIn: (place: Place) => boolean): Array<Set<Place>> {
+function joinClearedCookies(households: Array<Set<Place>>, devices: readonly DeviceRecord[], handheld: ReadonlySet<string>): Array<Set<Place>> {
   if (households.length < 2) return households;
   const parent = new Map(households.map((h) => [h, h]));
   const root = (h: Set<Place>): Set<Place> => (parent.get(h) === h ? h : root(parent.get(h)!));
-  // Places people live at (a home's address may change within its network): a carrier's networks are next to everyone's on that carrier.
-  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && livedIn(p)).map((place) => ({ place, household })));
+  const placesOf = (id: string) => households.flatMap((household) => [...household].filter((p) => p.devices.includes(id) && isLivedIn(p, handheld)).map((place) => ({ place, household })));
   const previous = new Map(devices.map((d) => [d, previousCookie(d, devices)]));
   const claims = new Map<DeviceRecord, number>();
   for (const p of previous.values()) if (p) claims.set(p, (claims.get(p) ?? 0) + 1);

@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import type { Access, DeviceRecord } from '../../src/model.js';
 import { PRESETS } from '../../src/policy/presets.js';
 import { emptyProfile, recordAccess } from '../../src/signals/households.js';
-import { isWorkingHour } from '../../src/signals/workplaces.js';
+import { isWorkingHour } from '../../src/signals/local-time.js';
 
 /** Monday 2 March 2026, midnight UTC. */
 const MONDAY = Date.UTC(2026, 2, 2);
 const HOUR = 3_600_000;
 const at = (hoursSinceMonday: number) => MONDAY + hoursSinceMonday * HOUR;
+const LOS_ANGELES = { tzMinutes: -8 * 60 };
 
 describe('working hours: weekdays from 07:00 to 19:59, local time', () => {
   it('are 07:00 to 19:59 from Monday to Friday', () => {
@@ -23,9 +24,9 @@ describe('working hours: weekdays from 07:00 to 19:59, local time', () => {
 
   it("are read in the account's local time", () => {
     // 21:00 UTC on a Monday is 13:00 in Los Angeles (UTC−8); 04:00 UTC on a Saturday is still Friday 20:00 there.
-    expect(isWorkingHour(at(21), -8 * 60), 'Los Angeles, Monday 13:00').to.equal(true);
+    expect(isWorkingHour(at(21), LOS_ANGELES), 'Los Angeles, Monday 13:00').to.equal(true);
     expect(isWorkingHour(at(21)), 'UTC, Monday 21:00').to.equal(false);
-    expect(isWorkingHour(at(5 * 24 + 3), -8 * 60), 'Los Angeles, Friday 19:00').to.equal(true);
+    expect(isWorkingHour(at(5 * 24 + 3), LOS_ANGELES), 'Los Angeles, Friday 19:00').to.equal(true);
   });
 });
 
