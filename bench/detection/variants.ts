@@ -41,7 +41,7 @@ export const VARIANTS: Readonly<Record<string, WorldVariant>> = {
 export const TUNING = { variants: ['lab', 'city-only', 'harsh'], seeds: [1, 2] } as const;
 export const HELD_OUT = {
   variants: ['city-only-harsh', 'city-only-v4', 'alt-cities'],
-  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53, 61, 63, 71, 73],
+  seeds: [11, 12, 13, 21, 23, 31, 33, 41, 43, 51, 53, 61, 63, 71, 73, 81, 83],
   /** The held-out runs BENCHMARKS.md reports, variant and seed. */
   runs: [['city-only-harsh', 11], ['city-only-harsh', 12], ['city-only-v4', 11], ['alt-cities', 13]],
   /**
@@ -77,6 +77,13 @@ export const HELD_OUT = {
    * on), run once at 2,000 accounts.
    */
   fresh11: [['city-only-harsh', 71], ['city-only-v4', 71], ['alt-cities', 73]],
+  /**
+   * Seeds never run before session 10's rules (a pool block joins no households, a phone's one-day
+   * IPv6 network is no home's half, a day alongside the owner's within two days) were settled, run
+   * once at 2,000 accounts. Session 10 read `fresh11`'s missed sharers (and `fresh10`'s honest
+   * accounts its first rules challenged), so both count as seen from then on.
+   */
+  fresh12: [['city-only-harsh', 81], ['city-only-v4', 81], ['alt-cities', 83]],
 } as const;
 
 export function variant(name: string): WorldVariant {

@@ -116,8 +116,15 @@ export function recordAccess(
   }
   const day = dayOf(access.at, profile);
   let place = placeOf(profile, access.network);
+  // A block that hands out another address is a pool (see `householdsOf`): no dual-stack home's half.
+  const pool = place !== undefined && isSecondAddress(place, access);
+  if (place && pool && place.networks.length > 1) {
+    place = splitOff(profile, place, access.network);
+    changed = true;
+  }
   if (!place) {
     place = dualStackPartner(profile, access, devices, recent, settings);
+    if (place && !isStablePlace(place, 0)) place = undefined;
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
@@ -127,8 +134,8 @@ export function recordAccess(
     changed = true;
   } else {
     // Both networks of a dual-stack home may have become places before a device moved between them.
-    const partner = dualStackPartner(profile, access, devices, recent, settings);
-    if (partner && partner !== place) {
+    const partner = pool ? undefined : dualStackPartner(profile, access, devices, recent, settings);
+    if (partner && partner !== place && isStablePlace(place, 0) && isStablePlace(partner, 0)) {
       mergeInto(place, partner);
       profile.places = profile.places.filter((p) => p !== partner);
       changed = true;
@@ -214,6 +221,30 @@ function mergeInto(place: Place, other: Place): void {
   if (place.workHoursOnly && !other.workHoursOnly) place.workHoursOnly = false;
 }
 
+/** Whether this IPv4 access shows its network's place a second address (see `isStablePlace`). */
+function isSecondAddress(place: Place, access: Access & { network: string }): boolean {
+  const { ip, network } = access;
+  if (ip === undefined || network.includes(':')) return false;
+  const addresses = (place.addresses ?? []).filter(([known]) => networkOf(known) === network);
+  return addresses.length > 0 && !addresses.some(([known]) => known === ip);
+}
+
+/**
+ * The network leaves its place for a place of its own, with its addresses: a dual-stack home's
+ * IPv4 block that turned out to be a pool stays a pool (see `householdsOf`), and the home keeps
+ * its IPv6 network, its devices and its days.
+ */
+function splitOff(profile: AccountProfile, place: Place, network: string): Place {
+  place.networks = place.networks.filter((n) => n !== network);
+  const addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+  place.addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) !== network);
+  if (place.addresses.length === 0) delete place.addresses;
+  const pool: Place = { networks: [network], devices: [], days: [], overlapDays: [], lastSeen: place.lastSeen, addresses };
+  if (place.country !== undefined) pool.country = place.country;
+  profile.places.push(pool);
+  return pool;
+}
+
 function noteAddress(place: Place, ip: string, at: number): boolean {
   const addresses = (place.addresses ??= []);
   if (addresses.some(([known]) => known === ip)) return false;
@@ -279,6 +310,28 @@ function dualStackPartner(
   return undefined;
 }
 
+/**
+ * Whether people may live at a place: more than somewhere a phone passed by (see `passedBy`). Nor
+ * is a place where phones and tablets alone were used, only in working hours
+ * (`Place.workHoursOnly`): a commuter's office, before the phone is seen at home. A computer or TV
+ * (or a device the account no longer lists, whose type is not known) makes a place lived in at any
+ * hour.
+ */
+export function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
+  if (place.devices.some((d) => !handheld.has(d))) return true;
+  return !passedBy(place, handheld) && place.workHoursOnly !== true;
+}
+
+/**
+ * Whether a place is only somewhere a phone passed by: one phone or tablet, on one day. That is an
+ * unflagged carrier network or a station's Wi-Fi: a household of such places only is a phone on
+ * the move, not people living somewhere (its days still count as days the main household was at
+ * home: see `daysAtHome`).
+ */
+function passedBy(place: Place, handheld: ReadonlySet<string>): boolean {
+  return place.days.length < 2 && place.devices.length < 2 && place.devices.every((d) => handheld.has(d));
+}
+
 /** Phones and tablets: the devices that leave home with their owner, and use a home's IPv6 whenever it has it. */
 const isHandheld = (device: Pick<DeviceRecord, 'type'> | undefined): boolean => device?.type === 'mobile' || device?.type === 'tablet';
 
@@ -299,6 +352,11 @@ function cameFrom(recent: readonly Access[], i: number, network: string, windowM
 /**
  * Households: places joined by the devices they share (a laptop used at home and at the office
  * joins them). Returns each place's household as a shared Set of places.
+ *
+ * A place that handed this account several IPv4 addresses (see `isStablePlace`) joins none: it is
+ * a block of a pool, not one home, and the devices seen there need not have been together. A
+ * dynamic ISP hands the homes of a city addresses from a few dozen blocks, so a household across
+ * town on the owner's ISP is soon given an address in a block the owner's home had the week before.
  */
 export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   // Every signal of a decision asks; the grouping is computed once per profile.
@@ -310,6 +368,7 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   // Each device joins every place it was used at to the first one: one pass, not every pair of places.
   const firstPlace = new Map<string, number>();
   for (let i = 0; i < places.length; i++) {
+    if (!isStablePlace(places[i], 0)) continue;
     for (const device of places[i]!.devices) {
       const j = firstPlace.get(device);
       if (j === undefined) firstPlace.set(device, i);
@@ -340,18 +399,21 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * families already (its own dual-stack home) never pairs. Nor does an IPv4-only household where a
  * phone or tablet is used (`handheld`): a phone uses a home's IPv6 whenever the home has it (and a
  * phone of a dual-stack home is seen on both halves, which joins them), so a phone seen there on
- * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another.
+ * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another. Nor
+ * is an IPv6 network a phone passed by (see `passedBy`: an unflagged carrier's) the IPv6 half of
+ * anyone's home.
  */
-export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
+export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   // A home whose IPv4 line takes another network every day (a daily reconnect) shows each network on one day only.
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && (mayBeHome(p) || daysOf(h) >= 2)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
     const q = main(four, false);
     if (!q || family(q) !== 'v4') continue;
-    // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
-    if (handheld && handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
-    if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
+    if (handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
+    // Any IPv6-only place of the other (its most used may be an office a phone glued a carrier's IPv6
+    // to), however precisely placed, but not one a phone passed by (an unflagged carrier's network).
+    if ([...six].some((p) => family(p) === 'v6' && !passedBy(p, handheld) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }

@@ -2,7 +2,7 @@ import type { SignalContext, SignalResult } from './context.js';
 import { sameBrowser } from '../device/agent.js';
 import type { DeviceRecord } from '../model.js';
 import { isNeighbour } from '../net/network.js';
-import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
+import { handheldDevices, householdsOf, isLivedIn, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -10,7 +10,7 @@ import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHo
  * each in use on at least `people.minDays` days (in the account's local time), and alongside
  * another household: at the same time on at least `people.minOverlapDays` of them, or, for a
  * household other than the main one, on `people.minDays` days when the main household's home was in
- * use too (that day or the next or the one before). One odd evening elsewhere is not a person; a
+ * use too (within `ALONGSIDE_DAYS` of that day). One odd evening elsewhere is not a person; a
  * second home in use alongside the first, day after day, is, whether or not its evenings line up
  * with the owner's.
  *
@@ -28,8 +28,8 @@ export function peopleCount(context: SignalContext): SignalResult & { primary: b
   // A household is somewhere people live: a home (see `hasHome`: not a pool, a proxy or a network a
   // phone passed through), in use on `minDays` days, and alongside another household: at the same
   // time on `minOverlapDays` of them, or on `minDays` days when the main household's home was in use
-  // too, that day or the next or the one before (a weekend friend or a household across town
-  // watching at other hours than the owner: never at the same minute).
+  // too, within `ALONGSIDE_DAYS` (a weekend friend or a household across town watching at other
+  // hours than the owner: never at the same minute).
   const established = households.filter(
     (h) => hasHome(h, handheld) && days(h, 'days') >= minDays && (days(h, 'overlapDays') >= minOverlapDays || (h !== main && homeDays !== undefined && alongside(h, homeDays) >= minDays)),
   );
@@ -69,21 +69,6 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
   for (const place of household) if (isStablePlace(place, 1) && isLivedIn(place, handheld)) return true;
   return false;
-}
-
-/**
- * Whether people may live at a place: more than somewhere a phone passed through, so in use on two
- * days, or by two devices, or by a computer or TV (or a device the account no longer lists, whose
- * type is not known). A phone or tablet alone on one day is on an unflagged carrier network or a
- * station's Wi-Fi: a household of such places only is a phone on the move, not people living
- * somewhere (its days still count as days the main household was at home: see `daysAtHome`). Nor
- * is a place where phones and tablets alone were used, only in working hours
- * (`Place.workHoursOnly`): a commuter's office, before the phone is seen at home. A computer or TV
- * makes a place lived in at any hour.
- */
-function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
-  if (place.devices.some((d) => !handheld.has(d))) return true;
-  return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
 }
 
 /**
@@ -137,12 +122,23 @@ function daysAtHome(household: Set<Place>): Set<number> {
 }
 
 /**
- * Days a household's homes were in use while the main household's were: on the same day or the
- * day before or after (a friend's weekend while the owner watches on Friday and Monday).
+ * A household's day counts alongside the main household's home when that home was in use within
+ * this many days of it: a friend's Sunday while the owner watched on Friday. Judged when the friend
+ * watches, it cannot wait for the owner's Monday.
  */
+const ALONGSIDE_DAYS = 2;
+
+/** Days a household's homes were in use while the main household's were (see `ALONGSIDE_DAYS`). */
 function alongside(household: Set<Place>, homeDays: ReadonlySet<number>): number {
   let count = 0;
-  for (const day of daysAtHome(household)) if (homeDays.has(day) || homeDays.has(day - 1) || homeDays.has(day + 1)) count++;
+  for (const day of daysAtHome(household)) {
+    for (let d = day - ALONGSIDE_DAYS; d <= day + ALONGSIDE_DAYS; d++) {
+      if (homeDays.has(d)) {
+        count++;
+        break;
+      }
+    }
+  }
   return count;
 }
 

@@ -33,6 +33,9 @@ const CITY_ONLY = {
   /** An Atlanta home's IPv6 placed confidently in another city of the country (Los Angeles, 3,100 km away). */
   atlantaHomeV6InLosAngeles: { ip: '2601:cd9d:8a96:e100::7', location: { lat: 34.05, lon: -118.24, accuracyKm: 20, country: 'US', city: 'Los Angeles' } },
   torontoHomeV6: { ip: '2607:fea8:1c40:9a00::3', location: { lat: 43.65, lon: -79.38, accuracyKm: 20, country: 'CA', city: 'Toronto' } },
+  /** A carrier's IPv6 network the database does not flag, placed at its hub (Ashburn) to a region. */
+  carrierV6InAshburn: { ip: '2607:fb90:4b2e:1a00::4', location: { lat: 39.04, lon: -77.49, accuracyKm: 200, country: 'US', city: 'Ashburn' } },
+  denverHomeV4: { ip: '67.190.23.8', location: { lat: 39.74, lon: -104.99, accuracyKm: 10, country: 'US', city: 'Denver' } },
 };
 /** A carrier's IPv4 pool, a different network each day, placed in the country as a whole. */
 const CARRIER_V4 = '172.58.1';
@@ -302,6 +305,64 @@ describe('sharing signals, end to end through decide()', () => {
     expect(friend).to.include('challenge');
   });
 
+  it("counts a friend's IPv4-only home as a second household, not the IPv4 half of the owner's home, though the owner's phone once used a carrier's IPv6 in that country", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const phone = device({ id: 'atlanta-denver' }, IPHONE);
+    const friendTv = device({ id: 'atlanta-denver' }, TV).at(CITY_ONLY.denverHomeV4.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 6; day++) {
+      // At home the phone goes back and forth between the home's IPv6 and IPv4: one dual-stack place.
+      for (const ip of [CITY_ONLY.atlantaHomeV6.ip, CITY_ONLY.atlantaHomeV4.ip, CITY_ONLY.atlantaHomeV6.ip]) {
+        expect(kind(await phone.at(ip).open()), `phone at home, day ${day}`).to.equal('allow');
+        clock.advance(minutes(2));
+      }
+      // Once, out: the carrier's IPv6, which the database places in the country and does not flag.
+      if (day === 0) expect(kind(await phone.at(CITY_ONLY.carrierV6InAshburn.ip).open()), 'phone out').to.equal('allow');
+      // Hours later, never fast enough apart for impossible travel: only people_count can tell.
+      clock.advance(hours(8));
+      verdicts.push(kind(await friendTv.open()));
+      clock.advance(hours(16) - minutes(6));
+    }
+    expect(verdicts.slice(0, 3), 'not yet a household').to.deep.equal(['allow', 'allow', 'allow']);
+    expect(verdicts).to.include('challenge');
+  });
+
+  it("counts a dual-stack home as one person though its IPv4 address changed within its block, then moved to another block, where only the TV goes", async () => {
+    const { device, clock } = setup({ geo: { lookup: cityOnly } });
+    const laptop = device({ id: 'atlanta-renumbered' }, MAC);
+    const tv = device({ id: 'atlanta-renumbered' }, TV);
+    const tvAddresses = [CITY_ONLY.atlantaHomeV4.ip, CITY_ONLY.atlantaHomeV4.ip, nextAddress(CITY_ONLY.atlantaHomeV4.ip, 10), `${DAILY_LINE_V4}9.9`, `${DAILY_LINE_V4}9.9`, `${DAILY_LINE_V4}9.9`, `${DAILY_LINE_V4}9.9`];
+    for (const [day, tvAt] of tvAddresses.entries()) {
+      // The laptop goes to the office by day (a place of the household with one address), home in the evening.
+      expect(kind(await laptop.at(`${CARRIER_V4}200.5`).open()), `laptop at the office, day ${day}`).to.equal('allow');
+      clock.advance(hours(6));
+      expect(kind(await laptop.at(CITY_ONLY.atlantaHomeV6.ip).open()), `laptop, day ${day}`).to.equal('allow');
+      clock.advance(minutes(2));
+      // The first evening the laptop falls back to the home's IPv4 once: one dual-stack place.
+      if (day === 0) expect(kind(await laptop.at(CITY_ONLY.atlantaHomeV4.ip).open()), 'laptop on IPv4').to.equal('allow');
+      clock.advance(minutes(2));
+      expect(kind(await tv.at(tvAt).open()), `TV on ${tvAt}, day ${day}`).to.equal('allow');
+      clock.advance(hours(18) - minutes(4));
+    }
+  });
+
+  it("counts a household across town as a second household though its ISP gave it an address in the block the owner's home had before", async () => {
+    const { device, clock } = setup();
+    const owner = [device({ id: 'same-isp' }, TV), device({ id: 'same-isp' }, IPHONE)];
+    const friend = device({ id: 'same-isp' }, MAC);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 7; day++) {
+      // Renumbered after the first day: the owner's old block goes to other customers of the ISP.
+      const home = day === 0 ? PLACES.parisHome.ip : PLACES.parisNeighbour.ip;
+      for (const d of owner) expect(kind(await d.at(home).open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(hours(3));
+      // From the second day a friend: on that day their line had an address in the owner's old block, since then one of its own.
+      if (day > 0) verdicts.push(kind(await friend.at(day === 1 ? nextAddress(PLACES.parisHome.ip, 77) : PLACES.franceCoarse.ip).open()));
+      clock.advance(hours(21));
+    }
+    expect(verdicts).to.include('challenge');
+  });
+
   it('counts an IPv4-only home where a phone is used as a home of its own, not the IPv4 half of a household on IPv6 in the same city', async () => {
     const { device, clock } = setup({ geo: { lookup: cityOnly } });
     const phone = device({ id: 'atlanta-v4-home' }, IPHONE).at(CITY_ONLY.atlantaHomeV4.ip);
@@ -501,6 +562,21 @@ describe('sharing signals, end to end through decide()', () => {
     }
     expect(verdicts.slice(0, 2), 'two days are not yet a household').to.deep.equal(['allow', 'allow']);
     expect(verdicts[2]).to.equal('challenge');
+  });
+
+  it('challenges a weekend friend on the Sunday when the owner watched on weekdays only, up to the Friday', async () => {
+    const { device, clock } = setup();
+    const owner = device({ id: 'weekdays-owner' }).at(PLACES.parisHome.ip);
+    const friend = device({ id: 'weekdays-owner' }, MAC).at(PLACES.parisNeighbour.ip);
+    const verdicts: string[] = [];
+    for (let day = 0; day < 7; day++) {
+      // Monday to Friday the owner, at noon; Friday to Sunday the friend, in the evening.
+      if (day <= 4) expect(kind(await owner.open()), `owner, day ${day}`).to.equal('allow');
+      clock.advance(hours(8));
+      if (day >= 4) verdicts.push(kind(await friend.open()));
+      clock.advance(hours(16));
+    }
+    expect(verdicts).to.deep.equal(['allow', 'allow', 'challenge']);
   });
 
   it('still challenges that second household when the owner once used an IPv6 network the database does not know', async () => {
