@@ -310,28 +310,6 @@ function dualStackPartner(
   return undefined;
 }
 
-/**
- * Whether people may live at a place: more than somewhere a phone passed by (see `passedBy`). Nor
- * is a place where phones and tablets alone were used, only in working hours
- * (`Place.workHoursOnly`): a commuter's office, before the phone is seen at home. A computer or TV
- * (or a device the account no longer lists, whose type is not known) makes a place lived in at any
- * hour.
- */
-export function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
-  if (place.devices.some((d) => !handheld.has(d))) return true;
-  return !passedBy(place, handheld) && place.workHoursOnly !== true;
-}
-
-/**
- * Whether a place is only somewhere a phone passed by: one phone or tablet, on one day. That is an
- * unflagged carrier network or a station's Wi-Fi: a household of such places only is a phone on
- * the move, not people living somewhere (its days still count as days the main household was at
- * home: see `daysAtHome`).
- */
-function passedBy(place: Place, handheld: ReadonlySet<string>): boolean {
-  return place.days.length < 2 && place.devices.length < 2 && place.devices.every((d) => handheld.has(d));
-}
-
 /** Phones and tablets: the devices that leave home with their owner, and use a home's IPv6 whenever it has it. */
 const isHandheld = (device: Pick<DeviceRecord, 'type'> | undefined): boolean => device?.type === 'mobile' || device?.type === 'tablet';
 
@@ -399,21 +377,18 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
  * families already (its own dual-stack home) never pairs. Nor does an IPv4-only household where a
  * phone or tablet is used (`handheld`): a phone uses a home's IPv6 whenever the home has it (and a
  * phone of a dual-stack home is seen on both halves, which joins them), so a phone seen there on
- * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another. Nor
- * is an IPv6 network a phone passed by (see `passedBy`: an unflagged carrier's) the IPv6 half of
- * anyone's home.
+ * IPv4 only says the home has no IPv6: it is a home of its own, not the IPv4 half of another.
  */
-export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld: ReadonlySet<string>): boolean {
+export function mayBeOneHome(a: Set<Place>, b: Set<Place>, apartKm: number, handheld?: ReadonlySet<string>): boolean {
   const family = (p: Place) => (p.networks.every((n) => n.includes(':')) ? 'v6' : p.networks.some((n) => n.includes(':')) ? 'dual' : 'v4');
   // A home whose IPv4 line takes another network every day (a daily reconnect) shows each network on one day only.
   const main = (h: Set<Place>, v6: boolean) => [...h].filter((p) => p.networks.some((n) => n.includes(':') === v6) && (mayBeHome(p) || daysOf(h) >= 2)).sort((x, y) => y.days.length - x.days.length)[0];
   for (const [six, four] of [[a, b], [b, a]] as const) {
     const q = main(four, false);
     if (!q || family(q) !== 'v4') continue;
-    if (handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
-    // Any IPv6-only place of the other (its most used may be an office a phone glued a carrier's IPv6
-    // to), however precisely placed, but not one a phone passed by (an unflagged carrier's network).
-    if ([...six].some((p) => family(p) === 'v6' && !passedBy(p, handheld) && mayBeTogether(p, q, apartKm))) return true;
+    // Any IPv6-only home of the other: its most used IPv6 place may be an office a phone glued a carrier's IPv6 to.
+    if (handheld && handheld.size > 0 && [...four].every((p) => family(p) === 'v4') && [...four].some((p) => p.devices.some((d) => handheld.has(d)))) continue;
+    if ([...six].some((p) => family(p) === 'v6' && mayBeHome(p) && mayBeTogether(p, q, apartKm))) return true;
   }
   return false;
 }

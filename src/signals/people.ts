@@ -2,7 +2,7 @@ import type { SignalContext, SignalResult } from './context.js';
 import { sameBrowser } from '../device/agent.js';
 import type { DeviceRecord } from '../model.js';
 import { isNeighbour } from '../net/network.js';
-import { handheldDevices, householdsOf, isLivedIn, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
+import { handheldDevices, householdsOf, isPlaceAccess, isStablePlace, mayBeOneHome, placeOf, type Place } from './households.js';
 
 /**
  * `people_count`: the distinct people behind an account, estimated as households (places joined
@@ -69,6 +69,21 @@ function dualStackPairs(households: Array<Set<Place>>, apartKm: number, handheld
 function hasHome(household: Set<Place>, handheld: ReadonlySet<string>): boolean {
   for (const place of household) if (isStablePlace(place, 1) && isLivedIn(place, handheld)) return true;
   return false;
+}
+
+/**
+ * Whether people may live at a place: more than somewhere a phone passed through, so in use on two
+ * days, or by two devices, or by a computer or TV (or a device the account no longer lists, whose
+ * type is not known). A phone or tablet alone on one day is on an unflagged carrier network or a
+ * station's Wi-Fi: a household of such places only is a phone on the move, not people living
+ * somewhere (its days still count as days the main household was at home: see `daysAtHome`). Nor
+ * is a place where phones and tablets alone were used, only in working hours
+ * (`Place.workHoursOnly`): a commuter's office, before the phone is seen at home. A computer or TV
+ * makes a place lived in at any hour.
+ */
+function isLivedIn(place: Place, handheld: ReadonlySet<string>): boolean {
+  if (place.devices.some((d) => !handheld.has(d))) return true;
+  return (place.days.length >= 2 || place.devices.length >= 2) && place.workHoursOnly !== true;
 }
 
 /**
