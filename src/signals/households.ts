@@ -124,6 +124,7 @@ export function recordAccess(
   }
   if (!place) {
     place = dualStackPartner(profile, access, devices, recent, settings);
+    // A pool is no one home: the other IP family's network joins no pool's place.
     if (place && !isStablePlace(place, 0)) place = undefined;
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
@@ -239,10 +240,10 @@ function splitOff(profile: AccountProfile, place: Place, network: string): Place
   const addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
   place.addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) !== network);
   if (place.addresses.length === 0) delete place.addresses;
-  const pool: Place = { networks: [network], devices: [], days: [], overlapDays: [], lastSeen: place.lastSeen, addresses };
-  if (place.country !== undefined) pool.country = place.country;
-  profile.places.push(pool);
-  return pool;
+  const block: Place = { networks: [network], devices: [], days: [], overlapDays: [], lastSeen: place.lastSeen, addresses };
+  if (place.country !== undefined) block.country = place.country;
+  profile.places.push(block);
+  return block;
 }
 
 function noteAddress(place: Place, ip: string, at: number): boolean {
