@@ -125,7 +125,7 @@ export function recordAccess(
   if (!place) {
     place = dualStackPartner(profile, access, devices, recent, settings);
     // A pool is no one home: the other IP family's network joins no pool's place.
-    if (place && !isStablePlace(place, 0)) place = undefined;
+    if (place && isPool(place)) place = undefined;
     if (place) {
       place.networks = [...place.networks, access.network].slice(-MAX_NETWORKS);
     } else {
@@ -136,7 +136,7 @@ export function recordAccess(
   } else {
     // Both networks of a dual-stack home may have become places before a device moved between them.
     const partner = pool ? undefined : dualStackPartner(profile, access, devices, recent, settings);
-    if (partner && partner !== place && isStablePlace(place, 0) && isStablePlace(partner, 0)) {
+    if (partner && partner !== place && !isPool(place) && !isPool(partner)) {
       mergeInto(place, partner);
       profile.places = profile.places.filter((p) => p !== partner);
       changed = true;
@@ -222,12 +222,26 @@ function mergeInto(place: Place, other: Place): void {
   if (place.workHoursOnly && !other.workHoursOnly) place.workHoursOnly = false;
 }
 
-/** Whether this IPv4 access shows its network's place a second address (see `isStablePlace`). */
+/** The addresses recorded at a place that are in `network`, oldest first. */
+function addressesOf(place: Place, network: string): Array<[ip: string, at: number]> {
+  return (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+}
+
+/** Whether this IPv4 access shows its network's place a second address: the place turns into a pool (see `isPool`). */
 function isSecondAddress(place: Place, access: Access & { network: string }): boolean {
   const { ip, network } = access;
   if (ip === undefined || network.includes(':')) return false;
-  const addresses = (place.addresses ?? []).filter(([known]) => networkOf(known) === network);
+  const addresses = addressesOf(place, network);
   return addresses.length > 0 && !addresses.some(([known]) => known === ip);
+}
+
+/** The network leaves its place, with its addresses, which are returned. */
+function takeNetwork(place: Place, network: string): Array<[ip: string, at: number]> {
+  const addresses = addressesOf(place, network);
+  place.networks = place.networks.filter((n) => n !== network);
+  place.addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) !== network);
+  if (place.addresses.length === 0) delete place.addresses;
+  return addresses;
 }
 
 /**
@@ -236,11 +250,7 @@ function isSecondAddress(place: Place, access: Access & { network: string }): bo
  * its IPv6 network, its devices and its days.
  */
 function splitOff(profile: AccountProfile, place: Place, network: string): Place {
-  place.networks = place.networks.filter((n) => n !== network);
-  const addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
-  place.addresses = (place.addresses ?? []).filter(([ip]) => networkOf(ip) !== network);
-  if (place.addresses.length === 0) delete place.addresses;
-  const block: Place = { networks: [network], devices: [], days: [], overlapDays: [], lastSeen: place.lastSeen, addresses };
+  const block: Place = { networks: [network], devices: [], days: [], overlapDays: [], lastSeen: place.lastSeen, addresses: takeNetwork(place, network) };
   if (place.country !== undefined) block.country = place.country;
   profile.places.push(block);
   return block;
@@ -255,7 +265,7 @@ function noteAddress(place: Place, ip: string, at: number): boolean {
 }
 
 function showsEgress(place: Place, network: string): boolean {
-  const recent = (place.addresses ?? []).filter(([ip]) => networkOf(ip) === network);
+  const recent = addressesOf(place, network);
   if (recent.length >= 2 && recent.at(-1)![1] - recent.at(-2)![1] <= EGRESS_PAIR_WINDOW_MS) return true;
   return recent.length >= EGRESS_ADDRESSES && recent.at(-1)![1] - recent[0]![1] <= EGRESS_WINDOW_MS;
 }
@@ -267,15 +277,17 @@ function showsEgress(place: Place, network: string): boolean {
  * not where anyone lives, even before it shows enough to be called an egress.
  */
 export function isStablePlace(place: Place | undefined, minDays: number): boolean {
-  if (!place || place.days.length < minDays) return false;
-  const addresses = place.addresses ?? [];
-  return !place.networks.some((network) => !network.includes(':') && addresses.filter(([ip]) => networkOf(ip) === network).length >= 2);
+  return place !== undefined && place.days.length >= minDays && !isPool(place);
+}
+
+/** Whether an IPv4 network of the place handed this account several addresses: a pool, no one home (see `isStablePlace`). */
+function isPool(place: Place): boolean {
+  return place.networks.some((network) => !network.includes(':') && addressesOf(place, network).length >= 2);
 }
 
 /** The network leaves its place (the place goes when it has no other network) and joins the egress list. */
 function asEgress(profile: AccountProfile, place: Place, network: string): AccountProfile {
-  place.networks = place.networks.filter((n) => n !== network);
-  place.addresses = place.addresses!.filter(([ip]) => networkOf(ip) !== network);
+  takeNetwork(place, network);
   if (place.networks.length === 0) profile.places = profile.places.filter((p) => p !== place);
   profile.egress = [...(profile.egress ?? []), network].slice(-MAX_EGRESS);
   return profile;
@@ -332,7 +344,7 @@ function cameFrom(recent: readonly Access[], i: number, network: string, windowM
  * Households: places joined by the devices they share (a laptop used at home and at the office
  * joins them). Returns each place's household as a shared Set of places.
  *
- * A place that handed this account several IPv4 addresses (see `isStablePlace`) joins none: it is
+ * A place that handed this account several IPv4 addresses (see `isPool`) joins none: it is
  * a block of a pool, not one home, and the devices seen there need not have been together. A
  * dynamic ISP hands the homes of a city addresses from a few dozen blocks, so a household across
  * town on the owner's ISP is soon given an address in a block the owner's home had the week before.
@@ -347,7 +359,7 @@ export function householdsOf(profile: AccountProfile): Map<Place, Set<Place>> {
   // Each device joins every place it was used at to the first one: one pass, not every pair of places.
   const firstPlace = new Map<string, number>();
   for (let i = 0; i < places.length; i++) {
-    if (!isStablePlace(places[i], 0)) continue;
+    if (isPool(places[i]!)) continue;
     for (const device of places[i]!.devices) {
       const j = firstPlace.get(device);
       if (j === undefined) firstPlace.set(device, i);
