@@ -146,15 +146,14 @@ const ALONGSIDE_DAYS = 2;
 /** Days a household's homes were in use while the main household's were (see `ALONGSIDE_DAYS`). */
 function alongside(household: Set<Place>, homeDays: ReadonlySet<number>): number {
   let count = 0;
-  for (const day of daysAtHome(household)) {
-    for (let d = day - ALONGSIDE_DAYS; d <= day + ALONGSIDE_DAYS; d++) {
-      if (homeDays.has(d)) {
-        count++;
-        break;
-      }
-    }
-  }
+  for (const day of daysAtHome(household)) if (isNear(day, homeDays)) count++;
   return count;
+}
+
+/** Whether one of `days` is within `ALONGSIDE_DAYS` of `day`. */
+function isNear(day: number, days: ReadonlySet<number>): boolean {
+  for (let d = day - ALONGSIDE_DAYS; d <= day + ALONGSIDE_DAYS; d++) if (days.has(d)) return true;
+  return false;
 }
 
 function days(household: Set<Place>, field: 'days' | 'overlapDays'): number {
